@@ -1,0 +1,293 @@
+// The agent's loop. The whole kill path reads top to bottom in tick():
+//   readSnapshot → decide (pure, agent/core) → killScope → history + Killed signal.
+// Between ticks the agent sleeps: while calm only a PSI trigger wakes it; while elevated or
+// critical it polls, faster the worse things are.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { type AgentState, isPreference, type KillReason, type Preference } from '../shared/names.js';
+import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../shared/records.js';
+import {
+  NO_GRACE_MEM_AVAILABLE_PCT, POLL_CRITICAL_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
+  type PolicyConfig,
+} from './core/constants.js';
+import { decide, describeVictim, INITIAL_MEMORY, type Decision, type PolicyMemory } from './core/decide.js';
+import { footprintBytes, rankVictims, type RankedCandidate } from './core/rank.js';
+import type { AppScope, Snapshot } from './core/snapshot.js';
+import type { AgentApi, AgentSignals } from './bus/agent-service.js';
+import { AgentError, ERROR_INVALID_ARGS, ERROR_NO_SUCH_APP } from './bus/errors.js';
+import type { History } from './io/history.js';
+import type { KillScopeOptions, KillScopeResult } from './io/kill-scope.js';
+import type { Logger } from './io/log.js';
+import type { PreferencesStore } from './io/preferences.js';
+import type { PressureWatch } from './io/pressure-watch.js';
+import type { UserTree } from './io/user-tree.js';
+
+export interface AgentDeps {
+  tree: UserTree;
+  config: PolicyConfig;
+  version: string;
+  readSnapshot(): Promise<Snapshot>;
+  killScope(cgroupDir: string, opts: KillScopeOptions): Promise<KillScopeResult>;
+  /** Arm PSI triggers; `onEvent` runs on each. */
+  watchPressure(onEvent: () => void): PressureWatch;
+  history: History;
+  preferences: PreferencesStore;
+  log: Logger;
+}
+
+const PRESSURE_SIGNAL_MIN_INTERVAL_MS = 1000;
+
+export class Agent implements AgentApi {
+  #memory: PolicyMemory = INITIAL_MEMORY;
+  #pressure: PressureRecord | null = null;
+  #signals: AgentSignals | null = null;
+  #watch: PressureWatch | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #running = false;
+  #ticking: Promise<void> | null = null;
+  #tickAgain = false;
+  #lastPressureSignalMs = 0;
+  #config: PolicyConfig;
+
+  constructor(private readonly deps: AgentDeps) {
+    this.#config = deps.config;
+  }
+
+  /** First tick, then arm the triggers. The bus is attached separately (attachSignals). */
+  async start(): Promise<void> {
+    this.#running = true;
+    this.#watch = this.deps.watchPressure(() => this.wake('psi'));
+    const { log } = this.deps;
+    if (this.#watch.armed.length > 0) log.info(`PSI triggers armed on ${this.#watch.armed.join(', ')}`);
+    for (const r of this.#watch.refused) log.info(`no PSI trigger on ${r.file} (${r.why})`);
+    if (this.#watch.armed.length === 0) log.warn(`no PSI trigger could be armed: polling every ${POLL_FALLBACK_MS} ms instead`);
+    await this.tick();
+  }
+
+  attachSignals(signals: AgentSignals): void {
+    this.#signals = signals;
+  }
+
+  stop(): void {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#watch?.close();
+    this.#watch = null;
+  }
+
+  /** Wake for a tick now (PSI event, config reload). Ticks never overlap. */
+  wake(cause: string): void {
+    this.deps.log.debug(`wake: ${cause}`);
+    void this.tick();
+  }
+
+  tick(): Promise<void> {
+    if (this.#ticking) {
+      this.#tickAgain = true;
+      return this.#ticking;
+    }
+    this.#ticking = (async () => {
+      do {
+        this.#tickAgain = false;
+        await this.#tickOnce().catch((err: unknown) => this.deps.log.error(`tick failed: ${err instanceof Error ? err.message : String(err)}`));
+      } while (this.#tickAgain && this.#running);
+      this.#ticking = null;
+      this.#schedule();
+    })();
+    return this.#ticking;
+  }
+
+  async #tickOnce(): Promise<void> {
+    await this.deps.preferences.refresh();
+    const snapshot = await this.deps.readSnapshot();
+    const decision = decide(snapshot, this.#memory, this.#config);
+    const previous = this.#memory.state;
+    this.#memory = decision.memory;
+    this.#pressure = toPressureRecord(snapshot, decision);
+
+    if (decision.state !== previous) {
+      this.deps.log.info(`state ${previous} → ${decision.state}: ${decision.because}`);
+      this.#signals?.stateChanged(decision.state, previous, decision.because, this.#pressure);
+      this.#lastPressureSignalMs = snapshot.atMs;
+    } else if (decision.state !== 'calm' && snapshot.atMs - this.#lastPressureSignalMs >= PRESSURE_SIGNAL_MIN_INTERVAL_MS) {
+      this.#signals?.pressureChanged();
+      this.#lastPressureSignalMs = snapshot.atMs;
+    }
+
+    if (decision.action.kind === 'kill') {
+      await this.#kill(snapshot, decision, decision.action.victim, decision.action.reason, decision.because);
+    } else if (decision.state === 'critical') {
+      this.deps.log.debug(decision.because);
+    }
+  }
+
+  /** Kill (or in dry-run, only report) one victim; record and announce it. */
+  async #kill(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string): Promise<KillRecord> {
+    const { app } = victim;
+    const m = decision.measures;
+    // Grace costs memory we may not have: none when nearly out, or when out within two graces.
+    const graceMs = m.memAvailablePct < NO_GRACE_MEM_AVAILABLE_PCT || m.exhaustionInMs < 2 * this.#config.killGraceMs ? 0 : this.#config.killGraceMs;
+    const base = {
+      id: `${snapshot.wallMs.toString(36)}-${randomBytes(4).toString('hex')}`,
+      unit: app.unit,
+      appId: app.appId,
+      displayName: app.displayName,
+      reason,
+      because,
+      memoryFreedBytes: app.memoryBytes,
+      swapFreedBytes: app.swapBytes,
+      someAvg10: snapshot.tree.some.avg10,
+      fullAvg10: snapshot.tree.full.avg10,
+      fullRecentPct: m.fullRecentPct,
+      memAvailableBytes: snapshot.meminfo.memAvailableBytes,
+      swapFreeBytes: snapshot.meminfo.swapFreeBytes,
+      atMs: snapshot.wallMs,
+      candidates: decision.ranked.slice(0, REPORT_CANDIDATES).map(toCandidateRecord),
+    };
+
+    let record: KillRecord;
+    if (this.#config.dryRun) {
+      record = { ...base, outcome: 'dry-run', dryRun: true, processCount: app.processCount, processesLeft: app.processCount, graceMs, durationMs: 0 };
+      this.deps.log.warn(`dry-run: would kill ${app.unit} (${reason}): ${because}`);
+      this.#signals?.wouldKill(record);
+    } else {
+      this.deps.log.warn(`killing ${app.unit} (${reason}, grace ${graceMs} ms): ${because}`);
+      const result = await this.deps.killScope(join(this.deps.tree.path, app.cgroup), { graceMs, userTree: this.deps.tree.path });
+      record = { ...base, outcome: result.outcome, dryRun: false, processCount: result.processCount, processesLeft: result.processesLeft, graceMs, durationMs: result.durationMs };
+      const how = result.exitedOnTerm ? 'exited on SIGTERM' : result.usedCgroupKill ? 'cgroup.kill' : 'SIGKILL';
+      const log = result.outcome === 'killed' ? this.deps.log.warn : this.deps.log.error;
+      log(`${result.outcome} ${app.unit}: ${result.processCount} processes, ${result.processesLeft} left, ${how}, ${result.durationMs} ms`);
+      this.#signals?.killed(record);
+    }
+    await this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the kill in history: ${(err as Error).message}`));
+    return record;
+  }
+
+  #schedule(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (!this.#running) return;
+    const state = this.#memory.state;
+    const delay = state === 'critical' ? POLL_CRITICAL_MS
+      : state === 'elevated' ? POLL_ELEVATED_MS
+      : (this.#watch?.armed.length ?? 0) > 0 ? null // calm: sleep until the kernel says otherwise
+      : POLL_FALLBACK_MS;
+    if (delay !== null) this.#timer = setTimeout(() => void this.tick(), delay);
+  }
+
+  /** Apply a new config (SIGHUP / Reload). Decisions from now on use it. */
+  setConfig(config: PolicyConfig): void {
+    this.#config = config;
+    this.wake('config');
+  }
+
+  // ---- AgentApi (the bus surface) ----
+
+  state(): AgentState {
+    return this.#memory.state;
+  }
+  pressure(): PressureRecord {
+    if (!this.#pressure) throw new Error('no sample yet');
+    return this.#pressure;
+  }
+  dryRun(): boolean {
+    return this.#config.dryRun;
+  }
+  version(): string {
+    return this.deps.version;
+  }
+
+  async listApps(): Promise<AppRecord[]> {
+    const snapshot = await this.deps.readSnapshot();
+    return [...snapshot.apps].sort((a, b) => footprintBytes(b) - footprintBytes(a)).map(toAppRecord);
+  }
+
+  history(limit: number): Promise<KillRecord[]> {
+    return this.deps.history.recent(limit);
+  }
+
+  /** decide() on a fresh snapshot without committing its memory: exactly what a tick would do. */
+  async explain(): Promise<ExplanationRecord> {
+    const snapshot = await this.deps.readSnapshot();
+    const decision = decide(snapshot, this.#memory, this.#config);
+    const next = decision.action.kind === 'kill' ? decision.action.victim : decision.ranked.find((c) => c.excluded === '') ?? null;
+    const because = decision.action.kind === 'kill' ? decision.because
+      : next ? `${decision.because}; if memory ran out now, ${describeVictim(next, decision.ranked)}`
+      : `${decision.because}; no app may be killed`;
+    return {
+      state: decision.state,
+      because,
+      unit: next?.app.unit ?? '',
+      appId: next?.app.appId ?? '',
+      displayName: next?.app.displayName ?? '',
+      candidates: decision.ranked.map(toCandidateRecord),
+    };
+  }
+
+  async killApp(target: string): Promise<KillRecord> {
+    if (target.trim() === '') throw new AgentError(ERROR_INVALID_ARGS, 'name a unit or an app id to kill');
+    const snapshot = await this.deps.readSnapshot();
+    const matches = snapshot.apps.filter((a) => a.unit === target || a.appId === target);
+    if (matches.length === 0) throw new AgentError(ERROR_NO_SUCH_APP, `no running app unit or app id ${JSON.stringify(target)}`);
+    const app = [...matches].sort((a, b) => footprintBytes(b) - footprintBytes(a))[0]!;
+    if (app.protectedBecause !== '') throw new AgentError(ERROR_INVALID_ARGS, `${app.unit} is ${app.protectedBecause}: not killing it`);
+    const decision = decide(snapshot, this.#memory, this.#config);
+    const victim: RankedCandidate = { app, excluded: '' };
+    return this.#kill(snapshot, { ...decision, ranked: rankVictims(snapshot.apps) }, victim, 'manual', `killed on request (${target})`);
+  }
+
+  async setPreference(appId: string, pref: string): Promise<void> {
+    if (!isPreference(pref)) throw new AgentError(ERROR_INVALID_ARGS, `preference must be none, avoid or omit, not ${JSON.stringify(pref)}`);
+    if (appId.trim() === '') throw new AgentError(ERROR_INVALID_ARGS, 'app id must not be empty');
+    await this.deps.preferences.set(appId, pref);
+    this.deps.log.info(`preference for ${appId}: ${pref}`);
+    this.#signals?.preferenceChanged(appId, pref);
+  }
+
+  preferences(): Record<string, Preference> {
+    return this.deps.preferences.all();
+  }
+}
+
+function toPressureRecord(s: Snapshot, d: Decision): PressureRecord {
+  return {
+    someAvg10: s.tree.some.avg10,
+    fullAvg10: s.tree.full.avg10,
+    someAvg60: s.tree.some.avg60,
+    fullAvg60: s.tree.full.avg60,
+    fullRecentPct: d.measures.fullRecentPct,
+    memTotalBytes: s.meminfo.memTotalBytes,
+    memAvailableBytes: s.meminfo.memAvailableBytes,
+    swapTotalBytes: s.meminfo.swapTotalBytes,
+    swapFreeBytes: s.meminfo.swapFreeBytes,
+    sampledAtMs: s.wallMs,
+  };
+}
+
+const toCandidateRecord = (c: RankedCandidate): CandidateRecord => ({
+  unit: c.app.unit,
+  appId: c.app.appId,
+  displayName: c.app.displayName,
+  preference: c.app.preference,
+  memoryBytes: c.app.memoryBytes,
+  swapBytes: c.app.swapBytes,
+  processCount: c.app.processCount,
+  excluded: c.excluded,
+});
+
+const toAppRecord = (a: AppScope): AppRecord => ({
+  unit: a.unit,
+  cgroup: a.cgroup,
+  appId: a.appId,
+  launcher: a.launcher,
+  displayName: a.displayName,
+  icon: a.icon,
+  preference: a.preference,
+  memoryBytes: a.memoryBytes,
+  swapBytes: a.swapBytes,
+  anonBytes: a.anonBytes,
+  fileBytes: a.fileBytes,
+  processCount: a.processCount,
+  fullAvg10: a.fullAvg10,
+});

@@ -1,0 +1,113 @@
+// A typed client for org.headroom.Agent1, used by the CLI (and the tray's main process).
+// Every value comes back as a plain record: BigInt is converted here, at the edge.
+import { readFileSync } from 'node:fs';
+import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, isAgentState, type AgentState, type Preference, isPreference } from '../../shared/names.js';
+import {
+  AppSpec, ExplanationSpec, KillSpec, PressureSpec,
+  type AppRecord, type ExplanationRecord, type KillRecord, type PressureRecord,
+} from '../../shared/records.js';
+import { assetPath } from '../io/package-root.js';
+import { connectSessionBus, dbusErrorName, nameHasOwner, recordFromWire, type ClientInterface, type MessageBus } from './dbus.js';
+
+export class AgentNotRunningError extends Error {
+  override name = 'AgentNotRunningError';
+}
+
+/** A failure the agent reported (its D-Bus error name is kept for scripts). */
+export class AgentCallError extends Error {
+  override name = 'AgentCallError';
+  constructor(readonly busName: string, message: string) {
+    super(message);
+  }
+}
+
+// The contract file documents only our interface; the proxy also needs the standard one.
+const PROPERTIES_XML = `<interface name="org.freedesktop.DBus.Properties">
+  <method name="Get"><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="v" direction="out"/></method>
+  <method name="GetAll"><arg type="s" direction="in"/><arg type="a{sv}" direction="out"/></method>
+  <signal name="PropertiesChanged"><arg type="s"/><arg type="a{sv}"/><arg type="as"/></signal>
+</interface>`;
+
+const NOT_RUNNING = new Set(['org.freedesktop.DBus.Error.ServiceUnknown', 'org.freedesktop.DBus.Error.NameHasNoOwner']);
+
+export class AgentClient {
+  private constructor(readonly bus: MessageBus, private readonly iface: ClientInterface, private readonly props: ClientInterface) {}
+
+  /**
+   * Connect. `requireRunning` checks that the agent owns its name now (commands); monitors
+   * pass false and get the agent's signals whenever it runs.
+   */
+  static async connect(opts: { address?: string; requireRunning?: boolean } = {}): Promise<AgentClient> {
+    const bus = connectSessionBus(opts.address);
+    bus.on('error', () => undefined); // surfaced through failing calls instead
+    try {
+      if (opts.requireRunning !== false && !(await nameHasOwner(bus, AGENT_BUS_NAME))) {
+        throw new AgentNotRunningError(`the Headroom agent is not running on this session bus (start it with "headroom agent" or "systemctl --user start headroom-agent")`);
+      }
+      // Our own introspection data: no round trip, and it works before the agent starts.
+      const xml = readFileSync(assetPath('org.headroom.Agent1.xml'), 'utf8').replace('</node>', `${PROPERTIES_XML}</node>`);
+      const obj = await bus.getProxyObject(AGENT_BUS_NAME, AGENT_OBJECT_PATH, xml);
+      return new AgentClient(bus, obj.getInterface(AGENT_INTERFACE), obj.getInterface('org.freedesktop.DBus.Properties'));
+    } catch (err) {
+      bus.disconnect();
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.bus.disconnect();
+  }
+
+  private async call(member: string, ...args: unknown[]): Promise<unknown> {
+    const fn = this.iface[member];
+    if (!fn) throw new Error(`no method ${member}`);
+    try {
+      return await fn(...args);
+    } catch (err) {
+      const name = dbusErrorName(err);
+      if (NOT_RUNNING.has(name)) throw new AgentNotRunningError('the Headroom agent is not running on this session bus');
+      if (name !== '') throw new AgentCallError(name, (err as Error).message);
+      throw err;
+    }
+  }
+
+  private async getProperty(name: string): Promise<unknown> {
+    const fn = this.props.Get!;
+    try {
+      const v = await fn<{ value: unknown }>(AGENT_INTERFACE, name);
+      return v.value;
+    } catch (err) {
+      if (NOT_RUNNING.has(dbusErrorName(err))) throw new AgentNotRunningError('the Headroom agent is not running on this session bus');
+      throw err;
+    }
+  }
+
+  async state(): Promise<AgentState> {
+    const s = String(await this.getProperty('State'));
+    if (!isAgentState(s)) throw new Error(`agent reported an unknown state ${JSON.stringify(s)}`);
+    return s;
+  }
+  async pressure(): Promise<PressureRecord> { return recordFromWire(PressureSpec, await this.getProperty('Pressure')); }
+  async dryRun(): Promise<boolean> { return Boolean(await this.getProperty('DryRun')); }
+  async version(): Promise<string> { return String(await this.getProperty('Version')); }
+  async listApps(): Promise<AppRecord[]> { return ((await this.call('ListApps')) as unknown[]).map((a) => recordFromWire(AppSpec, a)); }
+  async history(limit = 0): Promise<KillRecord[]> { return ((await this.call('GetHistory', limit)) as unknown[]).map((k) => recordFromWire(KillSpec, k)); }
+  async explain(): Promise<ExplanationRecord> { return recordFromWire(ExplanationSpec, await this.call('Explain')); }
+  async killApp(target: string): Promise<KillRecord> { return recordFromWire(KillSpec, await this.call('KillApp', target)); }
+  async setPreference(appId: string, pref: Preference): Promise<void> { await this.call('SetPreference', appId, pref); }
+  async preferences(): Promise<Record<string, Preference>> {
+    const raw = (await this.call('GetPreferences')) as Record<string, string>;
+    return Object.fromEntries(Object.entries(raw).filter((e): e is [string, Preference] => isPreference(e[1])));
+  }
+
+  onKilled(cb: (k: KillRecord) => void): void { this.iface.on('Killed', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
+  onWouldKill(cb: (k: KillRecord) => void): void { this.iface.on('WouldKill', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
+  onStateChanged(cb: (state: AgentState, previous: AgentState, because: string, pressure: PressureRecord) => void): void {
+    this.iface.on('StateChanged', (s: string, p: string, because: string, w: unknown) => {
+      if (isAgentState(s) && isAgentState(p)) cb(s, p, because, recordFromWire(PressureSpec, w));
+    });
+  }
+  onPreferenceChanged(cb: (appId: string, pref: Preference) => void): void {
+    this.iface.on('PreferenceChanged', (id: string, p: string) => { if (isPreference(p)) cb(id, p); });
+  }
+}

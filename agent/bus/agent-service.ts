@@ -1,0 +1,127 @@
+// Export the agent on the session bus as org.headroom.Agent1 (assets/org.headroom.Agent1.xml).
+// This file only translates: bus arguments in, records out. The behaviour is the AgentApi's.
+import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, type AgentState, type Preference } from '../../shared/names.js';
+import {
+  AppSpec, ExplanationSpec, KillSpec, PressureSpec,
+  type AppRecord, type ExplanationRecord, type KillRecord, type PressureRecord,
+} from '../../shared/records.js';
+import { AgentError, ERROR_FAILED } from './errors.js';
+import { claimName, DBusError, recordToWire, ServiceInterface, type MessageBus } from './dbus.js';
+
+/** What the agent offers on the bus. Implemented by agent/agent.ts. */
+export interface AgentApi {
+  state(): AgentState;
+  pressure(): PressureRecord;
+  dryRun(): boolean;
+  version(): string;
+  listApps(): Promise<AppRecord[]>;
+  history(limit: number): Promise<KillRecord[]>;
+  explain(): Promise<ExplanationRecord>;
+  killApp(target: string): Promise<KillRecord>;
+  setPreference(appId: string, pref: string): Promise<void>;
+  preferences(): Record<string, Preference>;
+}
+
+/** What the agent tells the bus. */
+export interface AgentSignals {
+  killed(record: KillRecord): void;
+  wouldKill(record: KillRecord): void;
+  stateChanged(state: AgentState, previous: AgentState, because: string, pressure: PressureRecord): void;
+  pressureChanged(): void;
+  preferenceChanged(appId: string, pref: Preference): void;
+}
+
+const toBusError = (err: unknown): Error =>
+  err instanceof AgentError ? new DBusError(err.busName, err.message)
+    : new DBusError(ERROR_FAILED, err instanceof Error ? err.message : String(err));
+
+const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+  try {
+    return await work();
+  } catch (err) {
+    throw toBusError(err);
+  }
+};
+
+class AgentInterface extends ServiceInterface {
+  constructor(private readonly api: AgentApi) {
+    super(AGENT_INTERFACE);
+  }
+  get State(): string { return this.api.state(); }
+  get Pressure(): unknown { return recordToWire(PressureSpec, this.api.pressure()); }
+  get DryRun(): boolean { return this.api.dryRun(); }
+  get Version(): string { return this.api.version(); }
+
+  ListApps(): Promise<unknown> {
+    return guarded(async () => (await this.api.listApps()).map((a) => recordToWire(AppSpec, a)));
+  }
+  GetHistory(limit: number): Promise<unknown> {
+    return guarded(async () => (await this.api.history(limit === 0 ? 50 : limit)).map((k) => recordToWire(KillSpec, k)));
+  }
+  Explain(): Promise<unknown> {
+    return guarded(async () => recordToWire(ExplanationSpec, await this.api.explain()));
+  }
+  KillApp(target: string): Promise<unknown> {
+    return guarded(async () => recordToWire(KillSpec, await this.api.killApp(target)));
+  }
+  SetPreference(appId: string, pref: string): Promise<void> {
+    return guarded(() => this.api.setPreference(appId, pref));
+  }
+  GetPreferences(): Record<string, string> {
+    return this.api.preferences();
+  }
+
+  // Signals: calling one emits it with the returned arguments.
+  Killed(record: KillRecord): unknown { return recordToWire(KillSpec, record); }
+  WouldKill(record: KillRecord): unknown { return recordToWire(KillSpec, record); }
+  StateChanged(state: string, previous: string, because: string, pressure: PressureRecord): unknown[] {
+    return [state, previous, because, recordToWire(PressureSpec, pressure)];
+  }
+  PreferenceChanged(appId: string, pref: string): unknown[] { return [appId, pref]; }
+}
+
+AgentInterface.configureMembers({
+  properties: {
+    State: { signature: 's', access: 'read' },
+    Pressure: { signature: 'a{sv}', access: 'read' },
+    DryRun: { signature: 'b', access: 'read' },
+    Version: { signature: 's', access: 'read' },
+  },
+  methods: {
+    ListApps: { inSignature: '', outSignature: 'aa{sv}' },
+    GetHistory: { inSignature: 'u', outSignature: 'aa{sv}' },
+    Explain: { inSignature: '', outSignature: 'a{sv}' },
+    KillApp: { inSignature: 's', outSignature: 'a{sv}' },
+    SetPreference: { inSignature: 'ss', outSignature: '' },
+    GetPreferences: { inSignature: '', outSignature: 'a{ss}' },
+  },
+  signals: {
+    Killed: { signature: 'a{sv}' },
+    WouldKill: { signature: 'a{sv}' },
+    StateChanged: { signature: 'sssa{sv}' },
+    PreferenceChanged: { signature: 'ss' },
+  },
+});
+
+export class NameTakenError extends Error {
+  override name = 'NameTakenError';
+}
+
+/** Export the interface and claim the well-known name (last, so callers never see a half-ready agent). */
+export async function exportAgent(bus: MessageBus, api: AgentApi): Promise<AgentSignals> {
+  const iface = new AgentInterface(api);
+  bus.export(AGENT_OBJECT_PATH, iface);
+  if (!(await claimName(bus, AGENT_BUS_NAME))) {
+    throw new NameTakenError(`another Headroom agent already owns ${AGENT_BUS_NAME} on this session bus`);
+  }
+  return {
+    killed: (r) => void iface.Killed(r),
+    wouldKill: (r) => void iface.WouldKill(r),
+    stateChanged: (state, previous, because, pressure) => {
+      iface.StateChanged(state, previous, because, pressure);
+      ServiceInterface.emitPropertiesChanged(iface, { State: state, Pressure: recordToWire(PressureSpec, pressure) }, []);
+    },
+    pressureChanged: () => ServiceInterface.emitPropertiesChanged(iface, { Pressure: recordToWire(PressureSpec, api.pressure()) }, []),
+    preferenceChanged: (appId, pref) => void iface.PreferenceChanged(appId, pref),
+  };
+}

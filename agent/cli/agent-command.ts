@@ -1,0 +1,114 @@
+// `headroom agent`: wire the real parts together and run until signalled.
+import { Agent } from '../agent.js';
+import { PSI_TRIGGER, type PolicyConfig } from '../core/constants.js';
+import { exportAgent, NameTakenError } from '../bus/agent-service.js';
+import { connectSessionBus, type MessageBus } from '../bus/dbus.js';
+import { createUnitPreferences } from '../bus/unit-preferences.js';
+import { loadConfig } from '../io/config.js';
+import { createDesktopLookup } from '../io/desktop-entries.js';
+import { openHistory } from '../io/history.js';
+import { killScope } from '../io/kill-scope.js';
+import { createLogger } from '../io/log.js';
+import { packageVersion } from '../io/package-root.js';
+import { configFile, historyFile, preferencesFile } from '../io/paths.js';
+import { openPreferences } from '../io/preferences.js';
+import { watchPressure } from '../io/pressure-watch.js';
+import { readSelfCgroup, readSnapshot } from '../io/read-snapshot.js';
+import { locateUserTree } from '../io/user-tree.js';
+import { join } from 'node:path';
+import { CliError, EXIT_FAILURE } from './exit-codes.js';
+
+export interface AgentOptions {
+  dryRun: boolean;
+  config?: string;
+  userTree?: string;
+  cgroupRoot?: string;
+  procRoot?: string;
+  debug: boolean;
+}
+
+export async function runAgent(opts: AgentOptions): Promise<never> {
+  const log = createLogger({ debug: opts.debug });
+  const uid = process.getuid?.() ?? 0;
+  const tree = await locateUserTree({ uid, userTree: opts.userTree ?? process.env.HEADROOM_USER_TREE, cgroupRoot: opts.cgroupRoot, procRoot: opts.procRoot });
+  const cfgPath = opts.config ?? configFile();
+  const withFlags = (c: PolicyConfig): PolicyConfig => ({ ...c, dryRun: opts.dryRun || c.dryRun });
+  let config = withFlags(await loadConfig(cfgPath).catch((err: unknown) => {
+    // At start there is no last good config to keep: refuse rather than guess.
+    throw new CliError(`${(err as Error).message}`, EXIT_FAILURE);
+  }));
+
+  let bus: MessageBus | null = null;
+  try {
+    bus = connectSessionBus();
+  } catch (err) {
+    log.warn(`${(err as Error).message}: running without the bus (no signals, no CLI)`);
+  }
+  const preferences = await openPreferences(preferencesFile(), log.warn);
+  const unitPrefs = createUnitPreferences(bus, log.debug);
+  const desktop = createDesktopLookup();
+  const selfCgroup = await readSelfCgroup(tree.procRoot);
+  const sources = {
+    tree,
+    desktop,
+    selfCgroup,
+    now: () => ({ atMs: performance.now(), wallMs: Date.now() }),
+    preferenceOf: (app: { unit: string; appId: string }) => {
+      const own = preferences.get(app.appId);
+      return own !== 'none' ? own : unitPrefs.get(app.unit);
+    },
+  };
+  const agent = new Agent({
+    tree,
+    config,
+    version: packageVersion(),
+    readSnapshot: async () => {
+      const s = await readSnapshot(sources);
+      unitPrefs.retain(new Set(s.apps.map((a) => a.unit)));
+      return s;
+    },
+    killScope,
+    // user@UID.service/memory.pressure is root-owned (EACCES); /proc/pressure/memory and the
+    // user-owned app.slice are where an unprivileged trigger can be armed.
+    watchPressure: (onEvent) => watchPressure([join(tree.procRoot, 'pressure', 'memory'), join(tree.path, 'app.slice', 'memory.pressure'), join(tree.path, 'memory.pressure')], PSI_TRIGGER, onEvent),
+    history: openHistory(historyFile(), log.warn),
+    preferences,
+    log,
+  });
+
+  log.info(`headroom agent ${packageVersion()} watching ${tree.path}${config.dryRun ? ' (dry-run: nothing will be killed)' : ''}`);
+  await agent.start();
+
+  if (bus) {
+    bus.on('error', (err: Error) => {
+      log.error(`session bus: ${err.message}`);
+      process.exit(EXIT_FAILURE); // systemd restarts us; a guard without its bus would be mute
+    });
+    try {
+      agent.attachSignals(await exportAgent(bus, agent));
+      log.info('on the session bus as org.headroom.Agent1');
+    } catch (err) {
+      if (err instanceof NameTakenError) throw new CliError(err.message, EXIT_FAILURE);
+      log.warn(`could not export on the session bus (${(err as Error).message}): running without it`);
+    }
+  }
+
+  process.on('SIGHUP', () => {
+    loadConfig(cfgPath).then((c) => {
+      config = withFlags(c);
+      agent.setConfig(config);
+      log.info(`reloaded ${cfgPath}`);
+    }, (err: unknown) => log.error(`kept the last good config: ${(err as Error).message}`));
+  });
+  return new Promise<never>(() => {
+    const quit = (sig: string): void => {
+      log.info(`${sig}: stopping`);
+      agent.stop();
+      bus?.disconnect();
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => quit('SIGTERM'));
+    process.on('SIGINT', () => quit('SIGINT'));
+  });
+}
+

@@ -1,0 +1,118 @@
+// The headroom command line. Parsing only: each command is a function in this folder.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { PreflightError } from '../io/user-tree.js';
+import { packageVersion } from '../io/package-root.js';
+import { runAgent } from './agent-command.js';
+import { CliError, EXIT_FAILURE, EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE } from './exit-codes.js';
+import { monitor } from './monitor-command.js';
+import * as query from './query-commands.js';
+import { runApp } from './run-command.js';
+
+const EPILOG = `
+Exit status:
+  0  success
+  1  failure (the agent reported an error, a kill left processes behind, …)
+  2  bad usage
+  3  the agent is not running (or there is no session bus)
+  4  this system cannot run the agent (no cgroup v2, PSI or systemd user manager)
+
+Files:
+  $XDG_CONFIG_HOME/headroom/config.toml        settings (see assets/config.example.toml)
+  $XDG_CONFIG_HOME/headroom/preferences.json   per-app avoid/omit
+  $XDG_STATE_HOME/headroom/history.jsonl       kill history`;
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 100000) throw new InvalidArgumentError('expected a whole number from 1 to 100000');
+  return n;
+};
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('headroom')
+    .description('Desktop out-of-memory guard: watches memory pressure in your systemd session and stops the heaviest app before the desktop freezes.')
+    .version(packageVersion())
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .addHelpText('after', EPILOG);
+
+  program.command('agent')
+    .description('run the agent in the foreground (normally started by systemd as headroom-agent.service)')
+    .option('--dry-run', 'decide and report, but kill nothing', false)
+    .option('--config <file>', 'config file (default: $XDG_CONFIG_HOME/headroom/config.toml)')
+    .option('--debug', 'log every decision', false)
+    .addOption(new Option('--user-tree <dir>', 'watch this cgroup instead of user@UID.service (tests)').hideHelp())
+    .addOption(new Option('--proc-root <dir>', 'read /proc from here (tests)').hideHelp())
+    .action(async (o: { dryRun: boolean; config?: string; debug: boolean; userTree?: string; procRoot?: string }) => {
+      await runAgent({ dryRun: o.dryRun, config: o.config, debug: o.debug, userTree: o.userTree, procRoot: o.procRoot });
+    });
+
+  program.command('run')
+    .description('launch an app in its own scope (app-headroom-<id>-<random>.scope in app.slice), so it can be told apart and stopped alone')
+    .usage('[options] [--] <command> [args...]')
+    .argument('<command>', 'program to run')
+    .argument('[args...]', 'its arguments')
+    .option('--id <id>', 'application id (default: the basename of <command>)')
+    .option('--avoid', 'remember this app as avoid: killed only when nothing else is left')
+    .option('--omit', 'remember this app as omit: never killed')
+    .option('--description <text>', 'unit description')
+    .passThroughOptions()
+    .action(async (command: string, args: string[], o: { id?: string; avoid?: boolean; omit?: boolean; description?: string }) => {
+      setExit(await runApp(command, args, o));
+    });
+
+  const json = (): Option => new Option('--json', 'print JSON (one object; BigInt-free)');
+  program.command('status').description("the agent's state and the memory figures it sees").addOption(json())
+    .action((o: { json?: boolean }) => query.status(Boolean(o.json)));
+  program.command('list').description('running app units with their memory and preference, heaviest first').addOption(json())
+    .action((o: { json?: boolean }) => query.list(Boolean(o.json)));
+  program.command('history').description('recent kills, newest first').addOption(json())
+    .option('-n, --limit <n>', 'how many', positiveInt, 20)
+    .action((o: { json?: boolean; limit: number }) => query.history(o.limit, Boolean(o.json)));
+  program.command('explain').description('what would be killed now, and why').addOption(json())
+    .action((o: { json?: boolean }) => query.explain(Boolean(o.json)));
+  program.command('kill').description('stop an app now (a unit name, or an app id: its heaviest unit)').argument('<target>').addOption(json())
+    .action((target: string, o: { json?: boolean }) => query.kill(target, Boolean(o.json)));
+  program.command('prefer').description('set an app\'s preference: none, avoid (killed last) or omit (never killed)')
+    .argument('<app-id>').argument('<preference>', 'none | avoid | omit').addOption(json())
+    .action((appId: string, pref: string, o: { json?: boolean }) => query.prefer(appId, pref, Boolean(o.json)));
+  program.command('monitor').description("follow the agent's signals live (kills, state changes); survives agent restarts").addOption(json())
+    .action((o: { json?: boolean }) => monitor(Boolean(o.json)));
+
+  program.exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram((c) => { code = c; });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // help/version exit 0; usage errors were printed
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`headroom: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof PreflightError) {
+      process.stderr.write(`headroom: cannot watch memory here: ${err.message}\n`);
+      return EXIT_UNSUPPORTED;
+    }
+    if (err instanceof Error && err.name === 'BusUnavailableError') {
+      process.stderr.write(`headroom: ${err.message}\n`);
+      return EXIT_NOT_RUNNING;
+    }
+    process.stderr.write(`headroom: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (err: unknown) => {
+  process.stderr.write(`headroom: ${String(err)}\n`);
+  process.exitCode = EXIT_FAILURE;
+});

@@ -1,0 +1,34 @@
+// Human-readable output of the CLI. --json output bypasses this entirely.
+import { formatBytes, formatPct } from '../../shared/format.js';
+import type { AppRecord, CandidateRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+
+export function renderTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export const renderPressure = (p: PressureRecord): string => {
+  const avail = `${formatBytes(p.memAvailableBytes)} of ${formatBytes(p.memTotalBytes)} available`;
+  const swap = p.swapTotalBytes > 0 ? `, swap ${formatBytes(p.swapFreeBytes)} of ${formatBytes(p.swapTotalBytes)} free` : ', no swap';
+  return `${avail}${swap}; pressure full ${formatPct(p.fullAvg10)} some ${formatPct(p.someAvg10)} (avg10)`;
+};
+
+export const renderApps = (apps: AppRecord[]): string =>
+  apps.length === 0 ? 'no app units are running' : renderTable(
+    ['APP', 'MEMORY', 'SWAP', 'PROCS', 'PREF', 'UNIT'],
+    apps.map((a) => [a.displayName === a.appId ? a.appId : `${a.displayName} (${a.appId})`, formatBytes(a.memoryBytes), formatBytes(a.swapBytes), String(a.processCount), a.preference, a.unit]),
+  );
+
+export const renderCandidates = (cs: CandidateRecord[]): string =>
+  cs.length === 0 ? 'no app units are running' : renderTable(
+    ['#', 'APP', 'MEMORY+SWAP', 'PREF', 'KILLABLE', 'UNIT'],
+    cs.map((c, i) => [String(i + 1), c.displayName || c.appId, formatBytes(c.memoryBytes + c.swapBytes), c.preference, c.excluded === '' ? 'yes' : `no (${c.excluded})`, c.unit]),
+  );
+
+export const renderKill = (k: KillRecord): string => {
+  const when = new Date(k.atMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const what = k.dryRun ? 'would kill' : k.outcome === 'killed' ? 'killed' : `${k.outcome} kill of`;
+  const left = k.processesLeft > 0 && !k.dryRun ? `, ${k.processesLeft} processes survived` : '';
+  return `${when}  ${what} ${k.displayName || k.appId} (${formatBytes(k.memoryFreedBytes)}, ${k.processCount} processes${left}) [${k.reason}]: ${k.because}`;
+};

@@ -1,0 +1,69 @@
+// Every tunable of the policy, with its unit in its name and the reason for its value.
+// The config file overrides the ones in PolicyConfig; the rest are engineering constants.
+// Defaults are provisional until the lab benchmark (bench/) has measured them.
+
+export interface PolicyConfig {
+  /** Pressure trigger: full stall % of the user tree that counts as "too high". */
+  pressureFullLimitPct: number;
+  /** …and how long it must stay there. */
+  pressureDurationMs: number;
+  /** Exhaustion trigger: MemAvailable below this % of RAM… */
+  memAvailableCriticalPct: number;
+  /** …while free swap is below this % of swap (no swap counts as none free). */
+  swapFreeCriticalPct: number;
+  /** Predictive exhaustion: kill when MemAvailable would reach zero within this many ms… */
+  exhaustionHorizonMs: number;
+  /** Below this % of MemAvailable the state is elevated, and prediction is allowed to fire. */
+  memAvailableElevatedPct: number;
+  /** Elevated when the recent full / some stall % reaches these. */
+  elevatedFullPct: number;
+  elevatedSomePct: number;
+  /** After a kill, no second victim for this long: freed memory must show first. */
+  cooldownMs: number;
+  /** SIGTERM grace before cgroup.kill, when memory allows any grace at all. */
+  killGraceMs: number;
+  /** Decide and report, but kill nothing. */
+  dryRun: boolean;
+}
+
+export const DEFAULT_POLICY: PolicyConfig = {
+  // systemd-oomd's 60 %/30 s (Fedora 50 %/20 s) acts after the desktop has frozen (lab-facts.md);
+  // 20 % over 2 s catches a thrashing session while it can still be saved.
+  pressureFullLimitPct: 20,
+  pressureDurationMs: 2000,
+  // earlyoom's 10 %/10 % works but kills late on small machines; 4 % of RAM with swap nearly
+  // full is where the lab guest started to stall.
+  memAvailableCriticalPct: 4,
+  swapFreeCriticalPct: 10,
+  // Without swap PSI stays at 0 until the last tens of MiB: only a prediction acts in time.
+  exhaustionHorizonMs: 5000,
+  memAvailableElevatedPct: 10,
+  elevatedFullPct: 5,
+  elevatedSomePct: 10,
+  // Shorter than oomd's 15 s: MemAvailable and PSI `total` deltas reflect a kill at once; only
+  // avg10 lags, and the triggers do not rely on it once two samples exist.
+  cooldownMs: 5000,
+  // Long enough for a browser to flush its session, short enough not to matter to the freeze.
+  killGraceMs: 2000,
+  dryRun: false,
+};
+
+/** A sample older than this is no basis for a rate: fall back to the kernel's avg10. */
+export const MAX_RATE_INTERVAL_MS = 3000;
+/** Weight of the newest decline rate in the smoothed rate (EWMA): damps a single noisy pair. */
+export const RATE_SMOOTHING = 0.5;
+/** Leaving elevated for calm needs this long below every threshold, so the state does not flap. */
+export const CALM_HOLD_MS = 5000;
+/** No SIGTERM grace at all below this % of MemAvailable: every second counts. */
+export const NO_GRACE_MEM_AVAILABLE_PCT = 2;
+/** Poll intervals while not calm; calm relies on PSI triggers and does not poll at all. */
+export const POLL_ELEVATED_MS = 250;
+export const POLL_CRITICAL_MS = 100;
+/** Poll interval when the kernel refuses PSI triggers (old kernels, containers): cheap reads. */
+export const POLL_FALLBACK_MS = 1000;
+/** PSI trigger armed while calm: 50 ms of "some" stall within 2 s (unprivileged windows must be multiples of 2 s). */
+export const PSI_TRIGGER = 'some 50000 2000000';
+/** How many candidates a kill report carries. */
+export const REPORT_CANDIDATES = 10;
+/** Apps that are part of Headroom itself: killing the tray would hide the report of the kill. */
+export const SELF_APP_IDS: readonly string[] = ['headroom-tray', 'org.headroom.Tray', 'headroom'];

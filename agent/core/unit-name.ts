@@ -1,0 +1,94 @@
+// App unit names per systemd's desktop conventions (systemd.io/DESKTOP_ENVIRONMENTS):
+//   app[-<launcher>]-<ApplicationID>-<RANDOM>.scope
+//   app[-<launcher>]-<ApplicationID>[@<RANDOM>].service
+// The ID is escaped the way systemd-escape does (\xNN), so "-" only ever separates fields.
+
+const SAFE = /[A-Za-z0-9:_.]/;
+const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
+
+/** Escape an application id for use as one field of a unit name. */
+export function escapeUnitField(id: string): string {
+  let out = '';
+  for (const ch of id) {
+    if (SAFE.test(ch) && !(out === '' && ch === '.')) {
+      out += ch;
+      continue;
+    }
+    // encodeURIComponent yields the UTF-8 bytes as %XX for anything outside ASCII.
+    const enc = encodeURIComponent(ch);
+    out += enc.startsWith('%')
+      ? enc.split('%').slice(1).map((b) => `\\x${b.toLowerCase()}`).join('')
+      : `\\x${hex2(ch.charCodeAt(0))}`;
+  }
+  return out;
+}
+
+/** Undo escapeUnitField. Malformed escapes are kept literally rather than guessed at. */
+export function unescapeUnitField(field: string): string {
+  return field.replace(/(?:\\x[0-9a-fA-F]{2})+/g, (run) => {
+    const pct = run.replace(/\\x/g, '%');
+    try {
+      return decodeURIComponent(pct);
+    } catch {
+      return run;
+    }
+  });
+}
+
+export interface AppUnitName {
+  unit: string;
+  kind: 'scope' | 'service';
+  /** 'headroom', 'gnome', 'flatpak', … or '' when the name carries none. */
+  launcher: string;
+  appId: string;
+  random: string;
+}
+
+/** Parse an app unit name; null for anything that is not an app unit. */
+export function parseAppUnitName(unit: string): AppUnitName | null {
+  const m = /^app-(.+)\.(scope|service)$/.exec(unit);
+  if (!m) return null;
+  let body = m[1]!;
+  const kind = m[2] as 'scope' | 'service';
+  let random = '';
+  if (kind === 'service') {
+    const at = body.indexOf('@');
+    if (at >= 0) {
+      random = body.slice(at + 1);
+      body = body.slice(0, at);
+    }
+  } else {
+    const dash = body.lastIndexOf('-');
+    if (dash > 0) {
+      random = body.slice(dash + 1);
+      body = body.slice(0, dash);
+    }
+  }
+  if (body === '') return null;
+  const parts = body.split('-');
+  // One field: just the id. Two: launcher and id. More means a launcher that did not escape
+  // "-" in the id; the first field is still the launcher by convention.
+  const launcher = parts.length >= 2 ? parts[0]! : '';
+  const idField = parts.length >= 2 ? parts.slice(1).join('-') : parts[0]!;
+  if (idField === '') return null;
+  return { unit, kind, launcher: unescapeUnitField(launcher), appId: unescapeUnitField(idField), random };
+}
+
+/** Our launches: app-headroom-<escaped id>-<16 hex>.scope. The fixed suffix keeps parsing exact. */
+export const HEADROOM_LAUNCHER = 'headroom';
+export const SCOPE_RANDOM_PATTERN = /^[0-9a-f]{16}$/;
+const MAX_UNIT_NAME = 255;
+
+export function makeScopeName(appId: string, random: string): string {
+  if (!SCOPE_RANDOM_PATTERN.test(random)) throw new Error(`scope suffix must be 16 lowercase hex digits, got ${JSON.stringify(random)}`);
+  if (appId.trim() === '') throw new Error('app id must not be empty');
+  const unit = `app-${HEADROOM_LAUNCHER}-${escapeUnitField(appId)}-${random}.scope`;
+  if (unit.length > MAX_UNIT_NAME) throw new Error(`app id ${JSON.stringify(appId)} is too long for a unit name (${unit.length} > ${MAX_UNIT_NAME} characters)`);
+  return unit;
+}
+
+/** The default id for a command: basename of argv[0], as the conventions suggest. */
+export function defaultAppId(command: string): string {
+  const base = command.split('/').filter((p) => p !== '').pop() ?? command;
+  return base.replace(/\.desktop$/, '');
+}

@@ -1,0 +1,55 @@
+// Find .desktop files by application id in the XDG data dirs, for display names and icons.
+// Results are cached: during a memory crisis the agent must not go reading directories.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseDesktopEntry, type DesktopEntry } from '../core/desktop-entry.js';
+import { readTextIfExists } from './files.js';
+
+export interface DesktopLookup {
+  lookup(appId: string): Promise<(DesktopEntry & { path: string }) | null>;
+}
+
+export function applicationDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dataHome = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  const dataDirs = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':').filter((d) => d !== '');
+  return [dataHome, ...dataDirs].map((d) => join(d, 'applications'));
+}
+
+/** Candidate file names for an id: "org.foo.Bar" → org.foo.Bar.desktop; "kde-foo" also kde/foo.desktop. */
+export function desktopFileNames(appId: string): string[] {
+  const id = appId.endsWith('.desktop') ? appId.slice(0, -'.desktop'.length) : appId;
+  const names = [`${id}.desktop`];
+  const dash = id.indexOf('-');
+  if (dash > 0) names.push(`${id.slice(0, dash)}/${id.slice(dash + 1)}.desktop`);
+  return names;
+}
+
+const MISS_TTL_MS = 60_000;
+
+export function createDesktopLookup(dirs = applicationDirs(), locale = process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || ''): DesktopLookup {
+  const hits = new Map<string, DesktopEntry & { path: string }>();
+  const misses = new Map<string, number>();
+  return {
+    async lookup(appId) {
+      const hit = hits.get(appId);
+      if (hit) return hit;
+      const missedAt = misses.get(appId);
+      if (missedAt !== undefined && Date.now() - missedAt < MISS_TTL_MS) return null;
+      for (const dir of dirs) {
+        for (const name of desktopFileNames(appId)) {
+          const path = join(dir, name);
+          const text = await readTextIfExists(path).catch(() => null);
+          if (text === null) continue;
+          const entry = parseDesktopEntry(text, locale);
+          // The first file found for an id shadows the rest (spec), even a Hidden one.
+          if (!entry || entry.hidden) break;
+          const found = { ...entry, path };
+          hits.set(appId, found);
+          return found;
+        }
+      }
+      misses.set(appId, Date.now());
+      return null;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// Kill history: one JSON object per line, appended with a single write so a crash loses at
+// most the line being written. Bounded: past MAX_LINES it is rewritten (atomically) to the
+// newest KEEP_LINES. Lines that do not parse are skipped and counted, never fatal.
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { KillSpec, type KillRecord } from '../../shared/records.js';
+import { readTextIfExists, writeFileAtomic } from './files.js';
+
+const MAX_LINES = 2000;
+const KEEP_LINES = 1000;
+
+export interface History {
+  append(record: KillRecord): Promise<void>;
+  /** Newest first. */
+  recent(limit: number): Promise<KillRecord[]>;
+}
+
+const isKillRecord = (v: unknown): v is KillRecord =>
+  v !== null && typeof v === 'object' && Object.keys(KillSpec).every((k) => k in v);
+
+export function openHistory(path: string, warn: (msg: string) => void = () => undefined): History {
+  let lines: number | null = null;
+
+  const readAll = async (): Promise<{ records: KillRecord[]; bad: number }> => {
+    const text = (await readTextIfExists(path)) ?? '';
+    const records: KillRecord[] = [];
+    let bad = 0;
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        const v: unknown = JSON.parse(line);
+        if (isKillRecord(v)) records.push(v);
+        else bad++;
+      } catch {
+        bad++;
+      }
+    }
+    return { records, bad };
+  };
+
+  return {
+    async append(record) {
+      await mkdir(dirname(path), { recursive: true });
+      await appendFile(path, JSON.stringify(record) + '\n', 'utf8');
+      lines = (lines ?? (await readAll()).records.length) + 1;
+      if (lines > MAX_LINES) {
+        const { records } = await readAll();
+        const kept = records.slice(-KEEP_LINES);
+        await writeFileAtomic(path, kept.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        lines = kept.length;
+      }
+    },
+    async recent(limit) {
+      const { records, bad } = await readAll();
+      if (bad > 0) warn(`${path}: skipped ${bad} damaged line${bad === 1 ? '' : 's'}`);
+      return records.slice(-Math.max(0, limit)).reverse();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// The agent's bus contract: names, enums and limits that the agent, the CLI and the tray
+// all rely on. The member signatures live in assets/org.headroom.Agent1.xml; a test holds
+// the running agent to that file.
+
+export const AGENT_BUS_NAME = 'org.headroom.Agent1';
+export const AGENT_OBJECT_PATH = '/org/headroom/Agent1';
+export const AGENT_INTERFACE = 'org.headroom.Agent1';
+
+/** calm: nothing to do. elevated: memory is getting tight (warn, poll faster). critical: a trigger fired. */
+export const AGENT_STATES = ['calm', 'elevated', 'critical'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+/** Why a scope was killed. The same string appears in the log, the Killed signal, history and the tray. */
+export const KILL_REASONS = ['pressure', 'exhaustion', 'manual'] as const;
+export type KillReason = (typeof KILL_REASONS)[number];
+
+/** Per-app preference, the same three values as systemd's ManagedOOMPreference (none|avoid|omit). */
+export const PREFERENCES = ['none', 'avoid', 'omit'] as const;
+export type Preference = (typeof PREFERENCES)[number];
+
+/**
+ * What happened to a victim. killed: the scope emptied. partial: processes survived the kill
+ * (reported, never hidden). failed: nothing could be signalled. dry-run: nothing was touched.
+ */
+export const KILL_OUTCOMES = ['killed', 'partial', 'failed', 'dry-run'] as const;
+export type KillOutcome = (typeof KILL_OUTCOMES)[number];
+
+export const isAgentState = (v: string): v is AgentState => (AGENT_STATES as readonly string[]).includes(v);
+export const isKillReason = (v: string): v is KillReason => (KILL_REASONS as readonly string[]).includes(v);
+export const isPreference = (v: string): v is Preference => (PREFERENCES as readonly string[]).includes(v);
+export const isKillOutcome = (v: string): v is KillOutcome => (KILL_OUTCOMES as readonly string[]).includes(v);
