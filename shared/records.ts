@@ -150,7 +150,7 @@ export function decodeRecord<S extends RecordSpec>(spec: S, entries: unknown): R
   const out: Record<string, unknown> = {};
   for (const [field, f] of Object.entries(spec)) {
     const tagged = dict[field];
-    if (tagged === undefined) throw new RecordDecodeError(`missing field ${field}`);
+    if (tagged === undefined || tagged === null) throw new RecordDecodeError(`missing field ${field}`);
     const { signature, value } = tagged as Partial<Tagged>;
     if (signature !== signatureOf(f)) {
       throw new RecordDecodeError(`field ${field}: expected signature ${signatureOf(f)}, got ${String(signature)}`);

@@ -8,7 +8,7 @@ import { loadConfig } from '../io/config.js';
 import { createDesktopLookup } from '../io/desktop-entries.js';
 import { openHistory } from '../io/history.js';
 import { killScope } from '../io/kill-scope.js';
-import { createLogger } from '../io/log.js';
+import { createLogger, type Logger } from '../io/log.js';
 import { packageVersion } from '../io/package-root.js';
 import { configFile, historyFile, preferencesFile } from '../io/paths.js';
 import { openPreferences } from '../io/preferences.js';
@@ -25,6 +25,23 @@ export interface AgentOptions {
   cgroupRoot?: string;
   procRoot?: string;
   debug: boolean;
+}
+
+/** First tick, then the bus name: once the name is ours, the agent is fully working (Type=dbus). */
+async function startOnBus(agent: Agent, bus: MessageBus | null, log: Logger): Promise<void> {
+  await agent.start();
+  if (!bus) return;
+  bus.on('error', (err: Error) => {
+    log.error(`session bus: ${err.message}`);
+    process.exit(EXIT_FAILURE); // systemd restarts us; a guard without its bus would be mute
+  });
+  try {
+    agent.attachSignals(await exportAgent(bus, agent));
+    log.info('on the session bus as org.headroom.Agent1');
+  } catch (err) {
+    if (err instanceof NameTakenError) throw new CliError(err.message, EXIT_FAILURE);
+    log.warn(`could not export on the session bus (${(err as Error).message}): running without it`);
+  }
 }
 
 export async function runAgent(opts: AgentOptions): Promise<never> {
@@ -77,20 +94,13 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   });
 
   log.info(`headroom agent ${packageVersion()} watching ${tree.path}${config.dryRun ? ' (dry-run: nothing will be killed)' : ''}`);
-  await agent.start();
-
-  if (bus) {
-    bus.on('error', (err: Error) => {
-      log.error(`session bus: ${err.message}`);
-      process.exit(EXIT_FAILURE); // systemd restarts us; a guard without its bus would be mute
-    });
-    try {
-      agent.attachSignals(await exportAgent(bus, agent));
-      log.info('on the session bus as org.headroom.Agent1');
-    } catch (err) {
-      if (err instanceof NameTakenError) throw new CliError(err.message, EXIT_FAILURE);
-      log.warn(`could not export on the session bus (${(err as Error).message}): running without it`);
-    }
+  try {
+    await startOnBus(agent, bus, log);
+  } catch (err) {
+    // Release the triggers and the bus, or they would keep a refused agent alive.
+    agent.stop();
+    bus?.disconnect();
+    throw err;
   }
 
   process.on('SIGHUP', () => {

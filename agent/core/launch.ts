@@ -36,10 +36,15 @@ export const shellQuote = (word: string): string => `'${word.replace(/'/g, `'\\'
  */
 export const LAUNCH_MIN_OOM_SCORE_ADJ = 100;
 
-/** The line the shim runs with `eval`: fix oom_score_adj if needed, then exec systemd-run. */
+/**
+ * The line the shim runs with `eval`: fix oom_score_adj if needed, then exec systemd-run.
+ * The shim runs under `set -e`, and a failed redirection fails the command before any `2>` on
+ * it applies: the brace group (same shell, so /proc/self is still the shell) silences the
+ * error and `|| :` keeps a refused write from aborting the launch.
+ */
 export function buildExecLine(argv: readonly string[], currentOomScoreAdj: number | null): string {
   const raise = currentOomScoreAdj !== null && currentOomScoreAdj < LAUNCH_MIN_OOM_SCORE_ADJ
-    ? `echo ${LAUNCH_MIN_OOM_SCORE_ADJ} >/proc/self/oom_score_adj 2>/dev/null; `
+    ? `{ echo ${LAUNCH_MIN_OOM_SCORE_ADJ} >/proc/self/oom_score_adj; } 2>/dev/null || :; `
     : '';
   return `${raise}exec ${argv.map(shellQuote).join(' ')}`;
 }

@@ -15,7 +15,8 @@ export function escapeUnitField(id: string): string {
       continue;
     }
     // encodeURIComponent yields the UTF-8 bytes as %XX for anything outside ASCII.
-    const enc = encodeURIComponent(ch);
+    // A lone UTF-16 surrogate has no UTF-8 form: escape it as U+FFFD rather than throw.
+    const enc = encodeURIComponent(ch.length === 1 && /[\uD800-\uDFFF]/.test(ch) ? '\uFFFD' : ch);
     out += enc.startsWith('%')
       ? enc.split('%').slice(1).map((b) => `\\x${b.toLowerCase()}`).join('')
       : `\\x${hex2(ch.charCodeAt(0))}`;

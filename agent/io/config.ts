@@ -36,23 +36,39 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** 1-based line of `key` inside `[section]` (or of the section header), for error messages. */
+const KEY_PART = String.raw`(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')`;
+const KEY_LINE = new RegExp(String.raw`^(${KEY_PART}(?:\s*\.\s*${KEY_PART})*)\s*=`);
+const splitKey = (key: string): string[] =>
+  (key.match(new RegExp(KEY_PART, 'g')) ?? []).map((k) => (/^["']/.test(k) ? k.slice(1, -1) : k));
+
+/**
+ * 1-based line of the key at `path` (e.g. ['kill', 'grace_ms']), for error messages. Handles
+ * `[section]` headers, top-level keys, dotted keys and inline tables; when the key itself is
+ * not written out, the nearest enclosing one (usually the section header) is the answer.
+ */
 export function lineOf(text: string, path: readonly (string | number)[]): number | null {
-  const [section, key] = path.map(String);
+  const want = path.map(String);
+  if (want.length === 0) return null;
   const lines = text.split('\n');
-  let inSection = section === undefined;
-  let sectionLine: number | null = null;
+  let table: string[] = [];
+  let best: { line: number; depth: number } | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
-    const header = /^\[\s*([^\]]+?)\s*\]/.exec(line);
+    let at: string[];
+    const header = /^\[\[?([^\]]+)\]/.exec(line);
     if (header) {
-      inSection = header[1] === section;
-      if (inSection) sectionLine = i + 1;
-      continue;
+      at = table = splitKey(header[1]!);
+    } else {
+      const key = KEY_LINE.exec(line);
+      if (!key) continue;
+      at = [...table, ...splitKey(key[1]!)];
     }
-    if (inSection && key !== undefined && new RegExp(`^"?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?\\s*=`).test(line)) return i + 1;
+    // Only a line on the way to the wanted key (or below it) counts; the deepest, then first, wins.
+    const depth = Math.min(at.length, want.length);
+    if (depth === 0 || at.slice(0, depth).some((k, j) => k !== want[j])) continue;
+    if (best === null || depth > best.depth) best = { line: i + 1, depth };
   }
-  return sectionLine;
+  return best?.line ?? null;
 }
 
 export function parseConfig(text: string, source: string): PolicyConfig {

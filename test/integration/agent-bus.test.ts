@@ -1,0 +1,220 @@
+// The real agent on a private session bus, driven through the real CLI.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { XMLParser } from 'fast-xml-parser';
+import { connectSessionBus, introspect, type MessageBus } from '../../agent/bus/dbus.js';
+import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH } from '../../shared/names.js';
+import type { AppRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
+import { CgroupTree, cgroupTreeUnavailable } from '../support/cgroup-tree.js';
+import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
+
+const unavailable = cgroupTreeUnavailable() || (dbusDaemonAvailable() ? '' : 'dbus-daemon is not installed');
+
+const FIREFOX_DESKTOP = '[Desktop Entry]\nType=Application\nName=Firefox Web Browser\nIcon=firefox\nExec=firefox %u\n';
+const HOG = 'app.slice/app-headroom-hog-00000000000000a1.scope';
+const BROWSER = 'app.slice/app-gnome-firefox-4242.scope';
+const SESSION = 'session.slice/app-gnome-session-manager-1.scope';
+
+describe('agent on a private bus', { skip: unavailable || false }, () => {
+  let bus: PrivateBus;
+  let tree: CgroupTree;
+  let proc: ProcRoot;
+  let home: Home;
+  let agent: AgentProcess;
+
+  before(async () => {
+    bus = await startPrivateBus();
+    tree = new CgroupTree();
+    proc = new ProcRoot(50);
+    home = makeHome(bus.address, { 'firefox.desktop': FIREFOX_DESKTOP });
+    const hog = await tree.start(HOG, 'hog', ['96']);
+    const browser = await tree.start(BROWSER, 'hog', ['16']);
+    const session = await tree.start(SESSION, 'hog', ['200']);
+    proc.expose(hog.pid, browser.pid, session.pid);
+    agent = await AgentProcess.start(home, ['--user-tree', tree.path, '--proc-root', proc.path]);
+  });
+  after(async () => {
+    await agent?.stop();
+    await tree?.remove();
+    await bus?.stop();
+  });
+
+  test('the running agent matches assets/org.headroom.Agent1.xml member for member', async () => {
+    const client: MessageBus = connectSessionBus(bus.address);
+    try {
+      const live = await introspect(client, AGENT_BUS_NAME, AGENT_OBJECT_PATH);
+      const file = readFileSync(join(REPO, 'assets', 'org.headroom.Agent1.xml'), 'utf8');
+      assert.deepEqual(members(live), members(file));
+      assert.ok(members(file).length >= 14, 'the contract lists every member');
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  test('status reports the state and the memory it reads', async () => {
+    const s = await cliJson<{ state: string; dryRun: boolean; pressure: PressureRecord }>(home, ['status']);
+    assert.equal(s.state, 'calm');
+    assert.equal(s.dryRun, false);
+    assert.equal(s.pressure.memTotalBytes, 8 * 1024 ** 3);
+    assert.equal(s.pressure.memAvailableBytes, 4 * 1024 ** 3);
+    assert.equal(typeof s.pressure.sampledAtMs, 'number');
+  });
+
+  test('list shows app units with real sizes, names from .desktop files, and never session.slice', async () => {
+    const apps = await cliJson<AppRecord[]>(home, ['list']);
+    assert.deepEqual(apps.map((a) => a.unit), ['app-headroom-hog-00000000000000a1.scope', 'app-gnome-firefox-4242.scope']);
+    const [hog, browser] = apps;
+    assert.equal(hog!.appId, 'hog');
+    assert.equal(hog!.launcher, 'headroom');
+    assert.ok(hog!.memoryBytes > 96 * 1024 ** 2, `hog holds its 96 MiB (${hog!.memoryBytes})`);
+    assert.equal(hog!.processCount, 1);
+    assert.equal(browser!.displayName, 'Firefox Web Browser');
+    assert.equal(browser!.icon, 'firefox');
+    assert.equal(browser!.launcher, 'gnome');
+    const human = await cli(home, ['list']);
+    assert.match(human.stdout, /Firefox Web Browser \(firefox\)/);
+  });
+
+  test('explain names the next victim and ranks every candidate', async () => {
+    const e = await cliJson<ExplanationRecord>(home, ['explain']);
+    assert.equal(e.state, 'calm');
+    assert.equal(e.unit, 'app-headroom-hog-00000000000000a1.scope');
+    assert.match(e.because, /if memory ran out now, hog is the heaviest of 2 apps/);
+    assert.deepEqual(e.candidates.map((c) => c.excluded), ['', '']);
+  });
+
+  test('preferences: set through the CLI, visible in list and explain, signalled, persisted', async () => {
+    const monitor = await Monitor.start(home);
+    try {
+      assert.equal((await cli(home, ['prefer', 'hog', 'omit'])).code, 0);
+      await monitor.waitFor((e) => e.event === 'PreferenceChanged' && e.appId === 'hog' && e.preference === 'omit');
+      const e = await cliJson<ExplanationRecord>(home, ['explain']);
+      assert.equal(e.unit, 'app-gnome-firefox-4242.scope', 'an omitted app is never next');
+      assert.equal(e.candidates.find((c) => c.appId === 'hog')?.excluded, 'omit');
+      const saved = JSON.parse(readFileSync(join(home.env.XDG_CONFIG_HOME!, 'headroom', 'preferences.json'), 'utf8')) as unknown;
+      assert.deepEqual(saved, { version: 1, apps: { hog: 'omit' } });
+      assert.equal((await cli(home, ['prefer', 'hog', 'none'])).code, 0);
+      assert.deepEqual(await cliJson(home, ['list']).then((a) => (a as AppRecord[]).map((x) => x.preference)), ['none', 'none']);
+    } finally {
+      monitor.stop();
+    }
+  });
+
+  test('bad arguments get clear errors and exit codes', async () => {
+    const badPref = await cli(home, ['prefer', 'hog', 'sometimes']);
+    assert.equal(badPref.code, 2);
+    assert.match(badPref.stderr, /preference must be none, avoid or omit, not "sometimes"/);
+    const noApp = await cli(home, ['kill', 'no-such-app']);
+    assert.equal(noApp.code, 1);
+    assert.match(noApp.stderr, /no running app unit or app id "no-such-app"/);
+    const usage = await cli(home, ['history', '--limit', 'zero']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /expected a whole number/);
+    const unknown = await cli(home, ['frobnicate']);
+    assert.equal(unknown.code, 2);
+  });
+
+  test('bad calls straight on the bus get D-Bus errors, and the agent carries on', async () => {
+    const client = connectSessionBus(bus.address);
+    try {
+      const obj = await client.getProxyObject(AGENT_BUS_NAME, AGENT_OBJECT_PATH);
+      const iface = obj.getInterface(AGENT_INTERFACE);
+      await assert.rejects(iface.SetPreference!('hog', 'maybe'), (err: Error & { type?: string }) => err.type === 'org.headroom.Agent1.Error.InvalidArgs');
+      await assert.rejects(iface.SetPreference!('', 'avoid'), (err: Error & { type?: string }) => err.type === 'org.headroom.Agent1.Error.InvalidArgs');
+      await assert.rejects(iface.KillApp!('nothing-here'), (err: Error & { type?: string }) => err.type === 'org.headroom.Agent1.Error.NoSuchApp');
+      // 64-bit values are BigInt on the wire (the status test shows the CLI turns them into numbers).
+      const props = obj.getInterface('org.freedesktop.DBus.Properties');
+      const pressure = await props.Get!<{ value: Record<string, { signature: string; value: unknown }> }>(AGENT_INTERFACE, 'Pressure');
+      assert.equal(pressure.value.memTotalBytes?.signature, 't');
+      assert.equal(pressure.value.memTotalBytes?.value, 8n * 1024n ** 3n);
+    } finally {
+      client.disconnect();
+    }
+    assert.equal((await cli(home, ['status'])).code, 0);
+  });
+
+  test('manual kill: the Killed signal reaches monitor --json, history keeps it, the process is gone', async () => {
+    const monitor = await Monitor.start(home);
+    try {
+      const r = await cli(home, ['kill', 'firefox']);
+      assert.equal(r.code, 0, r.stderr);
+      const ev = await monitor.waitFor((e) => e.event === 'Killed');
+      const k = ev.kill as KillRecord;
+      assert.equal(k.unit, 'app-gnome-firefox-4242.scope');
+      assert.equal(k.appId, 'firefox');
+      assert.equal(k.displayName, 'Firefox Web Browser');
+      assert.equal(k.reason, 'manual');
+      assert.equal(k.outcome, 'killed');
+      assert.equal(k.processesLeft, 0);
+      assert.ok(k.memoryFreedBytes > 16 * 1024 ** 2);
+      assert.deepEqual(tree.pids(BROWSER), []);
+      const history = await cliJson<KillRecord[]>(home, ['history']);
+      assert.equal(history[0]?.id, k.id);
+    } finally {
+      monitor.stop();
+    }
+  });
+
+  test('a second agent on the same bus refuses to start', async () => {
+    const second = cli(home, ['agent', '--user-tree', tree.path, '--proc-root', proc.path]);
+    const r = await second;
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /another Headroom agent already owns org\.headroom\.Agent1/);
+  });
+});
+
+describe('without an agent', { skip: dbusDaemonAvailable() ? false : 'dbus-daemon is not installed' }, () => {
+  test('every query command says the agent is not running and exits 3', async () => {
+    const bus = await startPrivateBus();
+    try {
+      const home = makeHome(bus.address);
+      for (const cmd of [['status'], ['list'], ['history'], ['explain'], ['kill', 'x'], ['prefer', 'x', 'avoid']]) {
+        const r = await cli(home, cmd);
+        assert.equal(r.code, 3, `${cmd.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, /the Headroom agent is not running/);
+      }
+    } finally {
+      await bus.stop();
+    }
+  });
+
+  test('on a machine without cgroup v2 the agent names what is missing and exits 4', async () => {
+    const home = makeHome('unix:path=/nonexistent');
+    const r = await cli(home, ['agent', '--proc-root', '/nonexistent-proc']);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /cannot watch memory here: (cgroup v2 is not mounted|the kernel reports no memory pressure)/);
+  });
+
+  test('an invalid config file stops the agent at start with the key and line', async () => {
+    const home = makeHome('unix:path=/nonexistent');
+    const cfg = join(home.dir, 'bad.toml');
+    writeFileSync(cfg, '[pressure]\nfull_limit_pct = 20\n\n[kill]\ngrace_ms = "soon"\n');
+    const tree = new CgroupTree();
+    try {
+      const r = await cli(home, ['agent', '--config', cfg, '--user-tree', tree.path]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /bad\.toml:5: kill\.grace_ms/);
+    } finally {
+      await tree.remove();
+    }
+  });
+});
+
+/** Interface members as comparable strings, from introspection XML. */
+function members(xml: string): string[] {
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['interface', 'method', 'signal', 'property', 'arg'].includes(name) })
+    .parse(xml) as { node: { interface: Iface[] } };
+  const iface = doc.node.interface.find((i) => i.name === AGENT_INTERFACE);
+  assert.ok(iface, 'interface present');
+  const args = (a: Arg[] | undefined, dir: string): string => (a ?? []).filter((x) => (x.direction ?? 'in') === dir || dir === 'sig').map((x) => x.type).join('');
+  return [
+    ...(iface.method ?? []).map((m) => `method ${m.name}(${args(m.arg, 'in')}) -> (${args(m.arg, 'out')})`),
+    ...(iface.signal ?? []).map((s) => `signal ${s.name}(${args(s.arg, 'sig')})`),
+    ...(iface.property ?? []).map((p) => `property ${p.name} ${p.type} ${p.access}`),
+  ].sort();
+}
+interface Arg { type: string; direction?: string }
+interface Iface { name: string; method?: { name: string; arg?: Arg[] }[]; signal?: { name: string; arg?: Arg[] }[]; property?: { name: string; type: string; access: string }[] }

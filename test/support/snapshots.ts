@@ -1,0 +1,44 @@
+// Builders for policy tests: plain data, no IO, like systemd's test-oomd-util contexts.
+import type { MemInfo } from '../../agent/core/meminfo.js';
+import type { PressureSample } from '../../agent/core/psi.js';
+import type { AppScope, Snapshot } from '../../agent/core/snapshot.js';
+
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+
+export function app(unit: string, over: Partial<AppScope> = {}): AppScope {
+  return {
+    unit,
+    cgroup: `app.slice/${unit}`,
+    appId: unit.replace(/^app-(?:headroom-)?/, '').replace(/-[0-9a-f]+\.scope$/, ''),
+    launcher: 'headroom',
+    displayName: '',
+    icon: '',
+    memoryBytes: 100 * MiB,
+    swapBytes: 0,
+    anonBytes: 0,
+    fileBytes: 0,
+    pgscan: 0,
+    processCount: 1,
+    fullAvg10: 0,
+    preference: 'none',
+    protectedBecause: '',
+    ...over,
+  };
+}
+
+export function pressure(fullTotalUs = 0, someTotalUs = 0, avg10 = { some: 0, full: 0 }): PressureSample {
+  return {
+    some: { avg10: avg10.some, avg60: 0, avg300: 0, totalUs: someTotalUs },
+    full: { avg10: avg10.full, avg60: 0, avg300: 0, totalUs: fullTotalUs },
+  };
+}
+
+export function meminfo(availablePct: number, over: Partial<MemInfo> = {}): MemInfo {
+  const total = 8 * GiB;
+  return { memTotalBytes: total, memAvailableBytes: Math.round((total * availablePct) / 100), swapTotalBytes: 0, swapFreeBytes: 0, ...over };
+}
+
+export function snapshot(atMs: number, over: Partial<Snapshot> = {}): Snapshot {
+  return { atMs, wallMs: 1_800_000_000_000 + atMs, tree: pressure(), meminfo: meminfo(50), apps: [], ...over };
+}

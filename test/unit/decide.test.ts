@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CALM_HOLD_MS, DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
+import { decide, INITIAL_MEMORY, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
+import type { Snapshot } from '../../agent/core/snapshot.js';
+import { app, GiB, meminfo, MiB, pressure, snapshot } from '../support/snapshots.js';
+
+const config: PolicyConfig = { ...DEFAULT_POLICY };
+const apps = [app('app-headroom-hog-0123456789abcdef.scope', { memoryBytes: 3 * GiB }), app('app-headroom-editor-0123456789abcdef.scope', { memoryBytes: 200 * MiB })];
+
+/** Feed snapshots through decide() the way the agent does, carrying memory forward. */
+function run(snaps: Snapshot[], cfg = config, memory: PolicyMemory = INITIAL_MEMORY): Decision[] {
+  const out: Decision[] = [];
+  for (const s of snaps) {
+    const d = decide(s, memory, cfg);
+    memory = d.memory;
+    out.push(d);
+  }
+  return out;
+}
+
+/** Samples every `stepMs` whose full stall is `fullPct` % of each interval. */
+function stalling(fromMs: number, count: number, stepMs: number, fullPct: number, mem = meminfo(40)): Snapshot[] {
+  return Array.from({ length: count }, (_, i) => snapshot(fromMs + i * stepMs, {
+    tree: pressure(Math.round(i * stepMs * 1000 * (fullPct / 100)), Math.round(i * stepMs * 1000 * (fullPct / 100))),
+    meminfo: mem,
+    apps,
+  }));
+}
+
+describe('decide: state', () => {
+  test('plenty of memory and no stall is calm with nothing to do', () => {
+    const [d] = run([snapshot(0, { apps })]);
+    assert.equal(d!.state, 'calm');
+    assert.equal(d!.action.kind, 'none');
+    assert.match(d!.because, /memory is fine/);
+  });
+
+  test('low MemAvailable alone is elevated, not critical', () => {
+    const [d] = run([snapshot(0, { meminfo: meminfo(8), apps })]);
+    assert.equal(d!.state, 'elevated');
+    assert.equal(d!.action.kind, 'none');
+  });
+
+  test('leaving elevated needs CALM_HOLD_MS of calm samples (no flapping)', () => {
+    const snaps = [
+      snapshot(0, { meminfo: meminfo(8), apps }),
+      snapshot(250, { meminfo: meminfo(50), apps }),
+      snapshot(250 + CALM_HOLD_MS - 1, { meminfo: meminfo(50), apps }),
+      snapshot(250 + CALM_HOLD_MS, { meminfo: meminfo(50), apps }),
+    ];
+    assert.deepEqual(run(snaps).map((d) => d.state), ['elevated', 'elevated', 'elevated', 'calm']);
+  });
+});
+
+describe('decide: pressure trigger', () => {
+  test('full stall above the limit for the whole duration kills the heaviest app', () => {
+    const ds = run(stalling(0, 10, 250, 35)); // 0 … 2250 ms
+    const firstKill = ds.findIndex((d) => d.action.kind === 'kill');
+    assert.equal(firstKill, 9, 'the first sample starts the window at t=250; 2 s later is t=2250');
+    for (const d of ds.slice(1, 9)) {
+      assert.equal(d.state, 'elevated');
+      assert.equal(d.action.kind, 'none');
+    }
+    const kill = ds[9]!;
+    assert.equal(kill.state, 'critical');
+    assert.ok(kill.action.kind === 'kill');
+    assert.equal(kill.action.reason, 'pressure');
+    assert.equal(kill.action.victim.app.unit, 'app-headroom-hog-0123456789abcdef.scope');
+    assert.match(kill.because, /full memory pressure 35% stayed at or above 20% for 2\.0 s; hog is the heaviest of 2 apps/);
+  });
+
+  test('one sample below the limit restarts the window', () => {
+    const snaps = stalling(0, 12, 250, 35);
+    // At t=1000 the stall of the last interval is only 10 %: total grows by 25 ms instead of 87.5 ms.
+    const dip = 62_500;
+    for (let i = 4; i < snaps.length; i++) {
+      const s = snaps[i]!;
+      snaps[i] = { ...s, tree: pressure(s.tree.full.totalUs - dip, s.tree.some.totalUs - dip) };
+    }
+    const ds = run(snaps);
+    assert.equal(ds.findIndex((d) => d.action.kind === 'kill'), -1, 'the window restarted at t=1250 and 2 s have not passed by t=2750');
+    assert.ok(ds.slice(5).every((d) => d.state === 'elevated'));
+  });
+
+  test('after a long calm gap the delta is not used (it would dilute a fresh stall): avg10 is', () => {
+    const calm = snapshot(0, { apps });
+    const later = snapshot(60_000, { tree: pressure(1_000_000, 1_000_000, { some: 40, full: 30 }), apps });
+    const [, d] = run([calm, later]);
+    assert.equal(d!.measures.fullRecentPct, 30);
+    assert.equal(d!.memory.fullAboveSinceMs, 60_000);
+  });
+
+  test('a pressure counter that went backwards (cgroup recreated) reads as no stall', () => {
+    const ds = run([
+      snapshot(0, { tree: pressure(5_000_000, 5_000_000), apps }),
+      snapshot(250, { tree: pressure(10, 10), apps }),
+    ]);
+    assert.equal(ds[1]!.measures.fullRecentPct, 0);
+  });
+});
+
+describe('decide: exhaustion trigger', () => {
+  test('MemAvailable under the limit with no swap kills at once', () => {
+    const [d] = run([snapshot(0, { meminfo: meminfo(3), apps })]);
+    assert.ok(d!.action.kind === 'kill');
+    assert.equal(d!.action.reason, 'exhaustion');
+    assert.match(d!.because, /of memory is available and there is no swap/);
+  });
+
+  test('low MemAvailable with plenty of swap free is not exhaustion', () => {
+    const [d] = run([snapshot(0, { meminfo: meminfo(3, { swapTotalBytes: 4 * GiB, swapFreeBytes: 3 * GiB }), apps })]);
+    assert.equal(d!.action.kind, 'none');
+    assert.equal(d!.state, 'elevated');
+  });
+
+  test('low MemAvailable with swap nearly full is exhaustion', () => {
+    const [d] = run([snapshot(0, { meminfo: meminfo(3, { swapTotalBytes: 4 * GiB, swapFreeBytes: 0.05 * 4 * GiB }), apps })]);
+    assert.ok(d!.action.kind === 'kill');
+    assert.match(d!.because, /5\.0% of swap is free/);
+  });
+
+  test('predicted: falling fast under the elevated level kills before the limit is reached', () => {
+    // 8 GiB machine; 9 % → 7 % in 250 ms ≈ 650 MiB/s: about 1 s left.
+    const ds = run([
+      snapshot(0, { meminfo: meminfo(9), apps }),
+      snapshot(250, { meminfo: meminfo(7), apps }),
+    ]);
+    assert.equal(ds[0]!.action.kind, 'none');
+    const d = ds[1]!;
+    assert.ok(d.action.kind === 'kill');
+    assert.equal(d.action.reason, 'exhaustion');
+    assert.match(d.because, /would run out in \d+\.\d s at/);
+    assert.ok(d.measures.exhaustionInMs < config.exhaustionHorizonMs);
+  });
+
+  test('predicted: the same fall with plenty left does not kill', () => {
+    const ds = run([snapshot(0, { meminfo: meminfo(40), apps }), snapshot(250, { meminfo: meminfo(38), apps })]);
+    assert.equal(ds[1]!.action.kind, 'none');
+  });
+
+  test('predicted: a slow decline under the elevated level does not kill', () => {
+    const ds = run([snapshot(0, { meminfo: meminfo(9), apps }), snapshot(1000, { meminfo: meminfo(8.9), apps })]);
+    assert.equal(ds[1]!.action.kind, 'none');
+    assert.ok(ds[1]!.measures.exhaustionInMs > config.exhaustionHorizonMs);
+  });
+});
+
+describe('decide: after a kill', () => {
+  test('one victim per decision, then a cool-down before the next', () => {
+    const critical = (t: number): Snapshot => snapshot(t, { meminfo: meminfo(2), apps });
+    const ds = run([critical(0), critical(100), critical(config.cooldownMs - 1), critical(config.cooldownMs)]);
+    assert.deepEqual(ds.map((d) => d.action.kind), ['kill', 'none', 'none', 'kill']);
+    assert.match(ds[1]!.because, /waiting 4\.9 s after stopping app-headroom-hog-0123456789abcdef\.scope/);
+    assert.equal(ds[1]!.state, 'critical', 'the state still says critical while cooling down');
+  });
+
+  test('a kill restarts the pressure window', () => {
+    const ds = run(stalling(0, 10, 250, 35));
+    assert.equal(ds[9]!.memory.fullAboveSinceMs, null);
+    assert.equal(ds[9]!.memory.lastKill?.atMs, 2250);
+  });
+});
+
+describe('decide: who may die', () => {
+  test('critical with only omitted apps kills nothing and says why', () => {
+    const [d] = run([snapshot(0, { meminfo: meminfo(2), apps: [app('app-a-1.scope', { preference: 'omit' }), app('app-b-1.scope', { processCount: 0 })] })]);
+    assert.equal(d!.state, 'critical');
+    assert.equal(d!.action.kind, 'none');
+    assert.match(d!.because, /no app may be killed \(1 omit, 1 empty\)/);
+  });
+
+  test('critical with no apps at all says so', () => {
+    const [d] = run([snapshot(0, { meminfo: meminfo(2), apps: [] })]);
+    assert.match(d!.because, /no app units are running/);
+  });
+
+  test('an avoided app is killed when it is the only candidate, and the reason says so', () => {
+    const [d] = run([snapshot(0, { meminfo: meminfo(2), apps: [app('app-headroom-editor-0123456789abcdef.scope', { preference: 'avoid', displayName: 'Editor' })] })]);
+    assert.ok(d!.action.kind === 'kill');
+    assert.match(d!.because, /Editor is the heaviest of 1 app that may be killed \(100 MiB, avoided but nothing else is left\)/);
+  });
+});
+
+describe('decide is pure', () => {
+  test('inputs are not mutated and the same inputs give the same decision', () => {
+    const s = snapshot(500, { meminfo: meminfo(2), apps });
+    const frozen = JSON.stringify(s);
+    const memory: PolicyMemory = { ...INITIAL_MEMORY, prev: { atMs: 250, fullTotalUs: 0, someTotalUs: 0, memAvailableBytes: 4 * GiB } };
+    const memoryText = JSON.stringify(memory);
+    const a = decide(s, memory, config);
+    const b = decide(s, memory, config);
+    assert.equal(JSON.stringify(s), frozen);
+    assert.equal(JSON.stringify(memory), memoryText);
+    assert.deepEqual(a, b);
+  });
+});
