@@ -1,19 +1,11 @@
-// Lint config. Beyond style, it enforces the runtime layers (see README "Layout"):
-//   shared/        pure TS: no Node, no Electron, no DOM, no D-Bus library
-//   agent/core/    pure policy and parsers: no IO of any kind, not even the rest of agent/
-//   agent/         Node: never Electron, never the tray
-// tsconfig.{shared,core}.json back this up with "types": [] so Node globals fail to typecheck.
-// !!! Do not relax these rules: a leak here is how IO ends up inside the kill decision. !!!
+// Lint config: type-checked rules everywhere, plus the runtime layers (eslint.layers.js).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'events', 'util', 'stream', 'crypto', 'process', 'url', 'timers', 'timers/*'];
-const noNode = { group: nodeBuiltins, message: 'Pure layer: no Node built-ins. Pass data in via the snapshot instead.' };
-const noElectron = { group: ['electron', 'electron/*'], message: 'Electron belongs in tray-app/main only.' };
-const noDbus = { group: ['@particle/dbus-next', 'dbus-next'], message: 'The D-Bus library is used only behind agent/bus/dbus.ts.' };
+import { layerRules } from './eslint.layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', '**/*.js', '!eslint.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', '**/*.js', '!eslint.config.js', '!eslint.layers.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -35,30 +27,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', 'eslint.layers.js'],
     ...tseslint.configs.disableTypeChecked,
   },
-  {
-    files: ['shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [noNode, noElectron, noDbus,
-        { group: ['**/agent/**', '**/tray-app/**'], message: 'shared/ is imported by both sides; it imports neither.' }] }],
-    },
-  },
-  {
-    files: ['agent/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [noNode, noElectron, noDbus,
-        { group: ['../io/*', '../bus/*', '../cli/*', '../*.js', '**/agent/io/**', '**/agent/bus/**', '**/tray-app/**'],
-          message: 'agent/core/ is the pure policy: it may import only agent/core/ and shared/.' }] }],
-    },
-  },
-  {
-    files: ['agent/**/*.ts'],
-    ignores: ['agent/core/**', 'agent/bus/dbus.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [noElectron, noDbus,
-        { group: ['**/tray-app/**'], message: 'The agent never depends on the tray.' }] }],
-    },
-  },
+  ...layerRules,
 );

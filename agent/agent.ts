@@ -56,8 +56,10 @@ export class Agent implements AgentApi {
   /** First tick, then arm the triggers. The bus is attached separately (attachSignals). */
   async start(): Promise<void> {
     this.#running = true;
-    this.#watch = this.deps.watchPressure(() => this.wake('psi'));
     const { log } = this.deps;
+    this.#watch = this.#config.psiTriggers
+      ? this.deps.watchPressure(() => this.wake('psi'))
+      : { armed: [], refused: [{ file: 'all', why: 'psi_triggers = false in the config' }], close: () => undefined };
     if (this.#watch.armed.length > 0) log.info(`PSI triggers armed on ${this.#watch.armed.join(', ')}`);
     for (const r of this.#watch.refused) log.info(`no PSI trigger on ${r.file} (${r.why})`);
     if (this.#watch.armed.length === 0) log.warn(`no PSI trigger could be armed: polling every ${POLL_FALLBACK_MS} ms instead`);

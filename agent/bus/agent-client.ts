@@ -7,7 +7,7 @@ import {
   type AppRecord, type ExplanationRecord, type KillRecord, type PressureRecord,
 } from '../../shared/records.js';
 import { assetPath } from '../io/package-root.js';
-import { connectSessionBus, dbusErrorName, nameHasOwner, recordFromWire, type ClientInterface, type MessageBus } from './dbus.js';
+import { BusUnavailableError, connectSessionBus, dbusErrorName, nameHasOwner, recordFromWire, type ClientInterface, type MessageBus } from './dbus.js';
 
 export class AgentNotRunningError extends Error {
   override name = 'AgentNotRunningError';
@@ -39,15 +39,22 @@ export class AgentClient {
    */
   static async connect(opts: { address?: string; requireRunning?: boolean } = {}): Promise<AgentClient> {
     const bus = connectSessionBus(opts.address);
-    bus.on('error', () => undefined); // surfaced through failing calls instead
+    // A socket that cannot be reached is reported only as an 'error' event, while pending
+    // calls never settle: turn the event into a rejection.
+    const unreachable = new Promise<never>((_, reject) => {
+      bus.on('error', (err: Error) => reject(new BusUnavailableError(`cannot reach the session bus (${err.message})`)));
+    });
+    unreachable.catch(() => undefined); // once connected, later bus errors surface through calls
     try {
-      if (opts.requireRunning !== false && !(await nameHasOwner(bus, AGENT_BUS_NAME))) {
-        throw new AgentNotRunningError(`the Headroom agent is not running on this session bus (start it with "headroom agent" or "systemctl --user start headroom-agent")`);
-      }
-      // Our own introspection data: no round trip, and it works before the agent starts.
-      const xml = readFileSync(assetPath('org.headroom.Agent1.xml'), 'utf8').replace('</node>', `${PROPERTIES_XML}</node>`);
-      const obj = await bus.getProxyObject(AGENT_BUS_NAME, AGENT_OBJECT_PATH, xml);
-      return new AgentClient(bus, obj.getInterface(AGENT_INTERFACE), obj.getInterface('org.freedesktop.DBus.Properties'));
+      return await Promise.race([unreachable, (async () => {
+        if (opts.requireRunning !== false && !(await nameHasOwner(bus, AGENT_BUS_NAME))) {
+          throw new AgentNotRunningError(`the Headroom agent is not running on this session bus (start it with "headroom agent" or "systemctl --user start headroom-agent")`);
+        }
+        // Our own introspection data: no round trip, and it works before the agent starts.
+        const xml = readFileSync(assetPath('org.headroom.Agent1.xml'), 'utf8').replace('</node>', `${PROPERTIES_XML}</node>`);
+        const obj = await bus.getProxyObject(AGENT_BUS_NAME, AGENT_OBJECT_PATH, xml);
+        return new AgentClient(bus, obj.getInterface(AGENT_INTERFACE), obj.getInterface('org.freedesktop.DBus.Properties'));
+      })()]);
     } catch (err) {
       bus.disconnect();
       throw err;

@@ -110,9 +110,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// If the event loop ever drains with main() unsettled (a library promise that never settles),
+// Node would exit 0 having done nothing: make that a failure instead.
+process.exitCode = EXIT_FAILURE;
+process.on('beforeExit', () => {
+  if (!settled) process.stderr.write('headroom: internal error: gave up waiting (the event loop drained)\n');
+});
+let settled = false;
 main(process.argv.slice(2)).then((code) => {
+  settled = true;
   process.exitCode = code;
 }, (err: unknown) => {
+  settled = true;
   process.stderr.write(`headroom: ${String(err)}\n`);
   process.exitCode = EXIT_FAILURE;
 });

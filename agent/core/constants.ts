@@ -24,6 +24,12 @@ export interface PolicyConfig {
   killGraceMs: number;
   /** Decide and report, but kill nothing. */
   dryRun: boolean;
+  /**
+   * Sleep while calm and let PSI triggers wake the agent (true), or poll every
+   * POLL_FALLBACK_MS (false: for kernels or sandboxes whose triggers misbehave). Read by the
+   * agent's scheduling, not by decide().
+   */
+  psiTriggers: boolean;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -46,6 +52,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   // Long enough for a browser to flush its session, short enough not to matter to the freeze.
   killGraceMs: 2000,
   dryRun: false,
+  psiTriggers: true,
 };
 
 /** A sample older than this is no basis for a rate: fall back to the kernel's avg10. */

@@ -29,6 +29,9 @@ const ConfigSchema = z.strictObject({
     grace_ms: ms.max(30_000).optional(),
     dry_run: z.boolean().optional(),
   }).optional(),
+  watch: z.strictObject({
+    psi_triggers: z.boolean().optional(),
+  }).optional(),
 });
 type ConfigFile = z.infer<typeof ConfigSchema>;
 
@@ -106,6 +109,7 @@ function toPolicy(c: ConfigFile): PolicyConfig {
     cooldownMs: c.kill?.cooldown_ms ?? d.cooldownMs,
     killGraceMs: c.kill?.grace_ms ?? d.killGraceMs,
     dryRun: c.kill?.dry_run ?? d.dryRun,
+    psiTriggers: c.watch?.psi_triggers ?? d.psiTriggers,
   };
 }
 

@@ -27,6 +27,9 @@ some_pct = 12
 cooldown_ms = 9000
 grace_ms = 1500
 dry_run = true
+
+[watch]
+psi_triggers = false
 `;
 
 /** Assert parseConfig throws a ConfigError and hand back its message. */
@@ -55,6 +58,7 @@ describe('parseConfig', () => {
       cooldownMs: 9000,
       killGraceMs: 1500,
       dryRun: true,
+      psiTriggers: false,
     };
     assert.deepEqual(parseConfig(FULL, SOURCE), want);
     // The test is only meaningful if no value equals its default.
@@ -191,5 +195,17 @@ describe('lineOf', () => {
 
   test('a key name that is a prefix of another key does not match it', () => {
     assert.equal(lineOf('[kill]\ngrace_ms_extra = 1\ngrace_ms = 2\n', ['kill', 'grace_ms']), 3);
+  });
+});
+
+describe('assets/config.example.toml', () => {
+  test('documents every key, with the defaults as its values', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { assetPath } = await import('../../agent/io/package-root.js');
+    const text = readFileSync(assetPath('config.example.toml'), 'utf8');
+    assert.deepEqual(parseConfig(text, 'config.example.toml'), DEFAULT_POLICY);
+    // Every key the schema knows appears in the example (a new knob must be documented).
+    const keys = [...text.matchAll(/^([a-z_]+) = /gm)].map((m) => m[1]);
+    assert.equal(keys.length, Object.keys(DEFAULT_POLICY).length);
   });
 });

@@ -1,0 +1,44 @@
+// The layer rules must reject what they promise to (a rule that never fires proves nothing).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
+import { REPO } from '../support/agent-process.js';
+
+interface LayerModule { layerRules: ESLint.Options['overrideConfig'][] }
+
+async function violations(filePath: string, code: string): Promise<string[]> {
+  const { layerRules } = (await import(new URL('eslint.layers.js', `file://${REPO}`).href)) as LayerModule;
+  const eslint = new ESLint({
+    cwd: REPO,
+    overrideConfigFile: true,
+    overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...layerRules] as ESLint.Options['overrideConfig'],
+  });
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).map((m) => m.message);
+}
+
+describe('layer rules', () => {
+  const cases: [string, string, RegExp | null][] = [
+    ['shared/x.ts', "import { readFile } from 'node:fs';", /no Node built-ins/],
+    ['shared/x.ts', "import { app } from 'electron';", /Electron belongs in tray-app\/main/],
+    ['shared/x.ts', "import { Agent } from '../agent/agent.js';", /imports neither/],
+    ['shared/x.ts', "import { z } from 'zod';", null],
+    ['agent/core/x.ts', "import { spawn } from 'child_process';", /no Node built-ins/],
+    ['agent/core/x.ts', "import { killScope } from '../io/kill-scope.js';", /pure policy/],
+    ['agent/core/x.ts', "import dbus from '@particle/dbus-next';", /only behind agent\/bus\/dbus\.ts/],
+    ['agent/core/x.ts', "import { rankVictims } from './rank.js';", null],
+    ['agent/core/x.ts', "import { formatBytes } from '../../shared/format.js';", null],
+    ['agent/io/x.ts', "import dbus from '@particle/dbus-next';", /only behind agent\/bus\/dbus\.ts/],
+    ['agent/io/x.ts', "import { readFile } from 'node:fs';", null],
+    ['agent/bus/dbus.ts', "import dbus from '@particle/dbus-next';", null],
+    ['agent/cli/x.ts', "import { Tray } from 'electron';", /Electron belongs/],
+  ];
+  for (const [file, code, expected] of cases) {
+    test(`${file}: ${code}`, async () => {
+      const messages = await violations(file, code);
+      if (expected === null) assert.deepEqual(messages, []);
+      else assert.ok(messages.some((m) => expected.test(m)), `expected ${expected}, got ${JSON.stringify(messages)}`);
+    });
+  }
+});
