@@ -21,6 +21,8 @@ import type { Logger } from './io/log.js';
 import type { PreferencesStore } from './io/preferences.js';
 import type { PressureWatch } from './io/pressure-watch.js';
 import type { UserTree } from './io/user-tree.js';
+import type { NoticeSink } from './notice-sink.js';
+import { WARN_MIN_INTERVAL_MS } from './core/notices.js';
 
 export interface AgentDeps {
   tree: UserTree;
@@ -33,6 +35,8 @@ export interface AgentDeps {
   history: History;
   preferences: PreferencesStore;
   log: Logger;
+  /** Desktop notifications; absent without a session bus. */
+  notices?: NoticeSink;
 }
 
 const PRESSURE_SIGNAL_MIN_INTERVAL_MS = 1000;
@@ -47,6 +51,7 @@ export class Agent implements AgentApi {
   #ticking: Promise<void> | null = null;
   #tickAgain = false;
   #lastPressureSignalMs = 0;
+  #lastWarningAtMs = -Infinity;
   #config: PolicyConfig;
 
   constructor(private readonly deps: AgentDeps) {
@@ -112,6 +117,7 @@ export class Agent implements AgentApi {
       this.deps.log.info(`state ${previous} → ${decision.state}: ${decision.because}`);
       this.#signals?.stateChanged(decision.state, previous, decision.because, this.#pressure);
       this.#lastPressureSignalMs = snapshot.atMs;
+      if (previous === 'calm') this.#warn(snapshot, decision);
     } else if (decision.state !== 'calm' && snapshot.atMs - this.#lastPressureSignalMs >= PRESSURE_SIGNAL_MIN_INTERVAL_MS) {
       this.#signals?.pressureChanged();
       this.#lastPressureSignalMs = snapshot.atMs;
@@ -122,6 +128,14 @@ export class Agent implements AgentApi {
     } else if (decision.state === 'critical') {
       this.deps.log.debug(decision.because);
     }
+  }
+
+  /** Leaving calm: name the app that would go, once per episode, so the user can act first. */
+  #warn(snapshot: Snapshot, decision: Decision): void {
+    const next = decision.action.kind === 'kill' ? null : decision.ranked.find((c) => c.excluded === '');
+    if (!next || snapshot.atMs - this.#lastWarningAtMs < WARN_MIN_INTERVAL_MS) return;
+    this.#lastWarningAtMs = snapshot.atMs;
+    this.deps.notices?.warn(next.app, decision.measures);
   }
 
   /** Kill (or in dry-run, only report) one victim; record and announce it. */
@@ -161,6 +175,7 @@ export class Agent implements AgentApi {
       const log = result.outcome === 'killed' ? this.deps.log.warn : this.deps.log.error;
       log(`${result.outcome} ${app.unit}: ${result.processCount} processes, ${result.processesLeft} left, ${how}, ${result.durationMs} ms`);
       this.#signals?.killed(record);
+      this.deps.notices?.killed(record, app);
     }
     await this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the kill in history: ${(err as Error).message}`));
     return record;
@@ -285,6 +300,7 @@ const toAppRecord = (a: AppScope): AppRecord => ({
   launcher: a.launcher,
   displayName: a.displayName,
   icon: a.icon,
+  desktopEntry: a.desktopEntry,
   preference: a.preference,
   memoryBytes: a.memoryBytes,
   swapBytes: a.swapBytes,

@@ -55,6 +55,7 @@ export const AppSpec = {
   launcher: 's', // 'headroom', 'gnome', 'flatpak', … or '' when the name has none
   displayName: 's',
   icon: 's',
+  desktopEntry: 's', // .desktop id the name and icon came from, '' if none
   preference: 's',
   memoryBytes: 't',
   swapBytes: 't',

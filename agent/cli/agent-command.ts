@@ -4,6 +4,8 @@ import { PSI_TRIGGER, type PolicyConfig } from '../core/constants.js';
 import { exportAgent, NameTakenError } from '../bus/agent-service.js';
 import { connectSessionBus, type MessageBus } from '../bus/dbus.js';
 import { createUnitPreferences } from '../bus/unit-preferences.js';
+import { createNotifier, type SentNotice } from '../bus/notifications.js';
+import { createNoticeSink, handleNoticeAction, type NoticeContext } from '../notice-sink.js';
 import { loadConfig } from '../io/config.js';
 import { createDesktopLookup } from '../io/desktop-entries.js';
 import { openHistory } from '../io/history.js';
@@ -75,7 +77,10 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
       return own !== 'none' ? own : unitPrefs.get(app.unit);
     },
   };
+  let handleAction: (action: string, sent: SentNotice<NoticeContext>) => void = () => undefined;
+  const notifier = bus ? await createNotifier<NoticeContext>(bus, (a, s) => handleAction(a, s), log.warn).catch(() => null) : null;
   const agent = new Agent({
+    notices: notifier ? createNoticeSink(notifier, log) : undefined,
     tree,
     config,
     version: packageVersion(),
@@ -93,6 +98,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     log,
   });
 
+  handleAction = (action, sent) => handleNoticeAction(action, sent, agent, log);
   log.info(`headroom agent ${packageVersion()} watching ${tree.path}${config.dryRun ? ' (dry-run: nothing will be killed)' : ''}`);
   try {
     await startOnBus(agent, bus, log);

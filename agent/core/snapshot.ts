@@ -12,6 +12,8 @@ export interface AppScope {
   launcher: string;
   displayName: string;
   icon: string;
+  /** The .desktop id the name and icon came from ('' when none was found). */
+  desktopEntry: string;
   memoryBytes: number;
   swapBytes: number;
   anonBytes: number;

@@ -1,7 +1,7 @@
 // Read one Snapshot of the user's tree: pressure, /proc/meminfo and every app unit, with the
 // files the policy needs. Reading is all this does; every judgement happens in agent/core.
 import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import type { Preference } from '../../shared/names.js';
 import { SELF_APP_IDS } from '../core/constants.js';
 import { parseMeminfo } from '../core/meminfo.js';
@@ -113,6 +113,7 @@ export async function readApp(src: SnapshotSources, unit: AppUnitDir): Promise<A
     launcher: name.launcher,
     displayName: entry?.name ?? name.appId,
     icon: entry?.icon ?? '',
+    desktopEntry: entry ? basename(entry.path, '.desktop') : '',
     memoryBytes: current ?? fallback!.rssBytes,
     swapBytes: swap ?? fallback?.swapBytes ?? 0,
     anonBytes: stat?.anonBytes ?? 0,

@@ -14,6 +14,7 @@ export function app(unit: string, over: Partial<AppScope> = {}): AppScope {
     launcher: 'headroom',
     displayName: '',
     icon: '',
+    desktopEntry: '',
     memoryBytes: 100 * MiB,
     swapBytes: 0,
     anonBytes: 0,

@@ -1,0 +1,74 @@
+// What the agent tells the user, as data: the text, icon, urgency and actions of each
+// desktop notification. Sending is agent/bus/notifications.ts's job.
+import { formatBytes, formatPct } from '../../shared/format.js';
+import type { KillRecord } from '../../shared/records.js';
+import type { Measures } from './decide.js';
+import type { AppScope } from './snapshot.js';
+
+/** Freedesktop urgency levels; critical notifications do not expire. */
+export type Urgency = 0 | 1 | 2;
+
+export interface Notice {
+  kind: 'kill' | 'warning';
+  summary: string;
+  body: string;
+  icon: string;
+  urgency: Urgency;
+  category: string;
+  /** The app's .desktop id, for servers that group or theme by it; '' when unknown. */
+  desktopEntry: string;
+  /** [action key, label] pairs; keys are what ActionInvoked reports. */
+  actions: [string, string][];
+}
+
+export const ACTION_AVOID = 'avoid';
+export const ACTION_CLOSE = 'close';
+export const ACTION_IGNORE = 'ignore';
+
+/** Don't warn again within this long: one warning per episode, never a storm of popups. */
+export const WARN_MIN_INTERVAL_MS = 60_000;
+/** A kill notice this recent is replaced rather than stacked. */
+export const KILL_COALESCE_MS = 30_000;
+
+const nameOf = (x: { displayName: string; appId: string }): string => x.displayName || x.appId;
+
+function killCause(k: KillRecord): string {
+  switch (k.reason) {
+    case 'pressure':
+      return `The desktop was stalling on memory (pressure ${formatPct(k.fullRecentPct)}).`;
+    case 'exhaustion':
+      return `Only ${formatBytes(k.memAvailableBytes)} of memory was left.`;
+    default:
+      return 'You asked for it to be stopped.';
+  }
+}
+
+export function killNotice(k: KillRecord, app: Pick<AppScope, 'icon' | 'desktopEntry'> | null): Notice {
+  const name = nameOf(k);
+  const held = `${formatBytes(k.memoryFreedBytes)}${k.swapFreedBytes > 0 ? ` and ${formatBytes(k.swapFreedBytes)} of swap` : ''}`;
+  const survivors = k.processesLeft > 0 ? ` ${k.processesLeft} of its ${k.processCount} processes could not be stopped.` : '';
+  return {
+    kind: 'kill',
+    summary: k.processesLeft > 0 ? `${name} was only partly stopped` : `${name} was stopped to keep your desktop responsive`,
+    body: `It was using ${held}. ${killCause(k)}${survivors}`,
+    icon: app?.icon || 'dialog-warning',
+    urgency: 2,
+    category: 'x-headroom.kill',
+    desktopEntry: app?.desktopEntry ?? '',
+    actions: k.reason === 'manual' ? [] : [[ACTION_AVOID, `Don't kill ${name} again`]],
+  };
+}
+
+export function warningNotice(app: AppScope, m: Measures): Notice {
+  const name = nameOf(app);
+  return {
+    kind: 'warning',
+    summary: 'Memory is running low',
+    body: `${name} is using the most memory (${formatBytes(app.memoryBytes + app.swapBytes)}); ${formatPct(m.memAvailablePct)} is left. If memory runs out, Headroom will stop ${name}. Save your work there.`,
+    icon: app.icon || 'dialog-warning',
+    urgency: 1,
+    category: 'x-headroom.warning',
+    desktopEntry: app.desktopEntry,
+    actions: [[ACTION_CLOSE, `Close ${name} now`], [ACTION_IGNORE, 'Ignore']],
+  };
+}

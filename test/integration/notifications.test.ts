@@ -1,0 +1,125 @@
+// Notifications against a real server: dunst under Xvfb on a private session bus. What the
+// server received is read off the wire (dbus-monitor) and from dunst's own history; actions
+// are invoked through dunst's context menu, as a user clicking them would.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { KillRecord } from '../../shared/records.js';
+import { AgentProcess, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
+import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
+import { DesktopSession, desktopToolsMissing } from '../support/desktop-session.js';
+import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
+
+const missing = cgroupTreeUnavailable() || (dbusDaemonAvailable() ? '' : 'dbus-daemon is not installed') || desktopToolsMissing();
+if (missing && process.env.CI === 'true') throw new Error(`notification tests cannot run in CI: ${missing}`);
+
+export const ARTIFACTS = join(REPO, 'test-artifacts');
+
+const HOG_DESKTOP = '[Desktop Entry]\nType=Application\nName=Hog Deluxe\nIcon=utilities-system-monitor\nExec=hog\n';
+const EDITOR_DESKTOP = '[Desktop Entry]\nType=Application\nName=Text Editor\nIcon=accessories-text-editor\nExec=editor\n';
+
+describe('notifications through a real notification server', { skip: missing || false }, () => {
+  let bus: PrivateBus;
+  let desktop: DesktopSession;
+  let tree: CgroupTree;
+  let proc: ProcRoot;
+  let home: Home;
+  let agent: AgentProcess;
+  let monitor: Monitor;
+  let hog: Proc;
+  let editor: Proc;
+
+  before(async () => {
+    bus = await startPrivateBus();
+    desktop = new DesktopSession();
+    await desktop.start(bus.address);
+    tree = new CgroupTree();
+    proc = new ProcRoot(10.5); // calm, just above the elevated level
+    home = makeHome(bus.address, { 'hogdeluxe.desktop': HOG_DESKTOP, 'texteditor.desktop': EDITOR_DESKTOP });
+    hog = await tree.start('app.slice/app-gnome-hogdeluxe-7001.scope', 'hog', ['120']);
+    editor = await tree.start('app.slice/app-gnome-texteditor-7002.scope', 'hog', ['60']);
+    proc.expose(hog.pid, editor.pid);
+    const config = join(home.dir, 'config.toml');
+    writeFileSync(config, '[kill]\ngrace_ms = 300\n[watch]\npsi_triggers = false\n');
+    agent = await AgentProcess.start(home, ['--user-tree', tree.path, '--proc-root', proc.path, '--config', config]);
+    monitor = await Monitor.start(home);
+    debugInfo = () => `\nnotify calls: ${JSON.stringify(desktop.notifyCalls())}\ndunst history: ${JSON.stringify(desktop.history(bus.address))}`;
+  });
+  after(async () => {
+    monitor?.stop();
+    await agent?.stop();
+    desktop?.stop();
+    await tree?.remove();
+    await bus?.stop();
+  });
+
+  test('a warning names the heaviest app before anything dies; "Close … now" stops it gracefully', async () => {
+    // A gentle step (1 % in a second): elevated, but far from running out within the horizon.
+    await new Promise((r) => setTimeout(r, 1200));
+    proc.setAvailable(9.5);
+    const warning = await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Memory is running low'), 'the warning');
+    assert.equal(warning.appName, 'Headroom');
+    assert.match(warning.body, /^Hog Deluxe is using the most memory \(1\d\d MiB\); 9\.5% is left\. If memory runs out, Headroom will stop Hog Deluxe\. Save your work there\.$/);
+    assert.deepEqual(warning.actions, ['close', 'Close Hog Deluxe now', 'ignore', 'Ignore']);
+    assert.equal(warning.hints.urgency, '1');
+    assert.equal(warning.hints['desktop-entry'], 'hogdeluxe');
+    assert.equal(warning.hints.category, 'x-headroom.warning');
+    assert.equal(warning.icon, 'utilities-system-monitor');
+    assert.equal(hog.alive(), true, 'a warning kills nothing');
+
+    desktop.invoke('Close Hog Deluxe now', bus.address);
+    const k = (await monitor.waitFor((e) => e.event === 'Killed')).kill as KillRecord;
+    assert.equal(k.unit, 'app-gnome-hogdeluxe-7001.scope');
+    assert.equal(k.reason, 'manual');
+    assert.equal(k.graceMs, 300, 'closed with the SIGTERM grace, not outright');
+    assert.equal(hog.alive(), false);
+    assert.match(desktop.menu(), /#Close Hog Deluxe now \(Memory is running low\)/);
+    assert.equal(desktop.notifyCalls().filter((c) => c.summary === 'Memory is running low').length, 1, 'one warning, not a storm');
+  });
+
+  test('a kill is announced within a second, with the app name, size, cause, icon and an avoid action that works', async () => {
+    proc.setAvailable(2);
+    const k = (await monitor.waitFor((e) => e.event === 'Killed' && (e.kill as KillRecord).reason === 'exhaustion')).kill as KillRecord;
+    assert.equal(k.appId, 'texteditor');
+    const notice = await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Text Editor was stopped to keep your desktop responsive'), 'the kill notice');
+    assert.match(notice.body, /^It was using \d+ MiB\. Only 164 MiB of memory was left\.$/);
+    assert.deepEqual(notice.actions, ['avoid', "Don't kill Text Editor again"]);
+    assert.equal(notice.hints.urgency, '2');
+    assert.equal(notice.hints['desktop-entry'], 'texteditor');
+    assert.equal(notice.hints.category, 'x-headroom.kill');
+    assert.equal(notice.icon, 'accessories-text-editor');
+    assert.equal(notice.timeout, -1);
+    const lagMs = notice.timeMs - k.atMs;
+    assert.ok(lagMs < 1000, `notified ${lagMs} ms after the kill decision`);
+
+    await new Promise((r) => setTimeout(r, 300)); // let dunst draw it
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, 'kill-notification.png');
+    desktop.screenshot(shot);
+    assert.ok(readFileSync(shot).subarray(1, 4).toString() === 'PNG', 'a PNG screenshot was kept');
+
+    desktop.invoke("Don't kill Text Editor again", bus.address);
+    await monitor.waitFor((e) => e.event === 'PreferenceChanged' && e.appId === 'texteditor' && e.preference === 'avoid');
+    const prefs = JSON.parse(readFileSync(join(home.env.XDG_CONFIG_HOME!, 'headroom', 'preferences.json'), 'utf8')) as { apps: Record<string, string> };
+    assert.equal(prefs.apps.texteditor, 'avoid');
+
+    // dunst parsed our actions (its context menu lists them) and keeps the critical notice up.
+    assert.match(desktop.menu(), /#Don't kill Text Editor again \(Text Editor was stopped to keep your desktop responsive\)/);
+    // The warning was closed by the agent once a kill overtook it: dunst moved it to history.
+    const warning = await waitFor(() => desktop.history(bus.address).find((h) => h.summary?.data === 'Memory is running low'), 'the closed warning in dunst history');
+    assert.equal(warning.appname?.data, 'Headroom');
+    assert.equal(warning.category?.data, 'x-headroom.warning');
+  });
+});
+
+let debugInfo = (): string => '';
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${debugInfo()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
