@@ -14,7 +14,7 @@ import { decide, describeVictim, INITIAL_MEMORY, type Decision, type PolicyMemor
 import { footprintBytes, rankVictims, type RankedCandidate } from './core/rank.js';
 import type { AppScope, Snapshot } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './bus/agent-service.js';
-import { AgentError, ERROR_INVALID_ARGS, ERROR_NO_SUCH_APP } from './bus/errors.js';
+import { AgentError, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP } from './bus/errors.js';
 import type { History } from './io/history.js';
 import type { KillScopeOptions, KillScopeResult } from './io/kill-scope.js';
 import type { Logger } from './io/log.js';
@@ -37,6 +37,10 @@ export interface AgentDeps {
   log: Logger;
   /** Desktop notifications; absent without a session bus. */
   notices?: NoticeSink;
+  /** Re-read the config file; throws (with key and line) when it is invalid. */
+  loadConfig(): Promise<PolicyConfig>;
+  /** Tell systemd about a preference on the app's running units (ManagedOOMPreference). */
+  applyUnitPreference?(units: string[], pref: Preference): Promise<void>;
 }
 
 const PRESSURE_SIGNAL_MIN_INTERVAL_MS = 1000;
@@ -52,6 +56,7 @@ export class Agent implements AgentApi {
   #tickAgain = false;
   #lastPressureSignalMs = 0;
   #lastWarningAtMs = -Infinity;
+  #lastApps: readonly AppScope[] = [];
   #config: PolicyConfig;
 
   constructor(private readonly deps: AgentDeps) {
@@ -108,6 +113,7 @@ export class Agent implements AgentApi {
   async #tickOnce(): Promise<void> {
     await this.deps.preferences.refresh();
     const snapshot = await this.deps.readSnapshot();
+    this.#lastApps = snapshot.apps;
     const decision = decide(snapshot, this.#memory, this.#config);
     const previous = this.#memory.state;
     this.#memory = decision.memory;
@@ -193,9 +199,17 @@ export class Agent implements AgentApi {
     if (delay !== null) this.#timer = setTimeout(() => void this.tick(), delay);
   }
 
-  /** Apply a new config (SIGHUP / Reload). Decisions from now on use it. */
-  setConfig(config: PolicyConfig): void {
+  /** Re-read the config (SIGHUP, Reload). An invalid file keeps the last good config. */
+  async reload(): Promise<void> {
+    let config: PolicyConfig;
+    try {
+      config = await this.deps.loadConfig();
+    } catch (err) {
+      this.deps.log.error(`kept the last good config: ${(err as Error).message}`);
+      throw new AgentError(ERROR_INVALID_CONFIG, `kept the last good config: ${(err as Error).message}`);
+    }
     this.#config = config;
+    this.deps.log.info('reloaded the config');
     this.wake('config');
   }
 
@@ -217,6 +231,7 @@ export class Agent implements AgentApi {
 
   async listApps(): Promise<AppRecord[]> {
     const snapshot = await this.deps.readSnapshot();
+    this.#lastApps = snapshot.apps;
     return [...snapshot.apps].sort((a, b) => footprintBytes(b) - footprintBytes(a)).map(toAppRecord);
   }
 
@@ -260,6 +275,12 @@ export class Agent implements AgentApi {
     await this.deps.preferences.set(appId, pref);
     this.deps.log.info(`preference for ${appId}: ${pref}`);
     this.#signals?.preferenceChanged(appId, pref);
+    // Running instances too, so systemd-oomd (where it runs) honours the choice now.
+    const units = this.#lastApps.filter((a) => a.appId === appId).map((a) => a.unit);
+    if (units.length > 0) {
+      await this.deps.applyUnitPreference?.(units, pref).catch((err: unknown) =>
+        this.deps.log.warn(`could not set ManagedOOMPreference=${pref} on ${units.join(', ')}: ${(err as Error).message}`));
+    }
   }
 
   preferences(): Record<string, Preference> {

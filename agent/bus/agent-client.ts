@@ -102,6 +102,7 @@ export class AgentClient {
   async explain(): Promise<ExplanationRecord> { return recordFromWire(ExplanationSpec, await this.call('Explain')); }
   async killApp(target: string): Promise<KillRecord> { return recordFromWire(KillSpec, await this.call('KillApp', target)); }
   async setPreference(appId: string, pref: Preference): Promise<void> { await this.call('SetPreference', appId, pref); }
+  async reload(): Promise<void> { await this.call('Reload'); }
   async preferences(): Promise<Record<string, Preference>> {
     const raw = (await this.call('GetPreferences')) as Record<string, string>;
     return Object.fromEntries(Object.entries(raw).filter((e): e is [string, Preference] => isPreference(e[1])));

@@ -20,6 +20,8 @@ export interface AgentApi {
   killApp(target: string): Promise<KillRecord>;
   setPreference(appId: string, pref: string): Promise<void>;
   preferences(): Record<string, Preference>;
+  /** Re-read the config; rejects (keeping the last good one) when the file is invalid. */
+  reload(): Promise<void>;
 }
 
 /** What the agent tells the bus. */
@@ -70,6 +72,9 @@ class AgentInterface extends ServiceInterface {
   GetPreferences(): Record<string, string> {
     return this.api.preferences();
   }
+  Reload(): Promise<void> {
+    return guarded(() => this.api.reload());
+  }
 
   // Signals: calling one emits it with the returned arguments.
   Killed(record: KillRecord): unknown { return recordToWire(KillSpec, record); }
@@ -94,6 +99,7 @@ AgentInterface.configureMembers({
     KillApp: { inSignature: 's', outSignature: 'a{sv}' },
     SetPreference: { inSignature: 'ss', outSignature: '' },
     GetPreferences: { inSignature: '', outSignature: 'a{ss}' },
+    Reload: { inSignature: '', outSignature: '' },
   },
   signals: {
     Killed: { signature: 'a{sv}' },

@@ -3,7 +3,7 @@
 // Reads are asynchronous and cached: the snapshot asks synchronously and gets 'none' until
 // the answer arrives (within milliseconds of the unit first being seen).
 import { isPreference, type Preference } from '../../shared/names.js';
-import { getRemoteInterface, type MessageBus } from './dbus.js';
+import { getRemoteInterface, Variant, type MessageBus } from './dbus.js';
 
 export interface UnitPreferences {
   get(unit: string): Preference;
@@ -48,4 +48,12 @@ export function createUnitPreferences(bus: MessageBus | null, debug: (msg: strin
       for (const unit of cache.keys()) if (!units.has(unit)) cache.delete(unit);
     },
   };
+}
+
+/** Set ManagedOOMPreference on running units through the user manager (runtime only). */
+export async function setUnitsPreference(bus: MessageBus, units: readonly string[], pref: Preference): Promise<void> {
+  const manager = await getRemoteInterface(bus, SYSTEMD, '/org/freedesktop/systemd1', `${SYSTEMD}.Manager`);
+  for (const unit of units) {
+    await manager.SetUnitProperties!(unit, true, [['ManagedOOMPreference', new Variant('s', pref)]]);
+  }
 }

@@ -3,7 +3,7 @@ import { Agent } from '../agent.js';
 import { PSI_TRIGGER, type PolicyConfig } from '../core/constants.js';
 import { exportAgent, NameTakenError } from '../bus/agent-service.js';
 import { connectSessionBus, type MessageBus } from '../bus/dbus.js';
-import { createUnitPreferences } from '../bus/unit-preferences.js';
+import { createUnitPreferences, setUnitsPreference } from '../bus/unit-preferences.js';
 import { createNotifier, type SentNotice } from '../bus/notifications.js';
 import { createNoticeSink, handleNoticeAction, type NoticeContext } from '../notice-sink.js';
 import { loadConfig } from '../io/config.js';
@@ -52,7 +52,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   const tree = await locateUserTree({ uid, userTree: opts.userTree ?? process.env.HEADROOM_USER_TREE, cgroupRoot: opts.cgroupRoot, procRoot: opts.procRoot });
   const cfgPath = opts.config ?? configFile();
   const withFlags = (c: PolicyConfig): PolicyConfig => ({ ...c, dryRun: opts.dryRun || c.dryRun });
-  let config = withFlags(await loadConfig(cfgPath).catch((err: unknown) => {
+  const config = withFlags(await loadConfig(cfgPath).catch((err: unknown) => {
     // At start there is no last good config to keep: refuse rather than guess.
     throw new CliError(`${(err as Error).message}`, EXIT_FAILURE);
   }));
@@ -81,6 +81,8 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   const notifier = bus ? await createNotifier<NoticeContext>(bus, (a, s) => handleAction(a, s), log.warn).catch(() => null) : null;
   const agent = new Agent({
     notices: notifier ? createNoticeSink(notifier, log) : undefined,
+    loadConfig: async () => withFlags(await loadConfig(cfgPath)),
+    applyUnitPreference: bus ? (units, pref) => setUnitsPreference(bus, units, pref) : undefined,
     tree,
     config,
     version: packageVersion(),
@@ -109,13 +111,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     throw err;
   }
 
-  process.on('SIGHUP', () => {
-    loadConfig(cfgPath).then((c) => {
-      config = withFlags(c);
-      agent.setConfig(config);
-      log.info(`reloaded ${cfgPath}`);
-    }, (err: unknown) => log.error(`kept the last good config: ${(err as Error).message}`));
-  });
+  process.on('SIGHUP', () => void agent.reload().catch(() => undefined)); // reload() logs why
   return new Promise<never>(() => {
     const quit = (sig: string): void => {
       log.info(`${sig}: stopping`);

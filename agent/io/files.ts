@@ -1,6 +1,7 @@
 // Small filesystem helpers shared by the readers and the state stores.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
 
 const isErrno = (err: unknown, ...codes: string[]): boolean =>
@@ -47,5 +48,50 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o644):
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
+  }
+}
+
+const LOCK_WAIT_MS = 5000;
+const LOCK_POLL_MS = 10;
+
+/**
+ * Run `work` holding `<path>.lock` (O_EXCL create, holder's pid inside). Read-modify-write
+ * of a shared file (the CLI without an agent, the agent) must not lose an update. A lock
+ * whose holder is gone (crashed) is taken over.
+ */
+export async function withFileLock<T>(path: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  await mkdir(dirname(path), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      break;
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (holder > 0 && !processExists(holder)) {
+        await unlink(lock).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${lock} is held by process ${holder || 'unknown'}; remove it if that process is gone`);
+      await sleep(LOCK_POLL_MS);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await unlink(lock).catch(() => undefined);
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM');
   }
 }

@@ -1,7 +1,7 @@
 // Kill history: one JSON object per line, appended with a single write so a crash loses at
 // most the line being written. Bounded: past MAX_LINES it is rewritten (atomically) to the
 // newest KEEP_LINES. Lines that do not parse are skipped and counted, never fatal.
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KillSpec, type KillRecord } from '../../shared/records.js';
 import { readTextIfExists, writeFileAtomic } from './files.js';
@@ -38,22 +38,52 @@ export function openHistory(path: string, warn: (msg: string) => void = () => un
     return { records, bad };
   };
 
+  // Appends and the bounding rewrite run one at a time: a rewrite must not drop an append
+  // that landed between its read and its rename.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
   return {
-    async append(record) {
+    append: (record) => serial(async () => {
       await mkdir(dirname(path), { recursive: true });
-      await appendFile(path, JSON.stringify(record) + '\n', 'utf8');
-      lines = (lines ?? (await readAll()).records.length) + 1;
+      let prefix = '';
+      if (lines === null) {
+        lines = (await readAll()).records.length;
+        // A crash mid-write can leave a torn last line: start on a fresh line, or the new
+        // record would be glued to it and both lost.
+        if (!(await endsWithNewline(path))) prefix = '\n';
+      }
+      await appendFile(path, prefix + JSON.stringify(record) + '\n', 'utf8');
+      lines += 1;
       if (lines > MAX_LINES) {
         const { records } = await readAll();
         const kept = records.slice(-KEEP_LINES);
         await writeFileAtomic(path, kept.map((r) => JSON.stringify(r)).join('\n') + '\n');
         lines = kept.length;
       }
-    },
+    }),
     async recent(limit) {
       const { records, bad } = await readAll();
       if (bad > 0) warn(`${path}: skipped ${bad} damaged line${bad === 1 ? '' : 's'}`);
       return records.slice(-Math.max(0, limit)).reverse();
     },
   };
+}
+
+/** True for a missing or empty file, or one whose last byte is a newline. */
+async function endsWithNewline(path: string): Promise<boolean> {
+  const fh = await open(path, 'r').catch(() => null);
+  if (!fh) return true;
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return true;
+    const { buffer } = await fh.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer[0] === 0x0a;
+  } finally {
+    await fh.close();
+  }
 }

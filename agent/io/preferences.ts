@@ -4,7 +4,7 @@
 import { rename, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { PREFERENCES, type Preference } from '../../shared/names.js';
-import { readTextIfExists, writeFileAtomic } from './files.js';
+import { readTextIfExists, withFileLock, writeFileAtomic } from './files.js';
 
 const FileSchema = z.object({
   version: z.literal(1),
@@ -52,13 +52,15 @@ export async function openPreferences(path: string, warn: (msg: string) => void 
     async set(appId, pref) {
       if (appId.trim() === '') throw new PreferencesError('app id must not be empty');
       if (!(PREFERENCES as readonly string[]).includes(pref)) throw new PreferencesError(`preference must be one of ${PREFERENCES.join(', ')}`);
-      await load(); // merge with what other writers (the CLI without an agent) saved meanwhile
-      const next = { ...apps };
-      if (pref === 'none') delete next[appId];
-      else next[appId] = pref;
-      await writeFileAtomic(path, JSON.stringify({ version: 1, apps: next }, null, 2) + '\n');
-      apps = next;
-      mtimeMs = await stat(path).then((s) => s.mtimeMs, () => -1);
+      await withFileLock(path, async () => {
+        await load(); // merge with what other writers (the CLI without an agent) saved meanwhile
+        const next = { ...apps };
+        if (pref === 'none') delete next[appId];
+        else next[appId] = pref;
+        await writeFileAtomic(path, JSON.stringify({ version: 1, apps: next }, null, 2) + '\n');
+        apps = next;
+        mtimeMs = await stat(path).then((s) => s.mtimeMs, () => -1);
+      });
     },
     async refresh() {
       const m = await stat(path).then((s) => s.mtimeMs, () => -1);

@@ -6,6 +6,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import type { KillRecord } from '../../shared/records.js';
+import type { AgentCallError} from '../../agent/bus/agent-client.js';
+import { AgentClient } from '../../agent/bus/agent-client.js';
 import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, type Home } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
 import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
@@ -169,5 +171,18 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     agent!.child.kill('SIGHUP');
     await agent!.waitForLog(/kept the last good config: .*config\.toml:2: kill\.dry_run/);
     assert.equal((await cliJson<{ dryRun: boolean }>(home, ['status'])).dryRun, true);
+
+    // The same through the bus: Reload refuses the broken file with the key and line…
+    const client = await AgentClient.connect({ address: bus.address });
+    try {
+      await assert.rejects(client.reload(), (err: AgentCallError) =>
+        err.busName === 'org.headroom.Agent1.Error.InvalidConfig' && /config\.toml:2: kill\.dry_run/.test(err.message));
+      // …and applies a good one.
+      writeFileSync(config, '[kill]\ndry_run = false\n[watch]\npsi_triggers = false\n');
+      await client.reload();
+      assert.equal(await client.dryRun(), false);
+    } finally {
+      client.close();
+    }
   });
 });
