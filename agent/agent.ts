@@ -295,6 +295,8 @@ function toPressureRecord(s: Snapshot, d: Decision): PressureRecord {
     someAvg60: s.tree.some.avg60,
     fullAvg60: s.tree.full.avg60,
     fullRecentPct: d.measures.fullRecentPct,
+    appsSomeAvg10: s.appSlice?.some.avg10 ?? 0,
+    appsFullAvg10: s.appSlice?.full.avg10 ?? 0,
     memTotalBytes: s.meminfo.memTotalBytes,
     memAvailableBytes: s.meminfo.memAvailableBytes,
     swapTotalBytes: s.meminfo.swapTotalBytes,

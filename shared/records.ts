@@ -26,6 +26,8 @@ export const PressureSpec = {
   someAvg60: 'd',
   fullAvg60: 'd',
   fullRecentPct: 'd', // full stall % between the last two samples (from the `total` counter)
+  appsSomeAvg10: 'd', // the same for app.slice alone (0 where it has no memory.pressure)
+  appsFullAvg10: 'd',
   memTotalBytes: 't',
   memAvailableBytes: 't',
   swapTotalBytes: 't',

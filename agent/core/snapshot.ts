@@ -35,6 +35,8 @@ export interface Snapshot {
   wallMs: number;
   /** memory.pressure of user@UID.service. */
   tree: PressureSample;
+  /** memory.pressure of user@UID.service/app.slice, where the apps live (null if absent). */
+  appSlice: PressureSample | null;
   meminfo: MemInfo;
   apps: AppScope[];
 }

@@ -136,14 +136,15 @@ export async function readSnapshot(src: SnapshotSources): Promise<Snapshot> {
   const { atMs, wallMs } = src.now();
   const treePressure = join(src.tree.path, 'memory.pressure');
   const meminfoPath = join(src.tree.procRoot, 'meminfo');
-  const [tree, meminfoText, apps] = await Promise.all([
+  const [tree, appSlice, meminfoText, apps] = await Promise.all([
     readPressureFile(treePressure),
+    readPressureFile(join(src.tree.path, 'app.slice', 'memory.pressure')).catch(() => null),
     readTextIfExists(meminfoPath),
     readApps(src),
   ]);
   if (tree === null) throw new Error(`${treePressure} vanished: is the user manager still running?`);
   if (meminfoText === null) throw new Error(`${meminfoPath} is missing`);
-  return { atMs, wallMs, tree, meminfo: parseMeminfo(meminfoText, meminfoPath), apps };
+  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), apps };
 }
 
 /** The agent's own cgroup, from /proc/self/cgroup. */

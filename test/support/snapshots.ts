@@ -41,5 +41,5 @@ export function meminfo(availablePct: number, over: Partial<MemInfo> = {}): MemI
 }
 
 export function snapshot(atMs: number, over: Partial<Snapshot> = {}): Snapshot {
-  return { atMs, wallMs: 1_800_000_000_000 + atMs, tree: pressure(), meminfo: meminfo(50), apps: [], ...over };
+  return { atMs, wallMs: 1_800_000_000_000 + atMs, tree: pressure(), appSlice: null, meminfo: meminfo(50), apps: [], ...over };
 }

@@ -78,7 +78,7 @@ describe('encodeRecord', () => {
 
   test('t and u clamp negatives to 0 and round; x and i keep the sign', () => {
     const p: PressureRecord = {
-      someAvg10: 0, fullAvg10: 0, someAvg60: 0, fullAvg60: 0, fullRecentPct: 0,
+      someAvg10: 0, fullAvg10: 0, someAvg60: 0, fullAvg60: 0, fullRecentPct: 0, appsSomeAvg10: 0, appsFullAvg10: 0,
       memTotalBytes: 1024.4, memAvailableBytes: -5, swapTotalBytes: 0, swapFreeBytes: 0, sampledAtMs: -1000,
     };
     const wire = encodeRecord(PressureSpec, p);
