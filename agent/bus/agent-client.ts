@@ -7,7 +7,7 @@ import {
   type AppRecord, type ExplanationRecord, type KillRecord, type PressureRecord,
 } from '../../shared/records.js';
 import { assetPath } from '../io/package-root.js';
-import { BusUnavailableError, connectSessionBus, dbusErrorName, nameHasOwner, recordFromWire, type ClientInterface, type MessageBus } from './dbus.js';
+import { BusUnavailableError, connectSessionBus, dbusErrorName, getRemoteInterface, nameHasOwner, recordFromWire, type ClientInterface, type MessageBus } from './dbus.js';
 
 export class AgentNotRunningError extends Error {
   override name = 'AgentNotRunningError';
@@ -30,6 +30,19 @@ const PROPERTIES_XML = `<interface name="org.freedesktop.DBus.Properties">
 
 const NOT_RUNNING = new Set(['org.freedesktop.DBus.Error.ServiceUnknown', 'org.freedesktop.DBus.Error.NameHasNoOwner']);
 
+/** Start an installed agent through D-Bus activation (headroom install); false if not installed. */
+async function activate(bus: MessageBus): Promise<boolean> {
+  const daemon = await getRemoteInterface(bus, 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus');
+  const activatable = (await daemon.ListActivatableNames!()) as unknown as string[];
+  if (!activatable.includes(AGENT_BUS_NAME)) return false;
+  try {
+    await daemon.StartServiceByName!(AGENT_BUS_NAME, 0);
+    return true;
+  } catch {
+    return false; // the unit failed to start; the caller says the agent is not running
+  }
+}
+
 export class AgentClient {
   private constructor(readonly bus: MessageBus, private readonly iface: ClientInterface, private readonly props: ClientInterface) {}
 
@@ -47,8 +60,8 @@ export class AgentClient {
     unreachable.catch(() => undefined); // once connected, later bus errors surface through calls
     try {
       return await Promise.race([unreachable, (async () => {
-        if (opts.requireRunning !== false && !(await nameHasOwner(bus, AGENT_BUS_NAME))) {
-          throw new AgentNotRunningError(`the Headroom agent is not running on this session bus (start it with "headroom agent" or "systemctl --user start headroom-agent")`);
+        if (opts.requireRunning !== false && !(await nameHasOwner(bus, AGENT_BUS_NAME)) && !(await activate(bus))) {
+          throw new AgentNotRunningError(`the Headroom agent is not running on this session bus (start it with "headroom agent", or "headroom install" to run it as a service)`);
         }
         // Our own introspection data: no round trip, and it works before the agent starts.
         const xml = readFileSync(assetPath('org.headroom.Agent1.xml'), 'utf8').replace('</node>', `${PROPERTIES_XML}</node>`);

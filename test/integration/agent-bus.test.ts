@@ -1,6 +1,8 @@
 // The real agent on a private session bus, driven through the real CLI.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
@@ -177,6 +179,29 @@ describe('without an agent', { skip: dbusDaemonAvailable() ? false : 'dbus-daemo
         assert.match(r.stderr, /the Headroom agent is not running/);
       }
     } finally {
+      await bus.stop();
+    }
+  });
+
+  test('an installed but stopped agent is started by D-Bus activation on the first CLI call', async () => {
+    // What `headroom install` writes (with the test's tree): present before the bus starts, as
+    // in a real session. The bus gives the started agent its address; the rest comes from us.
+    const services = mkdtempSync(join(tmpdir(), 'headroom-services-'));
+    const start = join(services, 'start-agent.sh');
+    writeFileSync(join(services, 'org.headroom.Agent1.service'), `[D-BUS Service]\nName=org.headroom.Agent1\nExec=${start}\n`);
+    const bus = await startPrivateBus(services);
+    const tree = new CgroupTree();
+    try {
+      const home = makeHome(bus.address);
+      const env = Object.entries(home.env).filter(([k]) => k !== 'DBUS_SESSION_BUS_ADDRESS').map(([k, v]) => `${k}='${String(v)}'`).join(' ');
+      writeFileSync(start, `#!/bin/sh\nexec env ${env} ${join(REPO, 'bin', 'headroom')} agent --user-tree ${tree.path}\n`);
+      chmodSync(start, 0o755);
+      const r = await cli(home, ['status', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { state: string }).state, 'calm');
+    } finally {
+      spawnSync('pkill', ['-f', `agent --user-tree ${tree.path}`]);
+      await tree.remove();
       await bus.stop();
     }
   });

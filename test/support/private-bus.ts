@@ -11,11 +11,11 @@ export interface PrivateBus {
   stop(): Promise<void>;
 }
 
-const CONFIG = (dir: string): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+const CONFIG = (dir: string, serviceDir: string | undefined): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:dir=${dir}</listen>
+  <listen>unix:dir=${dir}</listen>${serviceDir ? `\n  <servicedir>${serviceDir}</servicedir>` : ''}
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -27,10 +27,11 @@ const CONFIG = (dir: string): string => `<!DOCTYPE busconfig PUBLIC "-//freedesk
 
 export const dbusDaemonAvailable = (): boolean => spawnSync('dbus-daemon', ['--version'], { stdio: 'ignore' }).status === 0;
 
-export async function startPrivateBus(): Promise<PrivateBus> {
+/** `serviceDir`: D-Bus activation files the bus may start services from (none by default). */
+export async function startPrivateBus(serviceDir?: string): Promise<PrivateBus> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-bus-'));
   const configPath = join(dir, 'bus.conf');
-  writeFileSync(configPath, CONFIG(dir));
+  writeFileSync(configPath, CONFIG(dir, serviceDir));
   const daemon: ChildProcess = spawn('dbus-daemon', [`--config-file=${configPath}`, '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   // Kept for failure messages only: as non-root-in-a-sandbox it warns about fd limits.
   let stderr = '';
