@@ -6,7 +6,8 @@ import { runAgent } from './agent-command.js';
 import { CliError, EXIT_FAILURE, EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE } from './exit-codes.js';
 import { monitor } from './monitor-command.js';
 import * as query from './query-commands.js';
-import { runApp } from './run-command.js';
+import { install, uninstall } from './install-command.js';
+import { runApp, type RunOptions } from './run-command.js';
 
 const EPILOG = `
 Exit status:
@@ -49,14 +50,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program.command('run')
     .description('launch an app in its own scope (app-headroom-<id>-<random>.scope in app.slice), so it can be told apart and stopped alone')
     .usage('[options] [--] <command> [args...]')
-    .argument('<command>', 'program to run')
-    .argument('[args...]', 'its arguments')
-    .option('--id <id>', 'application id (default: the basename of <command>)')
+    .argument('[command]', 'program to run, or a desktop entry: an id ending in .desktop, or the path of a .desktop file')
+    .argument('[args...]', 'its arguments (for a desktop entry: the files or URLs to open)')
+    .option('--id <id>', 'application id (default: the basename of <command>, or the desktop entry\'s id)')
     .option('--avoid', 'remember this app as avoid: killed only when nothing else is left')
     .option('--omit', 'remember this app as omit: never killed')
-    .option('--description <text>', 'unit description')
+    .option('--description <text>', 'unit description (default: the id, or the desktop entry\'s Name)')
+    .option('--desktop <id>', 'run this desktop entry\'s Exec= (id with or without .desktop); the arguments are its files/URLs')
+    .addHelpText('after', `
+A desktop entry runs as the desktop would run it: its Exec= line, quoted and expanded per the
+Desktop Entry spec (%f/%u: one of the files/URLs given, %F/%U: all of them), in its Path=;
+the scope is named after the entry's id and described by its Name. Hidden entries and
+entries without Exec= are refused. Example: headroom run org.mozilla.firefox.desktop URL`)
     .passThroughOptions()
-    .action(async (command: string, args: string[], o: { id?: string; avoid?: boolean; omit?: boolean; description?: string }) => {
+    .action(async (command: string | undefined, args: string[], o: RunOptions, cmd: Command) => {
+      if (command === undefined && o.desktop === undefined) cmd.error("error: missing required argument 'command'", { code: 'commander.missingArgument' });
       setExit(await runApp(command, args, o));
     });
 
@@ -77,6 +85,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action((appId: string, pref: string, o: { json?: boolean }) => query.prefer(appId, pref, Boolean(o.json)));
   program.command('monitor').description("follow the agent's signals live (kills, state changes); survives agent restarts").addOption(json())
     .action((o: { json?: boolean }) => monitor(Boolean(o.json)));
+  program.command('install')
+    .description('install the agent as your systemd user service (headroom-agent.service) with D-Bus activation, then enable and start it')
+    .option('--no-start', 'enable it (it starts at your next login), but do not start it now')
+    .option('--force', 'replace files that were edited, or not written by headroom; the old file is kept as <file>.bak-<time>')
+    .addOption(new Option('--no-systemctl', 'write the files only; run no systemctl (tests)').hideHelp())
+    .addOption(json())
+    .action(async (o: { start: boolean; force?: boolean; systemctl: boolean; json?: boolean }) => {
+      await install({ start: o.start, force: Boolean(o.force), systemctl: o.systemctl, json: Boolean(o.json) });
+    });
+  program.command('uninstall')
+    .description('stop and disable headroom-agent.service, and remove the files headroom install wrote')
+    .option('--force', 'remove them even if they were edited; the old file is kept as <file>.bak-<time>')
+    .addOption(new Option('--no-systemctl', 'remove the files only; run no systemctl (tests)').hideHelp())
+    .addOption(json())
+    .action(async (o: { force?: boolean; systemctl: boolean; json?: boolean }) => {
+      await uninstall({ force: Boolean(o.force), systemctl: o.systemctl, json: Boolean(o.json) });
+    });
 
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();

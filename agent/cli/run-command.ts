@@ -5,9 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, readFileSync, writeSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Preference } from '../../shared/names.js';
+import { parseDesktopEntry } from '../core/desktop-entry.js';
+import { DesktopExecError, expandExec } from '../core/desktop-exec.js';
+import { desktopEntryKeys } from '../core/desktop-entry.js';
 import { buildExecLine, buildLaunchArgv } from '../core/launch.js';
 import { defaultAppId } from '../core/unit-name.js';
 import { AgentClient, AgentNotRunningError } from '../bus/agent-client.js';
+import { applicationDirs, findDesktopFile, readDesktopFileAt } from '../io/desktop-entries.js';
 import { preferencesFile } from '../io/paths.js';
 import { openPreferences } from '../io/preferences.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
@@ -17,17 +21,66 @@ export interface RunOptions {
   avoid?: boolean;
   omit?: boolean;
   description?: string;
+  /** Run this desktop entry (an id, with or without ".desktop"); the positional args are its files/URLs. */
+  desktop?: string;
 }
 
+const isExecutable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const onPath = (cmd: string): boolean =>
-  (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, cmd), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  (process.env.PATH ?? '').split(delimiter).some((dir) => isExecutable(join(dir, cmd)));
+
+/** What a desktop entry launches: its argv, id, Name and Path=. */
+interface DesktopLaunch {
+  appId: string;
+  name: string;
+  argv: string[];
+  workingDirectory: string | null;
+}
+
+const locale = (): string => process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || '';
+
+/** Find a desktop entry (an id, or a path when it holds a "/") and expand its Exec= for `targets`. */
+async function resolveDesktopEntry(ref: string, targets: string[]): Promise<DesktopLaunch> {
+  const file = ref.includes('/') ? await readDesktopFileAt(ref) : await findDesktopFile(ref);
+  if (!file) {
+    throw new CliError(ref.includes('/')
+      ? `no such desktop entry: ${ref}`
+      : `no desktop entry ${ref.endsWith('.desktop') ? ref : `${ref}.desktop`} in ${applicationDirs().join(', ')}`);
+  }
+  const where = file.path;
+  const entry = parseDesktopEntry(file.text, locale());
+  if (!entry) throw new CliError(`${where} is not a desktop entry (no [Desktop Entry] group with Type= and Name=)`);
+  if (entry.hidden) throw new CliError(`${where} has Hidden=true: the desktop treats that entry as deleted, so it is not run`);
+  const keys = desktopEntryKeys(file.text);
+  const type = keys.get('Type');
+  if (type !== 'Application') throw new CliError(`${where} is of Type=${type ?? ''}, not Application: there is nothing to run`);
+  if (entry.exec.trim() === '') throw new CliError(`${where} has no Exec= line, so there is nothing to run (D-Bus-activated apps must be started over the bus)`);
+  const tryExec = keys.get('TryExec');
+  if (tryExec && !(tryExec.includes('/') ? isExecutable(tryExec) : onPath(tryExec))) {
+    throw new CliError(`${where}: its TryExec= program ${JSON.stringify(tryExec)} is not installed (or not executable), so the entry is not usable`);
+  }
+  let argv: string[];
+  try {
+    argv = expandExec(entry.exec, { where, name: entry.name, icon: entry.icon, location: file.path, targets, cwd: process.cwd() });
+  } catch (err) {
+    if (err instanceof DesktopExecError) throw new CliError(err.message, err.kind === 'usage' ? EXIT_USAGE : undefined);
+    throw err;
+  }
+  const path = keys.get('Path');
+  return { appId: file.id, name: entry.name, argv, workingDirectory: path ? path : null };
+}
+
+/** The target of `headroom run`: a plain command, or a desktop entry and its files/URLs. */
+export const isDesktopRef = (command: string | undefined, opts: RunOptions): boolean =>
+  opts.desktop !== undefined || (command !== undefined && command.endsWith('.desktop'));
 
 const readOomScoreAdj = (): number | null => {
   try {
@@ -53,15 +106,30 @@ async function persistPreference(appId: string, pref: Preference): Promise<void>
   }
 }
 
-export async function runApp(command: string, args: string[], opts: RunOptions): Promise<number> {
+export async function runApp(command: string | undefined, args: string[], opts: RunOptions): Promise<number> {
   if (opts.avoid && opts.omit) throw new CliError('--avoid and --omit exclude each other', EXIT_USAGE);
-  const appId = opts.id ?? defaultAppId(command);
+  let launch: { appId: string; argv: string[]; description?: string; workingDirectory: string | null };
+  if (isDesktopRef(command, opts)) {
+    // `run X.desktop FILES…` or `run --desktop X [FILES…]`
+    const ref = opts.desktop ?? command!;
+    const targets = opts.desktop !== undefined && command !== undefined ? [command, ...args] : args;
+    const d = await resolveDesktopEntry(ref, targets);
+    launch = { appId: opts.id ?? d.appId, argv: d.argv, description: opts.description ?? d.name, workingDirectory: d.workingDirectory };
+  } else {
+    if (command === undefined) throw new CliError("missing required argument 'command'", EXIT_USAGE);
+    launch = { appId: opts.id ?? defaultAppId(command), argv: [command, ...args], description: opts.description, workingDirectory: null };
+  }
+  const appId = launch.appId;
   if (appId.trim() === '') throw new CliError('the app id must not be empty', EXIT_USAGE);
   const preference: Preference = opts.avoid ? 'avoid' : opts.omit ? 'omit' : 'none';
   if (!onPath('systemd-run')) throw new CliError('systemd-run is not installed: headroom run needs systemd (it launches apps with systemd-run --user --scope)');
   if (preference !== 'none') await persistPreference(appId, preference);
 
-  const argv = buildLaunchArgv({ appId, random: randomBytes(8).toString('hex'), command, args, description: opts.description, preference });
+  const argv = buildLaunchArgv({
+    appId, random: randomBytes(8).toString('hex'), command: launch.argv[0]!, args: launch.argv.slice(1), description: launch.description, preference,
+  });
+  // Path= of a desktop entry: systemd-run --scope changes there before it execs the app.
+  if (launch.workingDirectory !== null) argv.splice(argv.indexOf('--'), 0, `--working-directory=${launch.workingDirectory}`);
   const execFd = process.env.HEADROOM_EXEC_FD;
   if (execFd !== undefined) {
     writeSync(Number(execFd), buildExecLine(argv, readOomScoreAdj()));

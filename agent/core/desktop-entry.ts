@@ -9,9 +9,8 @@ export interface DesktopEntry {
   noDisplay: boolean;
 }
 
-export function parseDesktopEntry(text: string, locale = ''): DesktopEntry | null {
-  const lang = locale.split(/[.@]/)[0] ?? '';
-  const short = lang.split('_')[0] ?? '';
+/** The keys of the [Desktop Entry] group, unescaped; the first of a repeated key wins. */
+export function desktopEntryKeys(text: string): Map<string, string> {
   const keys = new Map<string, string>();
   let inEntry = false;
   for (const raw of text.split('\n')) {
@@ -27,6 +26,13 @@ export function parseDesktopEntry(text: string, locale = ''): DesktopEntry | nul
     const key = line.slice(0, eq).trim();
     if (!keys.has(key)) keys.set(key, unescapeValue(line.slice(eq + 1).trim()));
   }
+  return keys;
+}
+
+export function parseDesktopEntry(text: string, locale = ''): DesktopEntry | null {
+  const lang = locale.split(/[.@]/)[0] ?? '';
+  const short = lang.split('_')[0] ?? '';
+  const keys = desktopEntryKeys(text);
   const name = (lang && keys.get(`Name[${lang}]`)) || (short && keys.get(`Name[${short}]`)) || keys.get('Name');
   if (name === undefined || keys.get('Type') === undefined) return null;
   return {

@@ -1,7 +1,7 @@
 // Find .desktop files by application id in the XDG data dirs, for display names and icons.
 // Results are cached: during a memory crisis the agent must not go reading directories.
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { parseDesktopEntry, type DesktopEntry } from '../core/desktop-entry.js';
 import { readTextIfExists } from './files.js';
 
@@ -52,4 +52,37 @@ export function createDesktopLookup(dirs = applicationDirs(), locale = process.e
       return null;
     },
   };
+}
+
+export interface DesktopFile {
+  /** The desktop file id: its path below applications/ with "/" as "-", minus ".desktop". */
+  id: string;
+  path: string;
+  text: string;
+}
+
+/**
+ * The .desktop file for an id (with or without ".desktop"), the first one in XDG order, even a
+ * Hidden one: it shadows the rest, so the caller must refuse it rather than look further.
+ */
+export async function findDesktopFile(appId: string, dirs = applicationDirs()): Promise<DesktopFile | null> {
+  const id = appId.endsWith('.desktop') ? appId.slice(0, -'.desktop'.length) : appId;
+  for (const dir of dirs) {
+    for (const name of desktopFileNames(id)) {
+      const path = join(dir, name);
+      const text = await readTextIfExists(path).catch(() => null);
+      if (text !== null) return { id, path, text };
+    }
+  }
+  return null;
+}
+
+/** A .desktop file named by its path; its id is derived from the applications dir it is in, if any. */
+export async function readDesktopFileAt(file: string, dirs = applicationDirs()): Promise<DesktopFile | null> {
+  const path = resolve(file);
+  const text = await readTextIfExists(path);
+  if (text === null) return null;
+  const under = dirs.map((d) => relative(resolve(d), path)).find((r) => r !== '' && !r.startsWith('..') && !r.startsWith(sep));
+  const id = (under ?? basename(path)).split(sep).join('-').replace(/\.desktop$/, '');
+  return { id, path, text };
 }
