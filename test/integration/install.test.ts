@@ -2,13 +2,12 @@
 // real user manager is exercised in the lab guest); the D-Bus activation file is checked by a
 // real dbus-daemon that looks for services where a session bus does.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { cli, HEADROOM, makeHome, type Home } from '../support/agent-process.js';
-import { dbusDaemonAvailable } from '../support/private-bus.js';
+import { dbusDaemonAvailable, startPrivateBus } from '../support/private-bus.js';
 
 interface Setup {
   home: Home;
@@ -221,35 +220,16 @@ describe('the D-Bus activation file', { skip: !dbusDaemonAvailable() && 'dbus-da
     assert.equal((await cli(s.home, ['install', '--no-systemctl'], s.env)).code, 0);
     // <standard_session_servicedirs/> is $XDG_DATA_HOME/dbus-1/services and friends: this
     // proves the file's place as well as its syntax.
-    const conf = join(s.home.dir, 'bus.conf');
-    writeFileSync(conf, `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=${s.home.dir}</listen>
-  <auth>EXTERNAL</auth>
-  <standard_session_servicedirs/>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`);
-    const busEnv = { PATH: process.env.PATH, HOME: s.home.dir, XDG_DATA_HOME: s.home.env.XDG_DATA_HOME, XDG_DATA_DIRS: s.home.env.XDG_DATA_DIRS };
-    const daemon = spawn('dbus-daemon', [`--config-file=${conf}`, '--nofork', '--print-address=1'], { env: busEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    daemon.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const bus = await startPrivateBus({
+      standardServiceDirs: true,
+      env: { PATH: process.env.PATH, HOME: s.home.dir, XDG_DATA_HOME: s.home.env.XDG_DATA_HOME, XDG_DATA_DIRS: s.home.env.XDG_DATA_DIRS },
+    });
     try {
-      const address = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: daemon.stdout }).once('line', (l) => resolve(l.trim()));
-        daemon.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code}: ${stderr}`)));
-      });
-      const r = spawnSync('dbus-send', [`--bus=${address}`, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.ListActivatableNames'], { encoding: 'utf8' });
+      const r = spawnSync('dbus-send', [`--bus=${bus.address}`, '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.ListActivatableNames'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stdout, /string "org\.headroom\.Agent1"/, `${r.stdout}\n${stderr}`);
+      assert.match(r.stdout, /string "org\.headroom\.Agent1"/, r.stdout);
     } finally {
-      daemon.kill('SIGTERM');
+      await bus.stop();
     }
   });
 });

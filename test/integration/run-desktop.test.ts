@@ -2,12 +2,11 @@
 // id and described by its Name. systemd-run is a recorder on PATH that honours
 // --working-directory and execs the command after "--" (the real one runs in the lab guest).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseAppUnitName } from '../../agent/core/unit-name.js';
-import { cli, HEADROOM, makeHome, type CliResult, type Home } from '../support/agent-process.js';
+import { cli, makeHome, type CliResult, type Home } from '../support/agent-process.js';
 
 interface Setup {
   home: Home;
@@ -39,18 +38,8 @@ exec "$@"
   };
 }
 
-/** Like cli(), from a chosen working directory. */
-function runIn(s: Setup, cwd: string, args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(HEADROOM, args, { cwd, env: { ...s.home.env, ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** cli(), from a chosen working directory. */
+const runIn = (s: Setup, cwd: string, args: string[]): Promise<CliResult> => cli(s.home, args, s.env, { cwd });
 
 const entry = (lines: string): string => `[Desktop Entry]\nType=Application\n${lines}\n`;
 

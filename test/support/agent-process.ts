@@ -98,9 +98,10 @@ export interface CliResult {
 }
 
 /** Run the CLI; a command that has not finished in `timeoutMs` is killed and fails the test. */
-export function cli(home: Home, args: string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<CliResult> {
+export function cli(home: Home, args: string[], extraEnv: NodeJS.ProcessEnv = {}, opts: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(HEADROOM, args, { env: { ...home.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(HEADROOM, args, { cwd: opts.cwd, env: { ...home.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`headroom ${args.join(' ')} did not finish within ${timeoutMs} ms`));

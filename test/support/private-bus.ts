@@ -11,11 +11,20 @@ export interface PrivateBus {
   stop(): Promise<void>;
 }
 
-const CONFIG = (dir: string, serviceDir: string | undefined): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+export interface BusOptions {
+  /** Extra directories of D-Bus activation files. */
+  serviceDirs?: string[];
+  /** Also the standard session ones ($XDG_DATA_HOME/dbus-1/services, …), read from `env`. */
+  standardServiceDirs?: boolean;
+  /** The daemon's environment (the standard service dirs come from its XDG variables). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const CONFIG = (dir: string, o: BusOptions): string => `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:dir=${dir}</listen>${serviceDir ? `\n  <servicedir>${serviceDir}</servicedir>` : ''}
+  <listen>unix:dir=${dir}</listen>${(o.serviceDirs ?? []).map((d) => `\n  <servicedir>${d}</servicedir>`).join('')}${o.standardServiceDirs ? '\n  <standard_session_servicedirs/>' : ''}
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -27,12 +36,12 @@ const CONFIG = (dir: string, serviceDir: string | undefined): string => `<!DOCTY
 
 export const dbusDaemonAvailable = (): boolean => spawnSync('dbus-daemon', ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** `serviceDir`: D-Bus activation files the bus may start services from (none by default). */
-export async function startPrivateBus(serviceDir?: string): Promise<PrivateBus> {
+/** By default the bus can activate nothing: no service directories at all. */
+export async function startPrivateBus(opts: BusOptions = {}): Promise<PrivateBus> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-bus-'));
   const configPath = join(dir, 'bus.conf');
-  writeFileSync(configPath, CONFIG(dir, serviceDir));
-  const daemon: ChildProcess = spawn('dbus-daemon', [`--config-file=${configPath}`, '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(configPath, CONFIG(dir, opts));
+  const daemon: ChildProcess = spawn('dbus-daemon', [`--config-file=${configPath}`, '--nofork', '--print-address=1'], { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   // Kept for failure messages only: as non-root-in-a-sandbox it warns about fd limits.
   let stderr = '';
   daemon.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
