@@ -1,7 +1,7 @@
 // The agent's loop. The whole kill path reads top to bottom in tick():
 //   readSnapshot → decide (pure, agent/core) → killScope → history + Killed signal.
-// Between ticks the agent sleeps: while calm only a PSI trigger wakes it; while elevated or
-// critical it polls, faster the worse things are.
+// Between ticks the agent sleeps: while calm a PSI trigger or a watch timer sized to the free
+// memory wakes it; while elevated or critical it polls, faster the worse things are.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type AgentState, isPreference, type KillReason, type Preference } from '../shared/names.js';
@@ -10,7 +10,8 @@ import {
   NO_GRACE_MEM_AVAILABLE_PCT, POLL_CRITICAL_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
   type PolicyConfig,
 } from './core/constants.js';
-import { decide, describeVictim, INITIAL_MEMORY, type Decision, type PolicyMemory } from './core/decide.js';
+import { calmWatchIntervalMs, decide, describeVictim, INITIAL_MEMORY, type Decision, type PolicyMemory } from './core/decide.js';
+import type { MemInfo } from './core/meminfo.js';
 import { footprintBytes, rankVictims, type RankedCandidate } from './core/rank.js';
 import type { AppScope, Snapshot } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './bus/agent-service.js';
@@ -57,6 +58,7 @@ export class Agent implements AgentApi {
   #lastPressureSignalMs = 0;
   #lastWarningAtMs = -Infinity;
   #lastApps: readonly AppScope[] = [];
+  #lastMeminfo: MemInfo | null = null;
   #config: PolicyConfig;
 
   constructor(private readonly deps: AgentDeps) {
@@ -114,6 +116,7 @@ export class Agent implements AgentApi {
     await this.deps.preferences.refresh();
     const snapshot = await this.deps.readSnapshot();
     this.#lastApps = snapshot.apps;
+    this.#lastMeminfo = snapshot.meminfo;
     const decision = decide(snapshot, this.#memory, this.#config);
     const previous = this.#memory.state;
     this.#memory = decision.memory;
@@ -192,11 +195,14 @@ export class Agent implements AgentApi {
     this.#timer = null;
     if (!this.#running) return;
     const state = this.#memory.state;
+    // Calm: PSI triggers wake us on stalls; the watch interval covers the no-swap case, where
+    // memory runs out before anything stalls (see CALM_WATCH_WORST_RATE_BYTES_PER_S).
+    const watchMs = this.#lastMeminfo ? calmWatchIntervalMs(this.#lastMeminfo, this.#config) : POLL_FALLBACK_MS;
     const delay = state === 'critical' ? POLL_CRITICAL_MS
       : state === 'elevated' ? POLL_ELEVATED_MS
-      : (this.#watch?.armed.length ?? 0) > 0 ? null // calm: sleep until the kernel says otherwise
-      : POLL_FALLBACK_MS;
-    if (delay !== null) this.#timer = setTimeout(() => void this.tick(), delay);
+      : (this.#watch?.armed.length ?? 0) > 0 ? watchMs
+      : Math.min(watchMs, POLL_FALLBACK_MS);
+    this.#timer = setTimeout(() => void this.tick(), delay);
   }
 
   /** Re-read the config (SIGHUP, Reload). An invalid file keeps the last good config. */

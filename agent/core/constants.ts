@@ -68,6 +68,15 @@ export const POLL_ELEVATED_MS = 250;
 export const POLL_CRITICAL_MS = 100;
 /** Poll interval when the kernel refuses PSI triggers (old kernels, containers): cheap reads. */
 export const POLL_FALLBACK_MS = 1000;
+/**
+ * While calm, PSI triggers alone are not enough: without swap, memory stall stays at zero
+ * until the last tens of MiB (lab: the first trigger fired with 12–28 MiB left, after the
+ * kernel's OOM killer). So a calm agent also looks again before a hog allocating this fast
+ * could get from the current MemAvailable to the elevated level: long sleeps with plenty of
+ * memory, short ones near the line.
+ */
+export const CALM_WATCH_WORST_RATE_BYTES_PER_S = 1024 ** 3;
+export const CALM_WATCH_MAX_MS = 10_000;
 /** PSI trigger armed while calm: 50 ms of "some" stall within 2 s (unprivileged windows must be multiples of 2 s). */
 export const PSI_TRIGGER = 'some 50000 2000000';
 /** How many candidates a kill report carries. */

@@ -4,7 +4,8 @@
 // "what would die now" is by construction what would die.
 import type { AgentState, KillReason } from '../../shared/names.js';
 import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
-import { CALM_HOLD_MS, MAX_RATE_INTERVAL_MS, RATE_SMOOTHING, type PolicyConfig } from './constants.js';
+import { CALM_HOLD_MS, CALM_WATCH_MAX_MS, CALM_WATCH_WORST_RATE_BYTES_PER_S, MAX_RATE_INTERVAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, type PolicyConfig } from './constants.js';
+import type { MemInfo } from './meminfo.js';
 import { stallPct } from './psi.js';
 import { rankVictims, selectVictim, type RankedCandidate } from './rank.js';
 import type { Snapshot } from './snapshot.js';
@@ -181,4 +182,15 @@ function describeCalm(state: AgentState, m: Measures): string {
   const avail = `${formatPct(m.memAvailablePct)} of memory available`;
   if (state === 'calm') return `memory is fine: ${avail}, full pressure ${formatPct(m.fullRecentPct)}`;
   return `memory is getting tight: ${avail}, full pressure ${formatPct(m.fullRecentPct)}, some pressure ${formatPct(m.someRecentPct)}`;
+}
+
+/**
+ * How long a calm agent may sleep: half the time a hog at CALM_WATCH_WORST_RATE_BYTES_PER_S
+ * would need to bring MemAvailable down to the elevated level, within
+ * [POLL_ELEVATED_MS, CALM_WATCH_MAX_MS].
+ */
+export function calmWatchIntervalMs(meminfo: MemInfo, config: PolicyConfig): number {
+  const marginBytes = meminfo.memAvailableBytes - (meminfo.memTotalBytes * config.memAvailableElevatedPct) / 100;
+  const ms = (marginBytes / CALM_WATCH_WORST_RATE_BYTES_PER_S) * 1000 / 2;
+  return Math.round(Math.min(CALM_WATCH_MAX_MS, Math.max(POLL_ELEVATED_MS, ms)));
 }

@@ -55,12 +55,12 @@ describe('notifications through a real notification server', { skip: missing || 
   });
 
   test('a warning names the heaviest app before anything dies; "Close … now" stops it gracefully', async () => {
-    // A gentle step (1 % in a second): elevated, but far from running out within the horizon.
+    // A gentle step (0.6 %): elevated, but far from running out within the horizon.
     await new Promise((r) => setTimeout(r, 1200));
-    proc.setAvailable(9.5);
+    proc.setAvailable(9.9);
     const warning = await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Memory is running low'), 'the warning');
     assert.equal(warning.appName, 'Headroom');
-    assert.match(warning.body, /^Hog Deluxe is using the most memory \(1\d\d MiB\); 9\.5% is left\. If memory runs out, Headroom will stop Hog Deluxe\. Save your work there\.$/);
+    assert.match(warning.body, /^Hog Deluxe is using the most memory \(1\d\d MiB\); 9\.9% is left\. If memory runs out, Headroom will stop Hog Deluxe\. Save your work there\.$/);
     assert.deepEqual(warning.actions, ['close', 'Close Hog Deluxe now', 'ignore', 'Ignore']);
     assert.equal(warning.hints.urgency, '1');
     assert.equal(warning.hints['desktop-entry'], 'hogdeluxe');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CALM_HOLD_MS, DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
-import { decide, INITIAL_MEMORY, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
+import { calmWatchIntervalMs, decide, INITIAL_MEMORY, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
 import type { Snapshot } from '../../agent/core/snapshot.js';
 import { app, GiB, meminfo, MiB, pressure, snapshot } from '../support/snapshots.js';
 
@@ -193,5 +193,31 @@ describe('decide is pure', () => {
     assert.equal(JSON.stringify(s), frozen);
     assert.equal(JSON.stringify(memory), memoryText);
     assert.deepEqual(a, b);
+  });
+});
+
+describe('calmWatchIntervalMs', () => {
+  const at = (availablePct: number, totalGiB = 8): number =>
+    calmWatchIntervalMs(meminfo(availablePct, { memTotalBytes: totalGiB * GiB, memAvailableBytes: (totalGiB * GiB * availablePct) / 100 }), config);
+
+  test('half the time a 1 GiB/s hog needs to reach the elevated level', () => {
+    // 8 GiB, 30 % available: 20 % = 1.6 GiB of margin → 1.6 s → look again in 0.8 s.
+    assert.equal(at(30), 800);
+  });
+
+  test('long sleeps with plenty of memory, capped', () => {
+    assert.equal(at(90, 64), 10_000);
+  });
+
+  test('near or below the line, as often as while elevated', () => {
+    assert.equal(at(10.5), 250);
+    assert.equal(at(3), 250);
+  });
+
+  test('above the floor, a 1 GiB/s hog cannot cross the margin between two looks', () => {
+    for (let pct = 14; pct <= 100; pct += 3) {
+      const marginBytes = (8 * GiB * (pct - config.memAvailableElevatedPct)) / 100;
+      assert.ok(at(pct) / 1000 * GiB <= marginBytes, `${pct} %`);
+    }
   });
 });
