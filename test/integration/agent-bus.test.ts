@@ -189,7 +189,7 @@ describe('without an agent', { skip: dbusDaemonAvailable() ? false : 'dbus-daemo
     const services = mkdtempSync(join(tmpdir(), 'headroom-services-'));
     const start = join(services, 'start-agent.sh');
     writeFileSync(join(services, 'org.headroom.Agent1.service'), `[D-BUS Service]\nName=org.headroom.Agent1\nExec=${start}\n`);
-    const bus = await startPrivateBus(services);
+    const bus = await startPrivateBus({ serviceDirs: [services] });
     const tree = new CgroupTree();
     try {
       const home = makeHome(bus.address);
