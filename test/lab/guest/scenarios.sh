@@ -1,0 +1,337 @@
+#!/bin/bash
+# End-to-end scenarios, run in the guest as root by lab-run.service (see test/lab/README.md,
+# "Scenarios"). $LAB_SCENARIOS names the scenarios of this boot, in order, e.g.
+# "install gnome restart dryrun". Each writes $LAB_OUT/scenario-NAME.txt (key=value lines
+# ending in result=PASS or result=FAIL); the script exits non-zero if any failed.
+#
+# Under TCG every `headroom` CLI call costs ~10 s of Node start-up, so the scenarios call the
+# CLI only where the CLI is what is checked, start the monitor and the apps in parallel, and
+# poll the agent's properties with busctl.
+set -u
+. "${LAB_REPO:-/mnt/share}/test/lab/guest/lib.sh"
+. "$LAB_REPO/test/lab/guest/scenario-lib.sh"
+
+# The hog: 64 MiB, then 32 MiB every 100 ms (under TCG it manages ~30-70 MiB/s, so 2 GiB of
+# RAM is gone in well under a minute). A storm the agent does not stop ends in a kernel OOM
+# kill well within these timeouts.
+HOG_ARGS=(64 32 100)
+STORM_TIMEOUT_S=150
+ZRAM_STORM_TIMEOUT_S=240
+APPS_TIMEOUT_S=120            # parallel Node start-ups of the monitor and 2-3 launchers
+
+# ---- 1. the agent installed as the user's service from assets/ ----
+scenario_install() {
+    scen_begin install
+    local dir=$LAB_HOME/.config/systemd/user t0 pid owner
+    as_lab mkdir -p "$dir"
+    sed "s|^ExecStart=/usr/bin/headroom |ExecStart=$LAB_REPO/bin/headroom |" "$LAB_REPO/assets/headroom-agent.service" |
+        as_lab tee "$dir/$AGENT_UNIT" >/dev/null
+    check unit_installed grep -q "^ExecStart=$LAB_REPO/bin/headroom agent\$" "$dir/$AGENT_UNIT"
+    as_lab systemctl --user daemon-reload
+    t0=$(now_ms)
+    check enable_now as_lab timeout 120 systemctl --user enable --now "$AGENT_UNIT"
+    rec start_seconds "$(secs_between "$t0" "$(now_ms)")"
+    check is_active agent_active
+    check is_enabled as_lab systemctl --user -q is-enabled "$AGENT_UNIT"
+    pid=$(agent_main_pid)
+    owner=$(bus_owner_pid)
+    rec main_pid "$pid"
+    rec bus_owner_pid "$owner"
+    check owns_bus_name test -n "$owner"
+    expect bus_owner_is_main_pid "$owner" "$pid"
+    rec agent_cgroup "$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)"
+    check agent_in_session_slice grep -q "/session.slice/$AGENT_UNIT\$" "/proc/$pid/cgroup"
+    rec agent_oom_score_adj "$(cat "/proc/$pid/oom_score_adj" 2>/dev/null)"
+    expect_match state_property "$(agent_state)" '^(calm|elevated|critical)$'
+    expect dry_run_property "$(agent_prop DryRun)" false
+    rec version "$(agent_prop Version)"
+    scen_end
+}
+
+# Common start of every storm: the agent is up, nothing left from before, memory recovered.
+storm_preflight() {
+    if ! agent_ready; then
+        fail agent_running
+        return 1
+    fi
+    pass agent_running
+    settle
+    check no_apps_before no_apps_running
+    record_baseline
+}
+
+# storm_watch EVENT HOG_UNIT TIMEOUT: wait for the event after hog_go, record how it ended
+storm_watch() {
+    local how
+    how=$(wait_for_event "$1" "$2" "$3")
+    rec storm_end "$how"
+    rec storm_end_seconds "$(secs_between "$T0" "$(now_ms)")"
+}
+
+# storm_assert EVENT HOG_UNIT APP_ID OUTCOME: the assertions every storm shares
+storm_assert() {
+    local event=$1 unit=$2 app=$3 outcome=$4 line alert hist
+    line=$(mon_event "$MON_FILE" "$event")
+    if [ -z "$line" ]; then
+        fail "${event}_signal"
+    else
+        pass "${event}_signal"
+        record_kill victim "$line" "$T0"
+        expect victim_is_hog "$K_unit" "$unit"
+        expect victim_app_id "$K_appId" "$app"
+        expect victim_outcome "$K_outcome" "$outcome"
+        hist=$(hr history --json 2>&1)
+        printf '%s\n' "$hist" >"$LAB_OUT/history-$SCEN.json"
+        expect history_has_it "$(printf '%s' "$hist" | I="$K_id" jpy 'next((r["unit"] + " " + r["outcome"] for r in o if r["id"] == E["I"]), "")')" "$unit $outcome"
+    fi
+    # The agent must see the storm coming: out of "calm" while at least 4 % of RAM is left
+    # (trigger (b) acts below 10 %; without swap PSI stays silent until the last MiB, so an
+    # agent that waits for PSI while calm wakes too late, or never).
+    alert=$(first_alert_pct "$MON_FILE")
+    rec first_alert "${alert#* } at ${alert%% *}% MemAvailable"
+    check alerted_before_4pct awk -v p="${alert%% *}" 'BEGIN { exit !(p >= 4) }'
+    rec state_changes "$(mon_count "$MON_FILE" StateChanged)"
+}
+
+storm_assert_oom() {
+    record_kernel_oom "$OOM_SINCE"
+    expect kernel_oom_never_fired "$(kernel_oom_since "$OOM_SINCE" | wc -l)" 0
+}
+
+# ---- 2. / 3. storm: a hog beside an innocent app and an omitted one ----
+storm() {
+    local name=$1 fixture=$2 timeout=$3 innocent keeper hog
+    storm_preflight || return
+    monitor_launch "$name"
+    app_start innocent "$HR" run --id innocent -- node "$FIX/hog.js" 64
+    app_start keeper "$HR" run --omit --id keeper -- node "$FIX/hog.js" 200
+    app_start hog "$HR" run --id hog -- sh -c "$GATE_SH" "$(gate_file hog)" "$FIX/$fixture" "${HOG_ARGS[@]}"
+    check monitor_ready monitor_ready
+    check innocent_started wait_app innocent "$APPS_TIMEOUT_S"
+    check keeper_started wait_app keeper "$APPS_TIMEOUT_S"
+    check hog_scope_started wait_scope hog "$APPS_TIMEOUT_S"
+    innocent=$(app_unit innocent)
+    keeper=$(app_unit keeper)
+    hog=$(app_unit hog)
+    rec innocent_unit "$innocent"
+    rec keeper_unit "$keeper"
+    rec hog_unit "$hog"
+    expect_match hog_unit_name "$hog" '^app-headroom-hog-[0-9a-f]{16}\.scope$'
+    hog_go hog
+    storm_watch Killed "$hog" "$timeout"
+    sleep 2
+    storm_assert Killed "$hog" hog killed
+    check hog_gone wait_until 10 unit_gone "$hog"
+    check innocent_survived unit_populated "$innocent"
+    check keeper_survived unit_populated "$keeper"
+    expect keeper_listed_as_omit "$(mon_event "$MON_FILE" Killed | U="$keeper" jpy 'next((c["preference"] + "/" + c["excluded"] for c in o["kill"]["candidates"] if c["unit"] == E["U"]), "")')" omit/omit
+    expect one_kill_only "$(mon_count "$MON_FILE" Killed)" 1
+    storm_assert_oom
+    monitor_stop
+    settle
+}
+
+scenario_storm() {
+    scen_begin storm
+    storm storm hog.js "$STORM_TIMEOUT_S"
+    scen_end
+}
+
+scenario_zram() {
+    scen_begin zram
+    local dev
+    if dev=$(zram_swap 2G); then
+        rec zram_device "$dev"
+        pass zram_swap_on
+        storm zram randhog.js "$ZRAM_STORM_TIMEOUT_S"
+        rec zram_after "$(zramctl --noheadings --output DATA,COMPR,TOTAL "$dev" 2>/dev/null | xargs)"
+        timeout 120 swapoff "$dev" && zramctl --reset "$dev"
+    else
+        fail zram_swap_on
+    fi
+    scen_end
+}
+
+# ---- 4. avoid: the avoided app survives while another candidate exists ----
+scenario_avoid() {
+    scen_begin avoid
+    local precious hog line pmem vmem
+    storm_preflight || { scen_end; return; }
+    # precious (avoid) holds 1000 MiB, more than hog2 can reach before memory runs out: by
+    # size alone it would be the victim, only its preference may spare it.
+    monitor_launch avoid
+    app_start precious "$HR" run --avoid --id precious -- node "$FIX/hog.js" 1000
+    app_start hog2 "$HR" run --id hog2 -- sh -c "$GATE_SH" "$(gate_file hog2)" "$FIX/hog.js" "${HOG_ARGS[@]}"
+    check monitor_ready monitor_ready
+    check precious_started wait_app precious "$APPS_TIMEOUT_S"
+    check hog2_scope_started wait_scope hog2 "$APPS_TIMEOUT_S"
+    precious=$(app_unit precious)
+    hog=$(app_unit hog2)
+    rec precious_unit "$precious"
+    rec hog_unit "$hog"
+    hog_go hog2
+    storm_watch Killed "$hog" "$STORM_TIMEOUT_S"
+    check precious_alive_at_kill unit_populated "$precious"
+    storm_assert Killed "$hog" hog2 killed
+    check hog_gone wait_until 10 unit_gone "$hog"
+    line=$(mon_event "$MON_FILE" Killed)
+    if [ -n "$line" ]; then
+        pmem=$(printf '%s' "$line" | U="$precious" jpy 'next((c["memoryBytes"] + c["swapBytes"] for c in o["kill"]["candidates"] if c["unit"] == E["U"]), -1)')
+        vmem=$(printf '%s' "$line" | jpy 'o["kill"]["memoryFreedBytes"] + o["kill"]["swapFreedBytes"]')
+        rec precious_mib_at_kill "$(mib "$pmem")"
+        check precious_was_heavier test "${pmem:--1}" -gt "${vmem:-0}"
+        expect precious_listed_as_avoid "$(printf '%s' "$line" | U="$precious" jpy 'next((c["preference"] for c in o["kill"]["candidates"] if c["unit"] == E["U"]), "")')" avoid
+    fi
+    sleep 6 # longer than the cool-down: a second kill would have come by now
+    check precious_survived unit_populated "$precious"
+    expect one_kill_only "$(mon_count "$MON_FILE" Killed)" 1
+    storm_assert_oom
+    monitor_stop
+    settle
+    scen_end
+}
+
+# ---- 5. an app launched the way GNOME does: app-gnome-<id>-<pid>.scope ----
+scenario_gnome() {
+    scen_begin gnome
+    local innocent hog listed
+    storm_preflight || { scen_end; return; }
+    monitor_launch gnome
+    app_start innocent "$HR" run --id innocent -- node "$FIX/hog.js" 64
+    # The pid in the name is the app's own: sh execs systemd-run, which execs the app.
+    app_start ghog sh -c 'exec systemd-run --user --scope --quiet --unit="app-gnome-org.example.Hog-$$.scope" -- sh -c "$0" "$@"' \
+        "$GATE_SH" "$(gate_file ghog)" "$FIX/hog.js" "${HOG_ARGS[@]}"
+    check monitor_ready monitor_ready
+    check innocent_started wait_app innocent "$APPS_TIMEOUT_S"
+    check hog_scope_started wait_scope ghog "$APPS_TIMEOUT_S"
+    innocent=$(app_unit innocent)
+    hog=$(app_unit ghog)
+    rec hog_unit "$hog"
+    expect hog_unit_name "$hog" "app-gnome-org.example.Hog-$(app_pid ghog).scope"
+    rec hog_cgroup "$(sed -n 's/^0:://p' "/proc/$(app_pid ghog)/cgroup" 2>/dev/null)"
+    listed=$(hr list --json 2>&1)
+    printf '%s\n' "$listed" >"$LAB_OUT/list-gnome.json"
+    expect listed_launcher_and_app_id "$(printf '%s' "$listed" | U="$hog" jpy 'next((a["launcher"] + " " + a["appId"] for a in o if a["unit"] == E["U"]), "missing")')" "gnome org.example.Hog"
+    hog_go ghog
+    storm_watch Killed "$hog" "$STORM_TIMEOUT_S"
+    sleep 2
+    storm_assert Killed "$hog" org.example.Hog killed
+    check hog_gone wait_until 10 unit_gone "$hog"
+    check innocent_survived unit_populated "$innocent"
+    storm_assert_oom
+    monitor_stop
+    settle
+    scen_end
+}
+
+# ---- 6. kill -9 the agent: systemd restarts it, history and preferences intact ----
+scenario_restart() {
+    scen_begin restart
+    local pinned pid1 n1 hist1 hist2 t0 pid2 prefs
+    if ! agent_ready; then fail agent_running; scen_end; return; fi
+    pass agent_running
+    app_start pinned "$HR" run --avoid --id pinned -- node "$FIX/hog.js" 16
+    check pinned_started wait_app pinned "$APPS_TIMEOUT_S"
+    pinned=$(app_unit pinned)
+    prefs=$LAB_HOME/.config/headroom/preferences.json
+    expect pinned_avoid_before "$(jpy 'o["apps"].get("pinned", "")' <"$prefs" 2>&1)" avoid
+    pid1=$(agent_main_pid)
+    n1=$(as_lab systemctl --user show -P NRestarts "$AGENT_UNIT")
+    hist1=$(python3 -c 'import json, sys; print(" ".join(sorted(json.loads(l)["id"] for l in open(sys.argv[1]) if l.strip())))' \
+        "$LAB_HOME/.local/state/headroom/history.jsonl" 2>/dev/null)
+    rec main_pid_before "$pid1"
+    rec restarts_before "$n1"
+    rec history_before "$hist1"
+    if [ -z "$hist1" ]; then
+        # Nothing killed earlier in this boot: make a record to carry over (a manual kill).
+        app_start doomed "$HR" run --id doomed -- node "$FIX/hog.js" 16
+        wait_app doomed "$APPS_TIMEOUT_S"
+        rec manual_kill "$(hr kill doomed 2>&1 | tr '\n' ' ')"
+        hist1=$(python3 -c 'import json, sys; print(" ".join(sorted(json.loads(l)["id"] for l in open(sys.argv[1]) if l.strip())))' \
+            "$LAB_HOME/.local/state/headroom/history.jsonl" 2>/dev/null)
+        rec history_before "$hist1"
+    fi
+    check history_not_empty test -n "$hist1"
+    t0=$(now_ms)
+    check kill_9 as_lab systemctl --user kill -s KILL "$AGENT_UNIT"
+    restarted() {
+        local p
+        p=$(agent_main_pid)
+        [ -n "$p" ] && [ "$p" != 0 ] && [ "$p" != "$pid1" ] && agent_active && agent_on_bus
+    }
+    check restarted wait_until 90 restarted
+    rec restart_seconds "$(secs_between "$t0" "$(now_ms)")"
+    pid2=$(agent_main_pid)
+    rec main_pid_after "$pid2"
+    check new_main_pid test "$pid2" != "$pid1"
+    expect bus_owner_is_new_pid "$(bus_owner_pid)" "$pid2"
+    expect restarts_after "$(as_lab systemctl --user show -P NRestarts "$AGENT_UNIT")" "$((n1 + 1))"
+    # both questions to the restarted agent at once (each CLI call is ~10 s of Node start-up)
+    hr history --json >"$RUN_DIR/history.json" 2>&1 &
+    hr list --json >"$RUN_DIR/list.json" 2>&1
+    wait $!
+    hist2=$(jpy '" ".join(sorted(r["id"] for r in o))' <"$RUN_DIR/history.json")
+    expect history_intact "$hist2" "$hist1"
+    expect pinned_avoid_after "$(U="$pinned" jpy 'next((a["preference"] for a in o if a["unit"] == E["U"]), "")' <"$RUN_DIR/list.json")" avoid
+    check pinned_survived unit_populated "$pinned"
+    unset -f restarted
+    stop_all_apps
+    scen_end
+}
+
+# ---- 7. dry-run: nothing dies, the would-be victim is reported ----
+scenario_dryrun() {
+    scen_begin dryrun
+    local cfg=$LAB_HOME/.config/headroom/config.toml innocent hog alive=none
+    as_lab mkdir -p "$(dirname "$cfg")"
+    printf '[kill]\ndry_run = true\n' | as_lab tee "$cfg" >/dev/null
+    as_lab systemctl --user reload "$AGENT_UNIT"
+    check dry_run_on wait_until 30 eval '[ "$(agent_prop DryRun)" = true ]'
+    storm_preflight || { scen_end; return; }
+    monitor_launch dryrun guard
+    app_start innocent "$HR" run --id innocent -- node "$FIX/hog.js" 64
+    app_start dryhog "$HR" run --id dryhog -- sh -c "$GATE_SH" "$(gate_file dryhog)" "$FIX/hog.js" "${HOG_ARGS[@]}"
+    check monitor_ready monitor_ready
+    check innocent_started wait_app innocent "$APPS_TIMEOUT_S"
+    check hog_scope_started wait_scope dryhog "$APPS_TIMEOUT_S"
+    innocent=$(app_unit innocent)
+    hog=$(app_unit dryhog)
+    rec hog_unit "$hog"
+    unit_dir "$hog" >"$RUN_DIR/guard-target"
+    hog_go dryhog
+    storm_watch WouldKill "$hog" "$STORM_TIMEOUT_S"
+    # dry_run_guard stopped the hog the moment WouldKill arrived; stop it here too in case not.
+    wait_until 5 test -s "$RUN_DIR/guard-result"
+    unit_kill "$hog"
+    if [ -s "$RUN_DIR/guard-result" ]; then
+        alive=$(sed -n 1p "$RUN_DIR/guard-result")
+        rec hog_stopped_at_seconds "$(secs_between "$T0" "$(sed -n 2p "$RUN_DIR/guard-result")")"
+    fi
+    expect hog_alive_at_would_kill "$alive" alive
+    sleep 2
+    storm_assert WouldKill "$hog" dryhog dry-run
+    expect no_killed_signal "$(mon_count "$MON_FILE" Killed)" 0
+    check innocent_survived unit_populated "$innocent"
+    check hog_stopped_by_us wait_until 10 unit_gone "$hog"
+    storm_assert_oom
+    monitor_stop
+    rm -f "$cfg"
+    as_lab systemctl --user reload "$AGENT_UNIT"
+    check dry_run_off wait_until 30 eval '[ "$(agent_prop DryRun)" = false ]'
+    settle
+    scen_end
+}
+
+failed=0
+for s in ${LAB_SCENARIOS:-install}; do
+    if declare -F "scenario_$s" >/dev/null; then
+        "scenario_$s" || failed=$((failed + 1))
+    else
+        echo "no such scenario: $s"
+        failed=$((failed + 1))
+    fi
+done
+agent_log >"$LAB_OUT/agent.log"
+dmesg >"$LAB_OUT/dmesg.txt" 2>&1
+echo "scenarios failed: $failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,115 @@
+/**
+ * Lab scenarios: the agent end to end in the real-session guest (test/lab/README.md,
+ * "Scenarios"). One test per boot; each boot runs several scenarios of
+ * test/lab/guest/scenarios.sh in order, and every scenario must report result=PASS.
+ * Same policy as the smoke test: HEADROOM_LAB=0 skips; where the lab cannot run it skips,
+ * except with CI=true, where that is a failure.
+ */
+import assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+
+import { bootGuest, ensureLabImage, labAvailable, parseKeyValues } from './guest.js';
+
+interface BootGroup {
+  name: string;
+  /** Scenario names, in the order the guest runs them (functions scenario_<name> in scenarios.sh). */
+  scenarios: string[];
+  timeoutMs: number;
+}
+
+const GROUPS: BootGroup[] = [
+  { name: 'A', scenarios: ['install', 'gnome', 'restart', 'dryrun'], timeoutMs: 480_000 },
+  { name: 'B', scenarios: ['install', 'storm', 'avoid'], timeoutMs: 420_000 },
+  { name: 'C', scenarios: ['install', 'zram'], timeoutMs: 360_000 },
+];
+
+const TITLES: Record<string, string> = {
+  install: 'agent installed as the user service, owns its bus name',
+  storm: 'storm without swap: hog killed, innocent and omit spared, no kernel OOM',
+  zram: 'storm with 2 GiB zram: hog killed, innocent and omit spared, no kernel OOM',
+  avoid: 'avoid: the avoided app survives while another candidate exists',
+  gnome: 'app-gnome-<id>-<pid>.scope recognised and killable',
+  restart: 'kill -9: systemd restarts the agent, history and preferences intact',
+  dryrun: 'dry-run: nothing dies, WouldKill names the hog',
+};
+
+/** The figures worth a line of their own in the test output, when the scenario has them. */
+const FIGURES = [
+  'seconds_to_kill', 'mem_available_mib_at_kill', 'swap_free_mib_at_kill', 'full_avg10_at_kill', 'some_avg10_at_kill',
+  'full_recent_pct_at_kill', 'first_alert', 'victim_reason', 'victim_mib', 'kernel_oom', 'start_seconds', 'restart_seconds', 'scenario_seconds',
+];
+
+const readText = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '');
+const tail = (text: string, chars: number): string => (text.length > chars ? `…${text.slice(-chars)}` : text);
+
+function skipReason(): string | null {
+  if (process.env.HEADROOM_LAB === '0') return 'HEADROOM_LAB=0';
+  const available = labAvailable();
+  if (available.ok) return null;
+  if (process.env.CI === 'true') assert.fail(`lab unavailable in CI: ${available.why}`);
+  return available.why;
+}
+
+async function runGroup(t: TestContext, group: BootGroup): Promise<void> {
+  const skip = skipReason();
+  if (skip !== null) {
+    t.skip(skip);
+    return;
+  }
+  const image = await ensureLabImage();
+  t.diagnostic(`image ${image.dir}`);
+
+  const result = await bootGuest({
+    script: 'test/lab/guest/scenarios.sh',
+    env: { LAB_SCENARIOS: group.scenarios.join(' ') },
+    timeoutMs: group.timeoutMs,
+  });
+  t.diagnostic(
+    `boot ${group.name}: boot-to-script ${result.bootSeconds?.toFixed(1) ?? 'never'} s, ` +
+      `wall ${result.totalSeconds.toFixed(1)} s, out ${result.outDir}`,
+  );
+
+  const reports = new Map<string, Map<string, string>>();
+  let reportText = '';
+  for (const name of group.scenarios) {
+    const text = await readText(join(result.outDir, `scenario-${name}.txt`));
+    reportText += `\n--- scenario-${name}.txt ---\n${text}`;
+    const kv = parseKeyValues(text);
+    reports.set(name, kv);
+    const figures = FIGURES.filter((k) => kv.has(k)).map((k) => `${k}=${kv.get(k) ?? ''}`);
+    t.diagnostic(`${name}: ${kv.get('result') ?? 'NO RESULT'}${figures.length > 0 ? `  ${figures.join('  ')}` : ''}`);
+    const failing = [...kv].filter(([, v]) => v === 'FAIL').map(([k]) => k);
+    if (failing.length > 0) t.diagnostic(`${name}: failing ${failing.join(', ')}`);
+  }
+
+  const context = async (): Promise<string> =>
+    reportText +
+    `\n--- script.log (tail) ---\n${tail(await readText(join(result.outDir, 'script.log')), 6000)}` +
+    `\n--- agent.log (tail) ---\n${tail(await readText(join(result.outDir, 'agent.log')), 4000)}` +
+    `\n--- console (tail) ---\n${tail(result.consoleLog, 3000)}` +
+    (result.qemuStderr !== '' ? `\n--- qemu stderr ---\n${result.qemuStderr}` : '') +
+    `\n(out dir ${result.outDir})`;
+
+  const problems: string[] = [];
+  if (result.timedOut) problems.push(`guest timed out after ${group.timeoutMs} ms`);
+  for (const name of group.scenarios) {
+    const kv = reports.get(name);
+    const verdict = kv?.get('result');
+    if (verdict !== 'PASS') {
+      const failing = [...(kv ?? new Map<string, string>())].filter(([, v]) => v === 'FAIL').map(([k]) => k);
+      problems.push(`${name} (${TITLES[name] ?? name}): ${verdict ?? 'no result'}${failing.length > 0 ? ` [${failing.join(', ')}]` : ''}`);
+    }
+  }
+  if (problems.length === 0 && result.exitCode !== 0) problems.push(`scenarios.sh exit ${String(result.exitCode)}`);
+  if (problems.length > 0) assert.fail(`boot ${group.name}: ${problems.join('; ')}${await context()}`);
+
+  // Keep the evidence of failures (and of any run with HEADROOM_LAB_KEEP=1) only.
+  if (process.env.HEADROOM_LAB_KEEP !== '1') await rm(result.outDir, { recursive: true, force: true });
+}
+
+for (const group of GROUPS) {
+  const title = group.scenarios.map((s) => TITLES[s] ?? s).join('; ');
+  test(`lab boot ${group.name}: ${title}`, { timeout: group.timeoutMs + 20 * 60_000 }, (t) => runGroup(t, group));
+}
