@@ -12,7 +12,7 @@ import {
 } from './core/constants.js';
 import { calmWatchIntervalMs, decide, describeVictim, INITIAL_MEMORY, type Decision, type PolicyMemory } from './core/decide.js';
 import type { MemInfo } from './core/meminfo.js';
-import { footprintBytes, rankVictims, type RankedCandidate } from './core/rank.js';
+import { footprintBytes, selectVictim, type RankedCandidate } from './core/rank.js';
 import type { AppScope, Snapshot } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './bus/agent-service.js';
 import { AgentError, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP } from './bus/errors.js';
@@ -141,7 +141,7 @@ export class Agent implements AgentApi {
 
   /** Leaving calm: name the app that would go, once per episode, so the user can act first. */
   #warn(snapshot: Snapshot, decision: Decision): void {
-    const next = decision.action.kind === 'kill' ? null : decision.ranked.find((c) => c.excluded === '');
+    const next = decision.action.kind === 'kill' ? null : selectVictim(decision.ranked);
     if (!next || snapshot.atMs - this.#lastWarningAtMs < WARN_MIN_INTERVAL_MS) return;
     this.#lastWarningAtMs = snapshot.atMs;
     this.deps.notices?.warn(next.app, decision.measures);
@@ -249,7 +249,7 @@ export class Agent implements AgentApi {
   async explain(): Promise<ExplanationRecord> {
     const snapshot = await this.deps.readSnapshot();
     const decision = decide(snapshot, this.#memory, this.#config);
-    const next = decision.action.kind === 'kill' ? decision.action.victim : decision.ranked.find((c) => c.excluded === '') ?? null;
+    const next = decision.action.kind === 'kill' ? decision.action.victim : selectVictim(decision.ranked);
     const because = decision.action.kind === 'kill' ? decision.because
       : next ? `${decision.because}; if memory ran out now, ${describeVictim(next, decision.ranked)}`
       : `${decision.because}; no app may be killed`;
@@ -272,7 +272,7 @@ export class Agent implements AgentApi {
     if (app.protectedBecause !== '') throw new AgentError(ERROR_INVALID_ARGS, `${app.unit} is ${app.protectedBecause}: not killing it`);
     const decision = decide(snapshot, this.#memory, this.#config);
     const victim: RankedCandidate = { app, excluded: '' };
-    return this.#kill(snapshot, { ...decision, ranked: rankVictims(snapshot.apps) }, victim, 'manual', `killed on request (${target})`);
+    return this.#kill(snapshot, decision, victim, 'manual', `killed on request (${target})`);
   }
 
   async setPreference(appId: string, pref: string): Promise<void> {

@@ -3,7 +3,7 @@
 // Reads are asynchronous and cached: the snapshot asks synchronously and gets 'none' until
 // the answer arrives (within milliseconds of the unit first being seen).
 import { isPreference, type Preference } from '../../shared/names.js';
-import { getRemoteInterface, Variant, type MessageBus } from './dbus.js';
+import { getRemoteInterface, Variant, type ClientInterface, type MessageBus } from './dbus.js';
 
 export interface UnitPreferences {
   get(unit: string): Preference;
@@ -13,6 +13,18 @@ export interface UnitPreferences {
 
 const SYSTEMD = 'org.freedesktop.systemd1';
 
+/** The user manager's Manager interface, fetched (introspected) once per bus connection. */
+const managers = new WeakMap<MessageBus, Promise<ClientInterface>>();
+function userManager(bus: MessageBus): Promise<ClientInterface> {
+  let m = managers.get(bus);
+  if (!m) {
+    m = getRemoteInterface(bus, SYSTEMD, '/org/freedesktop/systemd1', `${SYSTEMD}.Manager`);
+    m.catch(() => managers.delete(bus)); // not cached when the manager was not there
+    managers.set(bus, m);
+  }
+  return m;
+}
+
 export function createUnitPreferences(bus: MessageBus | null, debug: (msg: string) => void = () => undefined): UnitPreferences {
   const cache = new Map<string, Preference>();
   let available = bus !== null;
@@ -20,7 +32,7 @@ export function createUnitPreferences(bus: MessageBus | null, debug: (msg: strin
   const fetch = async (unit: string): Promise<void> => {
     if (!bus) return;
     try {
-      const manager = await getRemoteInterface(bus, SYSTEMD, '/org/freedesktop/systemd1', `${SYSTEMD}.Manager`);
+      const manager = await userManager(bus);
       const path = String(await manager.GetUnit!(unit));
       const obj = await bus.getProxyObject(SYSTEMD, path);
       const props = obj.getInterface('org.freedesktop.DBus.Properties');
@@ -52,7 +64,7 @@ export function createUnitPreferences(bus: MessageBus | null, debug: (msg: strin
 
 /** Set ManagedOOMPreference on running units through the user manager (runtime only). */
 export async function setUnitsPreference(bus: MessageBus, units: readonly string[], pref: Preference): Promise<void> {
-  const manager = await getRemoteInterface(bus, SYSTEMD, '/org/freedesktop/systemd1', `${SYSTEMD}.Manager`);
+  const manager = await userManager(bus);
   for (const unit of units) {
     await manager.SetUnitProperties!(unit, true, [['ManagedOOMPreference', new Variant('s', pref)]]);
   }
