@@ -43,16 +43,27 @@ async function plan<A>(
   }));
 }
 
-const systemctlLine = (args: readonly string[]): string => `systemctl --user ${args.join(' ')}`;
-
-export async function install(opts: InstallOptions): Promise<void> {
+/**
+ * Plan both files (unit first, then the activation file) and refuse, naming every conflict,
+ * before anything is touched.
+ */
+async function planOrRefuse<A>(
+  verb: 'install' | 'uninstall',
+  decide: (facts: { current: string | null; matchesRecord: boolean }, desired: string) => A,
+): Promise<{ paths: ReturnType<typeof installPaths>; record: InstallRecord; plans: Planned<A>[] }> {
   const paths = installPaths();
   const desired = await desiredFiles();
   const record = await readInstallRecord(paths.record, warn);
-  const plans = await plan([{ path: paths.unit, desired: desired.unit }, { path: paths.activation, desired: desired.activation }], record,
-    (facts, want): InstallAction => planInstallFile(facts, want, opts.force));
+  const plans = await plan([{ path: paths.unit, desired: desired.unit }, { path: paths.activation, desired: desired.activation }], record, decide);
   const conflicts = plans.filter((p) => p.action === 'conflict');
-  if (conflicts.length > 0) throw new CliError(conflicts.map((c) => conflictMessage(c.path, c.recorded, 'install')).join('\n'));
+  if (conflicts.length > 0) throw new CliError(conflicts.map((c) => conflictMessage(c.path, c.recorded, verb)).join('\n'));
+  return { paths, record, plans };
+}
+
+const systemctlLine = (args: readonly string[]): string => `systemctl --user ${args.join(' ')}`;
+
+export async function install(opts: InstallOptions): Promise<void> {
+  const { paths, record, plans } = await planOrRefuse('install', (facts, want): InstallAction => planInstallFile(facts, want, opts.force));
 
   const lines: string[] = [];
   const changed: string[] = [];
@@ -128,13 +139,7 @@ export interface UninstallOptions {
 }
 
 export async function uninstall(opts: UninstallOptions): Promise<void> {
-  const paths = installPaths();
-  const desired = await desiredFiles();
-  const record = await readInstallRecord(paths.record, warn);
-  const plans = await plan([{ path: paths.unit, desired: desired.unit }, { path: paths.activation, desired: desired.activation }], record,
-    (facts, want): UninstallAction => planUninstallFile(facts, want, opts.force));
-  const conflicts = plans.filter((p) => p.action === 'conflict');
-  if (conflicts.length > 0) throw new CliError(conflicts.map((c) => conflictMessage(c.path, c.recorded, 'uninstall')).join('\n'));
+  const { paths, record, plans } = await planOrRefuse('uninstall', (facts, want): UninstallAction => planUninstallFile(facts, want, opts.force));
 
   const lines: string[] = [];
   const removed: string[] = [];
