@@ -3,11 +3,16 @@
 //   shared/        pure TS: no Node, no Electron, no DOM, no D-Bus library
 //   agent/core/    pure policy and parsers: no IO of any kind, not even the rest of agent/
 //   agent/         Node: never Electron, never the tray
+//   tray-app/main/      Electron main: Node + Electron; talks to the agent only through
+//                       agent/bus/agent-client.ts and agent/dashboard/ (never the D-Bus library)
+//   tray-app/preload/   Electron preload: contextBridge + ipcRenderer, shared/ types; nothing else
+//   tray-app/renderer/  browser code: shared/ and itself only; no Node, no Electron, no agent
 // tsconfig.{shared,core}.json back this up with "types": [] so Node globals fail to typecheck.
 // !!! Do not relax these rules: a leak here is how IO ends up inside the kill decision. !!!
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'events', 'util', 'stream', 'crypto', 'process', 'url', 'timers', 'timers/*'];
 const noNode = { group: nodeBuiltins, message: 'Pure layer: no Node built-ins. Pass data in via the snapshot instead.' };
-const noElectron = { group: ['electron', 'electron/*'], message: 'Electron belongs in tray-app/main only.' };
+const noElectron = { group: ['electron', 'electron/*'], message: 'Electron belongs in tray-app/main and tray-app/preload only.' };
+const noAgent = { group: ['**/agent/**'], message: 'Browser and preload code reach the agent only through the DashboardBridge (shared/bridge.ts).' };
 const noDbus = { group: ['@particle/dbus-next', 'dbus-next'], message: 'The D-Bus library is used only behind agent/bus/dbus.ts.' };
 
 export const layerRules = [
@@ -32,6 +37,28 @@ export const layerRules = [
     rules: {
       'no-restricted-imports': ['error', { patterns: [noElectron, noDbus,
         { group: ['**/tray-app/**'], message: 'The agent never depends on the tray.' }] }],
+    },
+  },
+  {
+    files: ['tray-app/main/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noDbus,
+        { group: ['**/renderer/**', '**/preload/**'], message: 'The main process loads the page and the preload by path; it never imports them.' },
+        { group: ['**/agent/core/**', '**/agent/io/**', '**/agent/agent.js', '**/agent/cli/**'], message: 'The tray reaches the agent over the bus: agent/bus/agent-client.ts and agent/dashboard/ only.' }] }],
+    },
+  },
+  {
+    files: ['tray-app/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noNode, noDbus, noAgent,
+        { group: ['**/main/**', '**/renderer/**'], message: 'The preload is only the IPC side of the bridge.' }] }],
+    },
+  },
+  {
+    files: ['tray-app/renderer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noNode, noElectron, noDbus, noAgent,
+        { group: ['**/tray-app/main/**', '**/main/**', '**/preload/**'], message: 'The page runs in a browser: it sees the bridge (shared/bridge.ts), nothing of the main process.' }] }],
     },
   },
 ];

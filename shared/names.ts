@@ -21,11 +21,15 @@ export type Preference = (typeof PREFERENCES)[number];
 /**
  * What happened to a victim. killed: the scope emptied. partial: processes survived the kill
  * (reported, never hidden). failed: nothing could be signalled. dry-run: nothing was touched.
+ * warned: a warning named this app as the next to go (history and the Warned signal only).
  */
-export const KILL_OUTCOMES = ['killed', 'partial', 'failed', 'dry-run'] as const;
+export const KILL_OUTCOMES = ['killed', 'partial', 'failed', 'dry-run', 'warned'] as const;
 export type KillOutcome = (typeof KILL_OUTCOMES)[number];
 
 export const isAgentState = (v: string): v is AgentState => (AGENT_STATES as readonly string[]).includes(v);
 export const isKillReason = (v: string): v is KillReason => (KILL_REASONS as readonly string[]).includes(v);
 export const isPreference = (v: string): v is Preference => (PREFERENCES as readonly string[]).includes(v);
 export const isKillOutcome = (v: string): v is KillOutcome => (KILL_OUTCOMES as readonly string[]).includes(v);
+
+/** A history entry that records a real kill attempt (not a warning, not a dry run). */
+export const isKillAttempt = (outcome: string): boolean => outcome === 'killed' || outcome === 'partial' || outcome === 'failed';

@@ -105,6 +105,17 @@ export const ExplanationSpec = {
 } as const satisfies RecordSpec;
 export type ExplanationRecord = RecordOf<typeof ExplanationSpec>;
 
+/** An installed desktop entry the agent can launch into its own scope (ListLaunchers, Launch). */
+export const LauncherSpec = {
+  desktopId: 's', // e.g. "org.gnome.TextEditor" (file name without .desktop)
+  name: 's',
+  genericName: 's',
+  comment: 's',
+  icon: 's',
+  terminal: 'b', // Terminal=true: runs inside the user's terminal emulator
+} as const satisfies RecordSpec;
+export type LauncherRecord = RecordOf<typeof LauncherSpec>;
+
 /** A signature-tagged value: what a D-Bus variant carries, without depending on a D-Bus library. */
 export interface Tagged { signature: string; value: unknown }
 

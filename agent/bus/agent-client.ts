@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, isAgentState, type AgentState, type Preference, isPreference } from '../../shared/names.js';
 import {
-  AppSpec, ExplanationSpec, KillSpec, PressureSpec,
-  type AppRecord, type ExplanationRecord, type KillRecord, type PressureRecord,
+  AppSpec, ExplanationSpec, KillSpec, LauncherSpec, PressureSpec,
+  type AppRecord, type ExplanationRecord, type KillRecord, type LauncherRecord, type PressureRecord,
 } from '../../shared/records.js';
 import { assetPath } from '../io/package-root.js';
 import { BusUnavailableError, connectSessionBus, dbusErrorName, getRemoteInterface, nameHasOwner, recordFromWire, type ClientInterface, type MessageBus } from './dbus.js';
@@ -115,6 +115,12 @@ export class AgentClient {
   async explain(): Promise<ExplanationRecord> { return recordFromWire(ExplanationSpec, await this.call('Explain')); }
   async killApp(target: string): Promise<KillRecord> { return recordFromWire(KillSpec, await this.call('KillApp', target)); }
   async setPreference(appId: string, pref: Preference): Promise<void> { await this.call('SetPreference', appId, pref); }
+  async pressureHistory(seconds = 0): Promise<PressureRecord[]> {
+    return ((await this.call('GetPressureHistory', seconds)) as unknown[]).map((p) => recordFromWire(PressureSpec, p));
+  }
+  async listLaunchers(): Promise<LauncherRecord[]> { return ((await this.call('ListLaunchers')) as unknown[]).map((l) => recordFromWire(LauncherSpec, l)); }
+  /** Launch a desktop entry into its own scope; resolves to the scope's unit name. */
+  async launch(desktopId: string, uris: string[] = []): Promise<string> { return String(await this.call('Launch', desktopId, uris)); }
   async reload(): Promise<void> { await this.call('Reload'); }
   async preferences(): Promise<Record<string, Preference>> {
     const raw = (await this.call('GetPreferences')) as Record<string, string>;
@@ -123,6 +129,14 @@ export class AgentClient {
 
   onKilled(cb: (k: KillRecord) => void): void { this.iface.on('Killed', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
   onWouldKill(cb: (k: KillRecord) => void): void { this.iface.on('WouldKill', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
+  onWarned(cb: (k: KillRecord) => void): void { this.iface.on('Warned', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
+  /** The Pressure property changed (PropertiesChanged; at most once a second while not calm). */
+  onPressureChanged(cb: (p: PressureRecord) => void): void {
+    this.props.on('PropertiesChanged', (iface: string, changed: Record<string, { value: unknown } | undefined>) => {
+      const pressure = changed.Pressure;
+      if (iface === AGENT_INTERFACE && pressure !== undefined) cb(recordFromWire(PressureSpec, pressure.value));
+    });
+  }
   onStateChanged(cb: (state: AgentState, previous: AgentState, because: string, pressure: PressureRecord) => void): void {
     this.iface.on('StateChanged', (s: string, p: string, because: string, w: unknown) => {
       if (isAgentState(s) && isAgentState(p)) cb(s, p, because, recordFromWire(PressureSpec, w));

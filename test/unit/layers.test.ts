@@ -33,6 +33,19 @@ describe('layer rules', () => {
     ['agent/io/x.ts', "import { readFile } from 'node:fs';", null],
     ['agent/bus/dbus.ts', "import dbus from '@particle/dbus-next';", null],
     ['agent/cli/x.ts', "import { Tray } from 'electron';", /Electron belongs/],
+    ['tray-app/main/x.ts', "import { Tray } from 'electron';", null],
+    ['tray-app/main/x.ts', "import { AgentClient } from '../../agent/bus/agent-client.js';", null],
+    ['tray-app/main/x.ts', "import dbus from '@particle/dbus-next';", /only behind agent\/bus\/dbus\.ts/],
+    ['tray-app/main/x.ts', "import { decide } from '../../agent/core/decide.js';", /over the bus/],
+    ['tray-app/main/x.ts', "import { draw } from '../renderer/chart.js';", /never imports them/],
+    ['tray-app/preload/x.ts', "import { contextBridge } from 'electron';", null],
+    ['tray-app/preload/x.ts', "import { readFile } from 'node:fs';", /no Node built-ins/],
+    ['tray-app/preload/x.ts', "import { AgentClient } from '../../agent/bus/agent-client.js';", /DashboardBridge/],
+    ['tray-app/renderer/x.ts', "import { ipcRenderer } from 'electron';", /Electron belongs/],
+    ['tray-app/renderer/x.ts', "import { readFile } from 'fs';", /no Node built-ins/],
+    ['tray-app/renderer/x.ts', "import { AgentClient } from '../../agent/bus/agent-client.js';", /DashboardBridge/],
+    ['tray-app/renderer/x.ts', "import { menuModel } from '../main/menu.js';", /runs in a browser/],
+    ['tray-app/renderer/x.ts', "import type { DashboardBridge } from '../../shared/bridge.js';", null],
   ];
   for (const [file, code, expected] of cases) {
     test(`${file}: ${code}`, async () => {

@@ -48,6 +48,11 @@ packages=(
     systemd systemd-sysv udev dbus dbus-user-session libpam-systemd
     linux-image-amd64 initramfs-tools kmod
     procps util-linux python3
+    # The anchors the benchmark compares against, installed but not enabled: each run
+    # starts the one it measures.
+    earlyoom systemd-oomd
+    # A real notification server for the storm scenario (dunst needs an X display).
+    xvfb dunst
 )
 log "debootstrap bookworm from $mirror"
 debootstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" \
@@ -84,12 +89,9 @@ install -D -m 0755 "$files/lab-run" "$root/usr/local/sbin/lab-run"
 install -D -m 0644 "$files/modprobe-blacklist.conf" "$root/etc/modprobe.d/lab-blacklist.conf"
 ln -sf /etc/systemd/system/lab-run.service "$root/etc/systemd/system/multi-user.target.wants/lab-run.service"
 
-# Units that only cost boot time in a throw-away guest. systemd-oomd must never act
-# here (bookworm ships it as a separate package; not installed, masked anyway).
-# The *-update units have ConditionNeedsUpdate and would run on every boot of a
+# Units that only cost boot time in a throw-away guest. The *-update units have ConditionNeedsUpdate and would run on every boot of a
 # -snapshot disk; hwdb and ld.so.cache are already built by the packages.
 for unit in \
-    systemd-oomd.service systemd-oomd.socket \
     apt-daily.timer apt-daily-upgrade.timer apt-daily.service apt-daily-upgrade.service \
     dpkg-db-backup.timer dpkg-db-backup.service e2scrub_all.timer e2scrub_reap.service \
     fstrim.timer fstrim.service systemd-tmpfiles-clean.timer \
@@ -100,6 +102,12 @@ for unit in \
     systemd-pstore.service modprobe@drm.service; do
     ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
+
+# The anchors must never act unless a run starts them: installed, enabled by nobody.
+for unit in earlyoom.service systemd-oomd.service systemd-oomd.socket; do
+    in_root systemctl disable "$unit" >/dev/null 2>&1 || true
+done
+rm -f "$root"/etc/systemd/system/*.wants/earlyoom.service "$root"/etc/systemd/system/*.wants/systemd-oomd.*
 
 # A small initramfs: just what finds an ext4 root on virtio-blk.
 log "initramfs"
