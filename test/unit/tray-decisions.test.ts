@@ -1,0 +1,99 @@
+// The tray's own decisions: when to start the agent, how often to re-read the apps, whether
+// to offer `headroom install`, and what the preload bridge may ask of the main process.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BridgeCallError, dispatchBridgeCall, parseBridgeCall } from '../../tray-app/main/bridge-call.js';
+import { activationName, sessionServiceDirs, shouldOfferInstall } from '../../tray-app/main/first-run.js';
+import {
+  ACTIVATION_MAX_ATTEMPTS, ACTIVATION_MAX_RETRY_MS, APPS_REFRESH_CALM_MS, APPS_REFRESH_TIGHT_MS, activationDelayMs, appsRefreshMs,
+} from '../../tray-app/main/reconnect.js';
+import type { BridgeEvent, DashboardBridge, DashboardState } from '../../shared/bridge.js';
+import { dashboardState, launcherRecord } from '../support/tray-fixtures.js';
+
+describe('agent activation', () => {
+  test('an installed, stopped agent is started at once, then retried with a doubling delay, then given up', () => {
+    const delays = Array.from({ length: ACTIVATION_MAX_ATTEMPTS + 1 }, (_, failures) => activationDelayMs({ cause: 'startup', installed: true, running: false, failures }));
+    assert.deepEqual(delays, [0, 1000, 2000, 4000, 8000, 16000, null]);
+    assert.ok(delays.every((d) => d === null || d <= ACTIVATION_MAX_RETRY_MS));
+  });
+  test('never when running, never when not installed', () => {
+    assert.equal(activationDelayMs({ cause: 'startup', installed: true, running: true, failures: 0 }), null);
+    assert.equal(activationDelayMs({ cause: 'user', installed: false, running: false, failures: 0 }), null);
+  });
+});
+
+describe('app list refresh', () => {
+  test('slow while calm, fast while memory is tight, not at all without an agent', () => {
+    assert.equal(appsRefreshMs(true, 'calm'), APPS_REFRESH_CALM_MS);
+    assert.equal(appsRefreshMs(true, 'elevated'), APPS_REFRESH_TIGHT_MS);
+    assert.equal(appsRefreshMs(true, 'critical'), APPS_REFRESH_TIGHT_MS);
+    assert.equal(appsRefreshMs(true, null), APPS_REFRESH_CALM_MS);
+    assert.equal(appsRefreshMs(false, 'critical'), null);
+    assert.ok(APPS_REFRESH_TIGHT_MS < APPS_REFRESH_CALM_MS);
+  });
+});
+
+describe('first run (AppImage)', () => {
+  const base = { appImage: true, installed: false, agentRunning: false, answer: null } as const;
+  test('offers headroom install from an AppImage with no agent installed or running', () => {
+    assert.equal(shouldOfferInstall(base), true);
+  });
+  test('does not offer it when installed, running, outside an AppImage, or after "Don\'t ask again"', () => {
+    assert.equal(shouldOfferInstall({ ...base, installed: true }), false);
+    assert.equal(shouldOfferInstall({ ...base, agentRunning: true }), false);
+    assert.equal(shouldOfferInstall({ ...base, appImage: false }), false);
+    assert.equal(shouldOfferInstall({ ...base, answer: 'never' }), false);
+  });
+  test('reads the bus name from a D-Bus service file, only from its [D-BUS Service] section', () => {
+    assert.equal(activationName('[D-BUS Service]\nName=org.headroom.Agent1\nExec=/usr/bin/headroom agent\n'), 'org.headroom.Agent1');
+    assert.equal(activationName('# comment\n[Other]\nName=nope\n[D-BUS Service]\nExec=x\n  Name = org.x  \n'), null, 'key with spaces before = is not Name=');
+    assert.equal(activationName('[Other]\nName=org.headroom.Agent1\n'), null);
+  });
+  test('the session service directories, as dbus-daemon computes them', () => {
+    assert.deepEqual(sessionServiceDirs({ HOME: '/h' }), ['/h/.local/share/dbus-1/services', '/usr/local/share/dbus-1/services', '/usr/share/dbus-1/services']);
+    assert.deepEqual(sessionServiceDirs({ HOME: '/h', XDG_DATA_HOME: '/d/', XDG_DATA_DIRS: '/a::/b' }), ['/d/dbus-1/services', '/a/dbus-1/services', '/b/dbus-1/services']);
+  });
+});
+
+describe('bridge calls from the page', () => {
+  test('accepts the four methods with well-formed parameters', () => {
+    assert.deepEqual(parseBridgeCall('load', []), { method: 'load', params: [] });
+    assert.deepEqual(parseBridgeCall('listLaunchers', []), { method: 'listLaunchers', params: [] });
+    assert.deepEqual(parseBridgeCall('setPreference', ['firefox', 'avoid']), { method: 'setPreference', params: ['firefox', 'avoid'] });
+    assert.deepEqual(parseBridgeCall('launch', ['org.gnome.TextEditor']), { method: 'launch', params: ['org.gnome.TextEditor'] });
+  });
+  const bad: [unknown, unknown, RegExp][] = [
+    ['close', [], /unknown method "close"/],
+    ['subscribe', [], /unknown method/],
+    [42, [], /unknown method 42/],
+    ['load', 'x', /params must be an array/],
+    ['load', [1], /expected 0 parameter/],
+    ['setPreference', ['firefox'], /expected 2 parameter/],
+    ['setPreference', ['firefox', 'kill'], /expected none, avoid or omit, got "kill"/],
+    ['setPreference', ['', 'avoid'], /non-empty string/],
+    ['setPreference', [{}, 'avoid'], /non-empty string/],
+    ['launch', ['x'.repeat(256)], /at most 255/],
+    ['launch', [], /expected 1 parameter/],
+  ];
+  for (const [method, params, why] of bad) {
+    test(`refuses ${JSON.stringify(method)} ${JSON.stringify(params).slice(0, 40)}`, () => {
+      assert.throws(() => parseBridgeCall(method, params), (err: unknown) => err instanceof BridgeCallError && why.test(err.message));
+    });
+  }
+  test('dispatches to the backend with the checked parameters', async () => {
+    const calls: string[] = [];
+    const state: DashboardState = dashboardState();
+    const bridge: DashboardBridge = {
+      load: () => { calls.push('load'); return Promise.resolve(state); },
+      setPreference: (a, p) => { calls.push(`pref ${a} ${p}`); return Promise.resolve(); },
+      listLaunchers: () => { calls.push('list'); return Promise.resolve([launcherRecord('a', 'A')]); },
+      launch: (id) => { calls.push(`launch ${id}`); return Promise.resolve('app-headroom-a-1.scope'); },
+      subscribe: (_l: (e: BridgeEvent) => void) => () => undefined,
+    };
+    assert.equal(await dispatchBridgeCall(bridge, parseBridgeCall('load', [])), state);
+    await dispatchBridgeCall(bridge, parseBridgeCall('setPreference', ['x', 'omit']));
+    assert.deepEqual(await dispatchBridgeCall(bridge, parseBridgeCall('listLaunchers', [])), [launcherRecord('a', 'A')]);
+    assert.equal(await dispatchBridgeCall(bridge, parseBridgeCall('launch', ['a'])), 'app-headroom-a-1.scope');
+    assert.deepEqual(calls, ['load', 'pref x omit', 'list', 'launch a']);
+  });
+});
