@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type AgentState, isPreference, type KillReason, type Preference } from '../shared/names.js';
-import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../shared/records.js';
+import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
 import {
   NO_GRACE_MEM_AVAILABLE_PCT, POLL_CRITICAL_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
   type PolicyConfig,
@@ -15,7 +15,8 @@ import type { MemInfo } from './core/meminfo.js';
 import { footprintBytes, selectVictim, type RankedCandidate } from './core/rank.js';
 import type { AppScope, Snapshot } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './bus/agent-service.js';
-import { AgentError, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP } from './bus/errors.js';
+import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP } from './bus/errors.js';
+import type { AppLauncher } from './io/app-launcher.js';
 import type { History } from './io/history.js';
 import type { KillScopeOptions, KillScopeResult } from './io/kill-scope.js';
 import type { Logger } from './io/log.js';
@@ -42,13 +43,19 @@ export interface AgentDeps {
   loadConfig(): Promise<PolicyConfig>;
   /** Tell systemd about a preference on the app's running units (ManagedOOMPreference). */
   applyUnitPreference?(units: string[], pref: Preference): Promise<void>;
+  /** Desktop entries for Launch/ListLaunchers; absent where nothing may be launched. */
+  launcher?: AppLauncher;
 }
 
 const PRESSURE_SIGNAL_MIN_INTERVAL_MS = 1000;
+/** Pressure history for the dashboard: one sample per step at most, this many kept (30 min). */
+export const PRESSURE_HISTORY_STEP_MS = 2000;
+export const PRESSURE_HISTORY_SAMPLES = 900;
 
 export class Agent implements AgentApi {
   #memory: PolicyMemory = INITIAL_MEMORY;
   #pressure: PressureRecord | null = null;
+  #pressureHistory: PressureRecord[] = [];
   #signals: AgentSignals | null = null;
   #watch: PressureWatch | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -56,7 +63,8 @@ export class Agent implements AgentApi {
   #ticking: Promise<void> | null = null;
   #tickAgain = false;
   #lastPressureSignalMs = 0;
-  #lastWarningAtMs = -Infinity;
+  /** Wall clock of the last warning, seeded from history so a restarted agent does not repeat it. */
+  #lastWarningWallMs = -Infinity;
   #lastApps: readonly AppScope[] = [];
   #lastMeminfo: MemInfo | null = null;
   #config: PolicyConfig;
@@ -75,6 +83,8 @@ export class Agent implements AgentApi {
     if (this.#watch.armed.length > 0) log.info(`PSI triggers armed on ${this.#watch.armed.join(', ')}`);
     for (const r of this.#watch.refused) log.info(`no PSI trigger on ${r.file} (${r.why})`);
     if (this.#watch.armed.length === 0) log.warn(`no PSI trigger could be armed: polling every ${POLL_FALLBACK_MS} ms instead`);
+    const lastWarning = (await this.deps.history.recent(20).catch(() => [])).find((k) => k.outcome === 'warned');
+    if (lastWarning) this.#lastWarningWallMs = lastWarning.atMs;
     await this.tick();
   }
 
@@ -121,6 +131,7 @@ export class Agent implements AgentApi {
     const previous = this.#memory.state;
     this.#memory = decision.memory;
     this.#pressure = toPressureRecord(snapshot, decision);
+    this.#remember(this.#pressure);
 
     if (decision.state !== previous) {
       this.deps.log.info(`state ${previous} → ${decision.state}: ${decision.because}`);
@@ -139,21 +150,33 @@ export class Agent implements AgentApi {
     }
   }
 
+  #remember(p: PressureRecord): void {
+    const ring = this.#pressureHistory;
+    const last = ring[ring.length - 1];
+    if (last && p.sampledAtMs - last.sampledAtMs < PRESSURE_HISTORY_STEP_MS && p.sampledAtMs >= last.sampledAtMs) return;
+    ring.push(p);
+    if (ring.length > PRESSURE_HISTORY_SAMPLES) ring.splice(0, ring.length - PRESSURE_HISTORY_SAMPLES);
+  }
+
   /** Leaving calm: name the app that would go, once per episode, so the user can act first. */
   #warn(snapshot: Snapshot, decision: Decision): void {
     const next = decision.action.kind === 'kill' ? null : selectVictim(decision.ranked);
-    if (!next || snapshot.atMs - this.#lastWarningAtMs < WARN_MIN_INTERVAL_MS) return;
-    this.#lastWarningAtMs = snapshot.atMs;
+    if (!next || Math.abs(snapshot.wallMs - this.#lastWarningWallMs) < WARN_MIN_INTERVAL_MS) return;
+    this.#lastWarningWallMs = snapshot.wallMs;
     this.deps.notices?.warn(next.app, decision.measures);
+    const m = decision.measures;
+    const record: KillRecord = {
+      ...this.#eventBase(snapshot, decision, next, m.fullRecentPct > 0 ? 'pressure' : 'exhaustion', `warned: ${decision.because}; ${describeVictim(next, decision.ranked)}`),
+      outcome: 'warned', dryRun: this.#config.dryRun, processCount: next.app.processCount, processesLeft: next.app.processCount, graceMs: 0, durationMs: 0,
+    };
+    this.#signals?.warned(record);
+    void this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the warning in history: ${(err as Error).message}`));
   }
 
-  /** Kill (or in dry-run, only report) one victim; record and announce it. */
-  async #kill(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string): Promise<KillRecord> {
+  /** What every history entry says about the moment: the app, the pressure, the candidates. */
+  #eventBase(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string) {
     const { app } = victim;
-    const m = decision.measures;
-    // Grace costs memory we may not have: none when nearly out, or when out within two graces.
-    const graceMs = m.memAvailablePct < NO_GRACE_MEM_AVAILABLE_PCT || m.exhaustionInMs < 2 * this.#config.killGraceMs ? 0 : this.#config.killGraceMs;
-    const base = {
+    return {
       id: `${snapshot.wallMs.toString(36)}-${randomBytes(4).toString('hex')}`,
       unit: app.unit,
       appId: app.appId,
@@ -164,12 +187,21 @@ export class Agent implements AgentApi {
       swapFreedBytes: app.swapBytes,
       someAvg10: snapshot.tree.some.avg10,
       fullAvg10: snapshot.tree.full.avg10,
-      fullRecentPct: m.fullRecentPct,
+      fullRecentPct: decision.measures.fullRecentPct,
       memAvailableBytes: snapshot.meminfo.memAvailableBytes,
       swapFreeBytes: snapshot.meminfo.swapFreeBytes,
       atMs: snapshot.wallMs,
       candidates: decision.ranked.slice(0, REPORT_CANDIDATES).map(toCandidateRecord),
     };
+  }
+
+  /** Kill (or in dry-run, only report) one victim; record and announce it. */
+  async #kill(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string): Promise<KillRecord> {
+    const { app } = victim;
+    const m = decision.measures;
+    // Grace costs memory we may not have: none when nearly out, or when out within two graces.
+    const graceMs = m.memAvailablePct < NO_GRACE_MEM_AVAILABLE_PCT || m.exhaustionInMs < 2 * this.#config.killGraceMs ? 0 : this.#config.killGraceMs;
+    const base = this.#eventBase(snapshot, decision, victim, reason, because);
 
     let record: KillRecord;
     if (this.#config.dryRun) {
@@ -243,6 +275,30 @@ export class Agent implements AgentApi {
 
   history(limit: number): Promise<KillRecord[]> {
     return this.deps.history.recent(limit);
+  }
+
+  pressureHistory(seconds: number): PressureRecord[] {
+    const ring = this.#pressureHistory;
+    if (seconds <= 0 || ring.length === 0) return [...ring];
+    const since = ring[ring.length - 1]!.sampledAtMs - seconds * 1000;
+    return ring.filter((p) => p.sampledAtMs >= since);
+  }
+
+  async listLaunchers(): Promise<LauncherRecord[]> {
+    if (!this.deps.launcher) return [];
+    return this.deps.launcher.list();
+  }
+
+  async launch(desktopId: string, uris: string[]): Promise<string> {
+    if (!this.deps.launcher) throw new AgentError(ERROR_FAILED, 'this agent cannot launch apps (no launcher)');
+    const id = desktopId.replace(/\.desktop$/, '');
+    try {
+      const unit = await this.deps.launcher.launch(id, uris, this.deps.preferences.get(id));
+      this.deps.log.info(`launched ${id} as ${unit}`);
+      return unit;
+    } catch (err) {
+      throw new AgentError(err instanceof Error && err.name === 'LaunchError' ? ERROR_INVALID_ARGS : ERROR_FAILED, (err as Error).message);
+    }
   }
 
   /** decide() on a fresh snapshot without committing its memory: exactly what a tick would do. */

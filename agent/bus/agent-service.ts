@@ -2,8 +2,8 @@
 // This file only translates: bus arguments in, records out. The behaviour is the AgentApi's.
 import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, type AgentState, type Preference } from '../../shared/names.js';
 import {
-  AppSpec, ExplanationSpec, KillSpec, PressureSpec,
-  type AppRecord, type ExplanationRecord, type KillRecord, type PressureRecord,
+  AppSpec, ExplanationSpec, KillSpec, LauncherSpec, PressureSpec,
+  type AppRecord, type ExplanationRecord, type KillRecord, type LauncherRecord, type PressureRecord,
 } from '../../shared/records.js';
 import { AgentError, ERROR_FAILED } from './errors.js';
 import { claimName, DBusError, recordToWire, ServiceInterface, type MessageBus } from './dbus.js';
@@ -16,6 +16,10 @@ export interface AgentApi {
   version(): string;
   listApps(): Promise<AppRecord[]>;
   history(limit: number): Promise<KillRecord[]>;
+  /** Samples of the last `seconds` (0: all kept), oldest first. */
+  pressureHistory(seconds: number): PressureRecord[];
+  listLaunchers(): Promise<LauncherRecord[]>;
+  launch(desktopId: string, uris: string[]): Promise<string>;
   explain(): Promise<ExplanationRecord>;
   killApp(target: string): Promise<KillRecord>;
   setPreference(appId: string, pref: string): Promise<void>;
@@ -28,6 +32,7 @@ export interface AgentApi {
 export interface AgentSignals {
   killed(record: KillRecord): void;
   wouldKill(record: KillRecord): void;
+  warned(record: KillRecord): void;
   stateChanged(state: AgentState, previous: AgentState, because: string, pressure: PressureRecord): void;
   pressureChanged(): void;
   preferenceChanged(appId: string, pref: Preference): void;
@@ -60,6 +65,15 @@ class AgentInterface extends ServiceInterface {
   GetHistory(limit: number): Promise<unknown> {
     return guarded(async () => (await this.api.history(limit === 0 ? 50 : limit)).map((k) => recordToWire(KillSpec, k)));
   }
+  GetPressureHistory(seconds: number): unknown {
+    return this.api.pressureHistory(seconds).map((p) => recordToWire(PressureSpec, p));
+  }
+  ListLaunchers(): Promise<unknown> {
+    return guarded(async () => (await this.api.listLaunchers()).map((l) => recordToWire(LauncherSpec, l)));
+  }
+  Launch(desktopId: string, uris: string[]): Promise<string> {
+    return guarded(() => this.api.launch(desktopId, uris));
+  }
   Explain(): Promise<unknown> {
     return guarded(async () => recordToWire(ExplanationSpec, await this.api.explain()));
   }
@@ -79,6 +93,7 @@ class AgentInterface extends ServiceInterface {
   // Signals: calling one emits it with the returned arguments.
   Killed(record: KillRecord): unknown { return recordToWire(KillSpec, record); }
   WouldKill(record: KillRecord): unknown { return recordToWire(KillSpec, record); }
+  Warned(record: KillRecord): unknown { return recordToWire(KillSpec, record); }
   StateChanged(state: string, previous: string, because: string, pressure: PressureRecord): unknown[] {
     return [state, previous, because, recordToWire(PressureSpec, pressure)];
   }
@@ -95,6 +110,9 @@ AgentInterface.configureMembers({
   methods: {
     ListApps: { inSignature: '', outSignature: 'aa{sv}' },
     GetHistory: { inSignature: 'u', outSignature: 'aa{sv}' },
+    GetPressureHistory: { inSignature: 'u', outSignature: 'aa{sv}' },
+    ListLaunchers: { inSignature: '', outSignature: 'aa{sv}' },
+    Launch: { inSignature: 'sas', outSignature: 's' },
     Explain: { inSignature: '', outSignature: 'a{sv}' },
     KillApp: { inSignature: 's', outSignature: 'a{sv}' },
     SetPreference: { inSignature: 'ss', outSignature: '' },
@@ -104,6 +122,7 @@ AgentInterface.configureMembers({
   signals: {
     Killed: { signature: 'a{sv}' },
     WouldKill: { signature: 'a{sv}' },
+    Warned: { signature: 'a{sv}' },
     StateChanged: { signature: 'sssa{sv}' },
     PreferenceChanged: { signature: 'ss' },
   },
@@ -123,6 +142,7 @@ export async function exportAgent(bus: MessageBus, api: AgentApi): Promise<Agent
   return {
     killed: (r) => void iface.Killed(r),
     wouldKill: (r) => void iface.WouldKill(r),
+    warned: (r) => void iface.Warned(r),
     stateChanged: (state, previous, because, pressure) => {
       iface.StateChanged(state, previous, because, pressure);
       ServiceInterface.emitPropertiesChanged(iface, { State: state, Pressure: recordToWire(PressureSpec, pressure) }, []);

@@ -7,6 +7,7 @@ import { createUnitPreferences, setUnitsPreference } from '../bus/unit-preferenc
 import { createNotifier, type SentNotice } from '../bus/notifications.js';
 import { createNoticeSink, handleNoticeAction, type NoticeContext } from '../notice-sink.js';
 import { loadConfig } from '../io/config.js';
+import { createAppLauncher } from '../io/app-launcher.js';
 import { createDesktopLookup } from '../io/desktop-entries.js';
 import { openHistory } from '../io/history.js';
 import { killScope } from '../io/kill-scope.js';
@@ -97,6 +98,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     watchPressure: (onEvent) => watchPressure([join(tree.procRoot, 'pressure', 'memory'), join(tree.path, 'app.slice', 'memory.pressure'), join(tree.path, 'memory.pressure')], PSI_TRIGGER, onEvent),
     history: openHistory(historyFile(), log.warn),
     preferences,
+    launcher: createAppLauncher(),
     log,
   });
 

@@ -14,6 +14,7 @@ export async function monitor(json: boolean): Promise<never> {
   };
   client.onKilled((k) => out('Killed', { kill: k }, renderKill(k)));
   client.onWouldKill((k) => out('WouldKill', { kill: k }, renderKill(k)));
+  client.onWarned((k) => out('Warned', { kill: k }, renderKill(k)));
   client.onStateChanged((state, previous, because, pressure) =>
     out('StateChanged', { state, previous, because, pressure }, `${previous} → ${state} (full ${formatPct(pressure.fullAvg10)}): ${because}`));
   client.onPreferenceChanged((appId, preference) => out('PreferenceChanged', { appId, preference }, `${appId}: ${preference}`));

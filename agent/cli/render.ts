@@ -28,6 +28,9 @@ export const renderCandidates = (cs: CandidateRecord[]): string =>
 
 export const renderKill = (k: KillRecord): string => {
   const when = new Date(k.atMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  if (k.outcome === 'warned') {
+    return `${when}  warned about ${k.displayName || k.appId} (${formatBytes(k.memoryFreedBytes)}, ${k.processCount} processes) [${k.reason}]: ${k.because}`;
+  }
   const what = k.dryRun ? 'would kill' : k.outcome === 'killed' ? 'killed' : `${k.outcome} kill of`;
   const left = k.processesLeft > 0 && !k.dryRun ? `, ${k.processesLeft} processes survived` : '';
   return `${when}  ${what} ${k.displayName || k.appId} (${formatBytes(k.memoryFreedBytes)}, ${k.processCount} processes${left}) [${k.reason}]: ${k.because}`;

@@ -2,18 +2,16 @@
 // (bin/headroom) execs it, so no Node process stays resident beside the app.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, readFileSync, writeSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync, writeSync } from 'node:fs';
 import type { Preference } from '../../shared/names.js';
-import { parseDesktopEntry } from '../core/desktop-entry.js';
-import { DesktopExecError, expandExec } from '../core/desktop-exec.js';
-import { desktopEntryKeys } from '../core/desktop-entry.js';
+import { chooseTerminal, DesktopLaunchError, planDesktopLaunch, type DesktopLaunch } from '../core/desktop-launch.js';
 import { buildExecLine, buildLaunchArgv } from '../core/launch.js';
 import { defaultAppId } from '../core/unit-name.js';
 import { AgentClient, AgentNotRunningError } from '../bus/agent-client.js';
 import { applicationDirs, findDesktopFile, readDesktopFileAt } from '../io/desktop-entries.js';
 import { preferencesFile } from '../io/paths.js';
 import { openPreferences } from '../io/preferences.js';
+import { isInstalled } from '../io/programs.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 
 export interface RunOptions {
@@ -23,26 +21,6 @@ export interface RunOptions {
   description?: string;
   /** Run this desktop entry (an id, with or without ".desktop"); the positional args are its files/URLs. */
   desktop?: string;
-}
-
-const isExecutable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const onPath = (cmd: string): boolean =>
-  (process.env.PATH ?? '').split(delimiter).some((dir) => isExecutable(join(dir, cmd)));
-
-/** What a desktop entry launches: its argv, id, Name and Path=. */
-interface DesktopLaunch {
-  appId: string;
-  name: string;
-  argv: string[];
-  workingDirectory: string | null;
 }
 
 const locale = (): string => process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || '';
@@ -55,27 +33,14 @@ async function resolveDesktopEntry(ref: string, targets: string[]): Promise<Desk
       ? `no such desktop entry: ${ref}`
       : `no desktop entry ${ref.endsWith('.desktop') ? ref : `${ref}.desktop`} in ${applicationDirs().join(', ')}`);
   }
-  const where = file.path;
-  const entry = parseDesktopEntry(file.text, locale());
-  if (!entry) throw new CliError(`${where} is not a desktop entry (no [Desktop Entry] group with Type= and Name=)`);
-  if (entry.hidden) throw new CliError(`${where} has Hidden=true: the desktop treats that entry as deleted, so it is not run`);
-  const keys = desktopEntryKeys(file.text);
-  const type = keys.get('Type');
-  if (type !== 'Application') throw new CliError(`${where} is of Type=${type ?? ''}, not Application: there is nothing to run`);
-  if (entry.exec.trim() === '') throw new CliError(`${where} has no Exec= line, so there is nothing to run (D-Bus-activated apps must be started over the bus)`);
-  const tryExec = keys.get('TryExec');
-  if (tryExec && !(tryExec.includes('/') ? isExecutable(tryExec) : onPath(tryExec))) {
-    throw new CliError(`${where}: its TryExec= program ${JSON.stringify(tryExec)} is not installed (or not executable), so the entry is not usable`);
-  }
-  let argv: string[];
   try {
-    argv = expandExec(entry.exec, { where, name: entry.name, icon: entry.icon, location: file.path, targets, cwd: process.cwd() });
+    return planDesktopLaunch(file, targets, {
+      locale: locale(), cwd: process.cwd(), isInstalled: (p) => isInstalled(p), terminal: chooseTerminal(process.env.TERMINAL, (p) => isInstalled(p)),
+    });
   } catch (err) {
-    if (err instanceof DesktopExecError) throw new CliError(err.message, err.kind === 'usage' ? EXIT_USAGE : undefined);
+    if (err instanceof DesktopLaunchError) throw new CliError(err.message, err.kind === 'usage' ? EXIT_USAGE : undefined);
     throw err;
   }
-  const path = keys.get('Path');
-  return { appId: file.id, name: entry.name, argv, workingDirectory: path ? path : null };
 }
 
 /** The target of `headroom run`: a plain command, or a desktop entry and its files/URLs. */
@@ -122,7 +87,7 @@ export async function runApp(command: string | undefined, args: string[], opts: 
   const appId = launch.appId;
   if (appId.trim() === '') throw new CliError('the app id must not be empty', EXIT_USAGE);
   const preference: Preference = opts.avoid ? 'avoid' : opts.omit ? 'omit' : 'none';
-  if (!onPath('systemd-run')) throw new CliError('systemd-run is not installed: headroom run needs systemd (it launches apps with systemd-run --user --scope)');
+  if (!isInstalled('systemd-run')) throw new CliError('systemd-run is not installed: headroom run needs systemd (it launches apps with systemd-run --user --scope)');
   if (preference !== 'none') await persistPreference(appId, preference);
 
   const argv = buildLaunchArgv({

@@ -1,5 +1,6 @@
 // Find .desktop files by application id in the XDG data dirs, for display names and icons.
 // Results are cached: during a memory crisis the agent must not go reading directories.
+import { readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { parseDesktopEntry, type DesktopEntry } from '../core/desktop-entry.js';
@@ -85,4 +86,29 @@ export async function readDesktopFileAt(file: string, dirs = applicationDirs()):
   const under = dirs.map((d) => relative(resolve(d), path)).find((r) => r !== '' && !r.startsWith('..') && !r.startsWith(sep));
   const id = (under ?? basename(path)).split(sep).join('-').replace(/\.desktop$/, '');
   return { id, path, text };
+}
+
+/**
+ * Every .desktop file in the application dirs, by id, the first one in XDG order winning (so a
+ * user's Hidden copy shadows the system entry). Subdirectories make ids with "-" (kde/foo → kde-foo).
+ */
+export async function listDesktopFiles(dirs = applicationDirs()): Promise<DesktopFile[]> {
+  const byId = new Map<string, DesktopFile>();
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = (await readdir(dir, { recursive: true })).map(String);
+    } catch {
+      continue; // a missing or unreadable dir is simply not part of this desktop
+    }
+    for (const name of names.sort()) {
+      if (!name.endsWith('.desktop')) continue;
+      const id = name.slice(0, -'.desktop'.length).split(sep).join('-');
+      if (byId.has(id)) continue;
+      const path = join(dir, name);
+      const text = await readTextIfExists(path).catch(() => null);
+      if (text !== null) byId.set(id, { id, path, text });
+    }
+  }
+  return [...byId.values()];
 }

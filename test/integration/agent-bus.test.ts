@@ -1,11 +1,12 @@
 // The real agent on a private session bus, driven through the real CLI.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
+import { AgentClient } from '../../agent/bus/agent-client.js';
 import { connectSessionBus, introspect, type MessageBus } from '../../agent/bus/dbus.js';
 import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH } from '../../shared/names.js';
 import type { AppRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
@@ -16,6 +17,8 @@ import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../suppor
 const unavailable = cgroupTreeUnavailable() || (dbusDaemonAvailable() ? '' : 'dbus-daemon is not installed');
 
 const FIREFOX_DESKTOP = '[Desktop Entry]\nType=Application\nName=Firefox Web Browser\nIcon=firefox\nExec=firefox %u\n';
+const QUICK_DESKTOP = '[Desktop Entry]\nType=Application\nName=Quick Tool\nGenericName=Tool\nIcon=quick\nExec=true %F\n';
+const HIDDEN_DESKTOP = '[Desktop Entry]\nType=Application\nName=Helper\nNoDisplay=true\nExec=true\n';
 const HOG = 'app.slice/app-headroom-hog-00000000000000a1.scope';
 const BROWSER = 'app.slice/app-gnome-firefox-4242.scope';
 const SESSION = 'session.slice/app-gnome-session-manager-1.scope';
@@ -31,7 +34,14 @@ describe('agent on a private bus', { skip: unavailable || false }, () => {
     bus = await startPrivateBus();
     tree = new CgroupTree();
     proc = new ProcRoot(50);
-    home = makeHome(bus.address, { 'firefox.desktop': FIREFOX_DESKTOP });
+    home = makeHome(bus.address, { 'firefox.desktop': FIREFOX_DESKTOP, 'org.example.Quick.desktop': QUICK_DESKTOP, 'helper.desktop': HIDDEN_DESKTOP });
+    // systemd-run is replaced by a recorder that execs the command after "--" (the real one
+    // runs in the lab guest): Launch must hand it the scope name and the entry's command.
+    const bin = join(home.dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'systemd-run'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${join(home.dir, 'systemd-run.argv')}'\nwhile [ "$1" != "--" ]; do shift; done\nshift\nexec "$@"\n`);
+    chmodSync(join(bin, 'systemd-run'), 0o755);
+    home.env.PATH = `${bin}:${process.env.PATH ?? ''}`;
     const hog = await tree.start(HOG, 'hog', ['96']);
     const browser = await tree.start(BROWSER, 'hog', ['16']);
     const session = await tree.start(SESSION, 'hog', ['200']);
@@ -157,6 +167,35 @@ describe('agent on a private bus', { skip: unavailable || false }, () => {
       assert.equal(history[0]?.id, k.id);
     } finally {
       monitor.stop();
+    }
+  });
+
+  test('launchers, Launch and the pressure history for the tray and the dashboard', async () => {
+    const client = await AgentClient.connect({ address: bus.address });
+    try {
+      const launchers = await client.listLaunchers();
+      assert.deepEqual(launchers.map((l) => [l.desktopId, l.name]), [['firefox', 'Firefox Web Browser'], ['org.example.Quick', 'Quick Tool']], 'NoDisplay entries are left out; sorted by name');
+      assert.deepEqual(launchers[1], { desktopId: 'org.example.Quick', name: 'Quick Tool', genericName: 'Tool', comment: '', icon: 'quick', terminal: false });
+
+      const unit = await client.launch('org.example.Quick.desktop', ['/tmp/a file']);
+      assert.match(unit, /^app-headroom-org\.example\.Quick-[0-9a-f]{16}\.scope$/);
+      const argv = readFileSync(join(home.dir, 'systemd-run.argv'), 'utf8').trimEnd().split('\n');
+      assert.deepEqual(argv.slice(0, 5), ['--user', '--scope', '--quiet', '--collect', '--slice=app.slice']);
+      assert.ok(argv.includes(`--unit=${unit}`), argv.join(' '));
+      assert.ok(argv.includes('--description=Quick Tool'));
+      assert.deepEqual(argv.slice(argv.indexOf('--')), ['--', 'true', '/tmp/a file']);
+
+      await assert.rejects(client.launch('no-such-app', []), (err: Error) => err.name === 'AgentCallError' && /no desktop entry no-such-app\.desktop/.test(err.message));
+      await assert.rejects(client.launch('../../etc/passwd', []), /not a desktop entry id/);
+      await assert.rejects(client.launch('firefox', []), /firefox.*exit status 127/s, 'a command that cannot start is an error, not a silent success');
+
+      const samples = await client.pressureHistory(0);
+      assert.ok(samples.length >= 1, 'the first look is kept');
+      assert.equal(samples.at(-1)!.memTotalBytes, 8 * 1024 ** 3);
+      assert.ok(samples.every((p, i) => i === 0 || p.sampledAtMs - samples[i - 1]!.sampledAtMs >= 2000), 'at most one sample per 2 s');
+      assert.deepEqual(await client.pressureHistory(1), samples.slice(-1));
+    } finally {
+      client.close();
     }
   });
 

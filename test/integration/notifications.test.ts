@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { KillRecord } from '../../shared/records.js';
-import { AgentProcess, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
+import { AgentProcess, cliJson, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
 import { DesktopSession, desktopToolsMissing } from '../support/desktop-session.js';
 import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
@@ -67,6 +67,12 @@ describe('notifications through a real notification server', { skip: missing || 
     assert.equal(warning.hints.category, 'x-headroom.warning');
     assert.equal(warning.icon, 'utilities-system-monitor');
     assert.equal(hog.alive(), true, 'a warning kills nothing');
+    // The same warning as a signal and in history, for the tray and the dashboard.
+    const warned = (await monitor.waitFor((e) => e.event === 'Warned')).kill as KillRecord;
+    assert.equal(warned.unit, 'app-gnome-hogdeluxe-7001.scope');
+    assert.equal(warned.displayName, 'Hog Deluxe');
+    assert.equal(warned.outcome, 'warned');
+    assert.equal((await cliJson<KillRecord[]>(home, ['history']))[0]?.id, warned.id);
 
     desktop.invoke('Close Hog Deluxe now', bus.address);
     const k = (await monitor.waitFor((e) => e.event === 'Killed')).kill as KillRecord;
