@@ -4,6 +4,7 @@ import { PreflightError } from '../io/user-tree.js';
 import { packageVersion } from '../io/package-root.js';
 import { runAgent } from './agent-command.js';
 import { CliError, EXIT_FAILURE, EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE } from './exit-codes.js';
+import { dashboard, portNumber } from './dashboard-command.js';
 import { monitor } from './monitor-command.js';
 import * as query from './query-commands.js';
 import { install, uninstall } from './install-command.js';
@@ -85,6 +86,13 @@ entries without Exec= are refused. Example: headroom run org.mozilla.firefox.des
     .action((appId: string, pref: string, o: { json?: boolean }) => query.prefer(appId, pref, Boolean(o.json)));
   program.command('monitor').description("follow the agent's signals live (kills, state changes); survives agent restarts").addOption(json())
     .action((o: { json?: boolean }) => monitor(Boolean(o.json)));
+  program.command('dashboard')
+    .description('serve the dashboard page on 127.0.0.1 (a random port and a token in the printed address), for use without the tray')
+    .option('--open', 'open the address with xdg-open')
+    .option('--port <n>', 'listen on this port instead of a random one', portNumber)
+    .action(async (o: { open?: boolean; port?: number }) => {
+      await dashboard({ open: Boolean(o.open), port: o.port });
+    });
   program.command('install')
     .description('install the agent as your systemd user service (headroom-agent.service) with D-Bus activation, then enable and start it')
     .option('--no-start', 'enable it (it starts at your next login), but do not start it now')

@@ -1,0 +1,238 @@
+// The dashboard end to end: the real agent on a private bus with real processes in real
+// cgroups, the real `headroom dashboard` process, and the page in real headless Chromium
+// (Debian's chromium, driven by playwright-core; no browser is downloaded).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import WebSocket from 'ws';
+import type { AppRecord, KillRecord } from '../../shared/records.js';
+import { AgentProcess, cliJson, HEADROOM, makeHome, ProcRoot, REPO, type Home } from '../support/agent-process.js';
+import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
+import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
+
+const CHROMIUM = process.env.HEADROOM_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = join(REPO, 'test-artifacts');
+const unavailable = cgroupTreeUnavailable() || (dbusDaemonAvailable() ? '' : 'dbus-daemon is not installed')
+  || (existsSync(CHROMIUM) ? '' : `no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+const HOG = 'app.slice/app-headroom-hog-00000000000000d1.scope';
+const EDITOR = 'app.slice/app-headroom-editor-00000000000000d2.scope';
+const NOTES = 'app.slice/app-headroom-notes-00000000000000d3.scope';
+const TEXT_EDITOR_DESKTOP = '[Desktop Entry]\nType=Application\nName=Text Editor\nGenericName=Editor\nExec=sleep 600\n';
+
+/** `headroom dashboard` as a process; its first stdout line is the address. */
+async function startDashboard(home: Home): Promise<{ child: ChildProcess; url: string; stderr: string[] }> {
+  const child = spawn(HEADROOM, ['dashboard'], { env: home.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`headroom dashboard exited (${code}): ${stderr.join('\n')}`)));
+  });
+  return { child, url, stderr };
+}
+
+/** A raw GET, so the test controls the Host header and sees the status a browser would hide. */
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The status of a WebSocket upgrade: 101 when accepted, else what the server answered. */
+function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => { ws.close(); resolve(101); });
+    ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
+    ws.once('error', () => resolve(-1));
+  });
+}
+
+describe('dashboard in headless Chromium against the real agent', { skip: unavailable || false }, () => {
+  let bus: PrivateBus;
+  let tree: CgroupTree;
+  let proc: ProcRoot;
+  let home: Home;
+  let agent: AgentProcess | null = null;
+  let dashboard: { child: ChildProcess; url: string; stderr: string[] };
+  let browser: BrowserContext;
+  let page: Page;
+  let hog: Proc, editor: Proc, notes: Proc;
+  let profile: string;
+  let agentArgs: string[];
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    bus = await startPrivateBus();
+    tree = new CgroupTree();
+    proc = new ProcRoot(9); // tight already: the agent is elevated and polls every 250 ms
+    home = makeHome(bus.address, { 'org.example.TextEditor.desktop': TEXT_EDITOR_DESKTOP });
+    const config = join(home.dir, 'config.toml');
+    // The meminfo is fake, so no PSI event would wake a calm agent: poll. One kill per test run.
+    writeFileSync(config, '[kill]\ngrace_ms = 200\ncooldown_ms = 60000\n[watch]\npsi_triggers = false\n');
+    hog = await tree.start(HOG, 'hog', ['160']);
+    editor = await tree.start(EDITOR, 'hog', ['40']);
+    notes = await tree.start(NOTES, 'hog', ['300']);
+    proc.expose(hog.pid, editor.pid, notes.pid);
+    mkdirSync(join(home.dir, 'config', 'headroom'), { recursive: true });
+    writeFileSync(join(home.dir, 'config', 'headroom', 'preferences.json'), JSON.stringify({ version: 1, apps: { notes: 'omit' } }));
+    agentArgs = ['--user-tree', tree.path, '--proc-root', proc.path, '--config', config];
+    agent = await AgentProcess.start(home, agentArgs);
+    dashboard = await startDashboard(home);
+    profile = mkdtempSync(join(tmpdir(), 'headroom-chromium-'));
+    // A fresh profile of our own (playwright passes it as --user-data-dir).
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      viewport: { width: 1280, height: 800 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    page = browser.pages()[0] ?? await browser.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (dashboard?.child.exitCode === null) dashboard.child.kill('SIGKILL');
+    await agent?.stop();
+    await tree?.remove();
+    await bus?.stop();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test('without the token, with a wrong one, or under another Host name, every request is refused', async () => {
+    const base = new URL(dashboard.url);
+    const token = base.searchParams.get('token')!;
+    assert.match(dashboard.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{40,}$/);
+    const page = `http://127.0.0.1:${base.port}/tray-app/renderer/index.html`;
+    assert.equal((await get(page)).status, 403);
+    assert.equal((await get(`${page}?token=${token.slice(0, -1)}x`)).status, 403);
+    assert.equal((await get(`${page}?token=${token}`, { Host: `rebound.example:${base.port}` })).status, 403, 'DNS rebinding: a foreign Host is refused');
+    const ok = await get(`${page}?token=${token}`);
+    assert.equal(ok.status, 200);
+    assert.match(String(ok.headers['content-type']), /^text\/html/);
+    assert.match(String(ok.headers['content-security-policy']), /default-src 'none'; script-src 'self'/);
+    assert.equal((await get(`http://127.0.0.1:${base.port}/tray-app/renderer/%2e%2e/%2e%2e/package.json?token=${token}`)).status, 404);
+    assert.equal((await get(`http://127.0.0.1:${base.port}/agent/cli/main.js?token=${token}`)).status, 404, 'only the page and shared/ are served');
+    const ws = `ws://127.0.0.1:${base.port}/ws`;
+    assert.equal(await upgradeStatus(ws), 403);
+    assert.equal(await upgradeStatus(`${ws}?token=${token}`, { Origin: 'http://evil.example' }), 403);
+    assert.equal(await upgradeStatus(`${ws}?token=${token}`, { Origin: `http://127.0.0.1:${base.port}` }), 101);
+  });
+
+  test('bad WebSocket messages get an error answer and the server keeps serving', async () => {
+    const base = new URL(dashboard.url);
+    const ws = new WebSocket(`ws://127.0.0.1:${base.port}/ws?token=${base.searchParams.get('token')}`);
+    await new Promise((r) => ws.once('open', r));
+    const answers: Record<string, unknown>[] = [];
+    ws.on('message', (d: Buffer) => {
+      const msg = JSON.parse(d.toString()) as Record<string, unknown>;
+      if (!('event' in msg)) answers.push(msg);
+    });
+    for (const text of ['not json', '{"id":1,"method":"rm -rf","params":[]}', '{"id":2,"method":"setPreference","params":["hog","sometimes"]}', '{"id":3,"method":"load","params":[]}']) ws.send(text);
+    for (let i = 0; i < 200 && answers.length < 4; i++) await new Promise((r) => setTimeout(r, 25));
+    ws.close();
+    const byId = new Map(answers.map((a) => [a.id, a]));
+    assert.deepEqual(byId.get(-1), { id: -1, ok: false, error: 'not JSON' });
+    assert.deepEqual(byId.get(1), { id: 1, ok: false, error: 'unknown method "rm -rf"' });
+    assert.match(String(byId.get(2)?.error), /preference must be one of none, avoid, omit/);
+    assert.equal(byId.get(3)?.ok, true, 'a good request after bad ones is answered');
+  });
+
+  test("the page shows the agent's apps, state, explanation and system facts", async () => {
+    await page.goto(dashboard.url);
+    assert.match(page.url(), /\/tray-app\/renderer\/index\.html\?token=/);
+    for (const id of ['hog', 'editor', 'notes']) await page.locator(`tr[data-app-id="${id}"]`).waitFor({ timeout: 10_000 });
+    const order = await Promise.all((await page.locator('#apps-body tr').all()).map((row) => row.getAttribute('data-app-id')));
+    assert.deepEqual(order, ['notes', 'hog', 'editor'], 'heaviest first');
+    assert.equal(await page.locator('tr[data-app-id="notes"] input[value="omit"]').isChecked(), true);
+    await page.locator('#badge').filter({ hasText: 'Elevated' }).waitFor();
+    assert.match(await page.locator('#explanation').innerText(), /^hog would be killed next, because /);
+    assert.match(await page.locator('#facts').innerText(), /Kernel/);
+    assert.match(await page.locator('#summary').innerText(), /8\.0 GiB/);
+  });
+
+  test('clicking Avoid in the page changes the preference in the agent', async () => {
+    await page.locator('tr[data-app-id="editor"]').getByLabel('Avoid').check();
+    let apps: AppRecord[] = [];
+    for (let i = 0; i < 100; i++) {
+      apps = await cliJson<AppRecord[]>(home, ['list']);
+      if (apps.find((a) => a.appId === 'editor')?.preference === 'avoid') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(apps.find((a) => a.appId === 'editor')?.preference, 'avoid', 'the agent holds the new preference');
+    // Keyboard: focus the Normal radio of hog and press space; nothing changes for hog's neighbours.
+    await page.locator('tr[data-app-id="hog"]').getByLabel('Normal').focus();
+    await page.keyboard.press('Space');
+    assert.equal(await page.locator('tr[data-app-id="hog"]').getByLabel('Normal').isChecked(), true);
+  });
+
+  test('a kill appears in the history and on the chart live, without a reload', async () => {
+    await page.evaluate('window.sameDocument = true');
+    proc.setAvailable(2); // exhaustion: hog is the heaviest that may die (notes omit, editor avoid)
+    const item = page.locator('#history li.kill.outcome-killed', { hasText: 'hog' });
+    await item.waitFor({ timeout: 15_000 });
+    proc.setAvailable(50); // the kill freed the memory
+    assert.equal(hog.alive(), false);
+    assert.ok(editor.alive() && notes.alive());
+    assert.equal(await page.evaluate('window.sameDocument'), true, 'the page was not reloaded');
+    const history = await cliJson<KillRecord[]>(home, ['history']);
+    const kill = history.find((k) => k.appId === 'hog')!;
+    assert.equal(await item.getAttribute('data-kill-id'), kill.id);
+    assert.match(await item.innerText(), /exhaustion/);
+    assert.match(await item.locator('.because').innerText(), /hog is the heaviest/);
+    await item.locator('details.candidates summary').click();
+    assert.match(await item.locator('.candidate-list').innerText(), /notes[\s\S]*not a candidate: omit/);
+    await page.locator('.kill-marker', { hasText: 'hog' }).waitFor({ timeout: 5000 });
+    // The apps table catches up on its own: hog's scope is empty now (systemd would also
+    // remove the unit; this test tree keeps the empty cgroup, so the agent lists it with 0).
+    await page.locator('tr[data-app-id="hog"] td.procs', { hasText: /^0$/ }).waitFor({ timeout: 10_000 });
+  });
+
+  test('screenshots at 1280x800 and 400x600 are kept in test-artifacts/', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-1280x800.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-1280x800-full.png'), fullPage: true });
+    await page.setViewportSize({ width: 400, height: 600 });
+    await page.waitForTimeout(300); // the chart follows its container's new width
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    assert.ok(overflow <= 0, `no sideways scrolling at 400 px (overflow ${overflow} px)`);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-400x600.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-400x600-full.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    for (const f of ['dashboard-1280x800.png', 'dashboard-400x600.png']) assert.ok(existsSync(join(ARTIFACTS, f)));
+  });
+
+  test('the page says when the agent stops, and follows it when it comes back', async () => {
+    await agent!.stop();
+    agent = null;
+    await page.locator('#badge').filter({ hasText: 'Agent not running' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('#history li.kill.outcome-killed', { hasText: 'hog' }).count(), 1, 'the history stays on the page');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-agent-stopped-1280x800.png') });
+    agent = await AgentProcess.start(home, agentArgs);
+    await page.locator('#badge').filter({ hasNotText: 'Agent not running' }).waitFor({ timeout: 15_000 });
+    await page.locator('tr[data-app-id="editor"]').waitFor({ timeout: 10_000 });
+  });
+
+  test('the page made no script errors, and SIGTERM stops the dashboard cleanly', async () => {
+    assert.deepEqual(pageErrors, []);
+    const exited = new Promise<number | null>((r) => dashboard.child.once('exit', (code) => r(code)));
+    dashboard.child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
+});

@@ -1,0 +1,239 @@
+// What the page shows, computed from DashboardState without touching the DOM: the badge, the
+// summary, the chart's series and kill markers, the apps table, the kill history, and how a
+// live event changes the state. Plain data in, plain data out, so Node's tests hold it.
+import type { BridgeEvent, DashboardState, SystemFacts } from '../../shared/bridge.js';
+import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
+import { isKillAttempt, type Preference } from '../../shared/names.js';
+import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+
+/** The chart shows at least this much time, more when the history reaches further back. */
+export const CHART_MIN_SPAN_MS = 10 * 60 * 1000;
+/** What the page keeps: the same 30 minutes the agent keeps. */
+export const PRESSURE_KEEP_MS = 30 * 60 * 1000;
+export const HISTORY_KEEP = 50;
+
+export type BadgeTone = 'calm' | 'elevated' | 'critical' | 'down';
+
+export interface Badge {
+  tone: BadgeTone;
+  /** A glyph whose shape differs per tone, so colour is never the only cue. */
+  glyph: string;
+  label: string;
+  detail: string;
+}
+
+export function badgeOf(s: Pick<DashboardState, 'agentRunning' | 'state' | 'dryRun'>): Badge {
+  if (!s.agentRunning || s.state === '') return { tone: 'down', glyph: '○', label: 'Agent not running', detail: 'Nothing is guarding memory; start it with "headroom agent" or "headroom install".' };
+  const dry = s.dryRun ? ' (dry run: it reports but kills nothing)' : '';
+  switch (s.state) {
+    case 'calm': return { tone: 'calm', glyph: '●', label: 'Calm', detail: `Memory is fine${dry}.` };
+    case 'elevated': return { tone: 'elevated', glyph: '▲', label: 'Elevated', detail: `Memory is getting tight; the agent looks more often${dry}.` };
+    case 'critical': return { tone: 'critical', glyph: '■', label: 'Critical', detail: `A trigger fired: the agent is stopping the heaviest app${dry}.` };
+  }
+}
+
+export interface SummaryItem { label: string; value: string }
+
+/** The tooltip-like one-glance figures: available memory, stall, swap. */
+export function summaryOf(p: PressureRecord | null): SummaryItem[] {
+  if (p === null) return [{ label: 'Memory', value: 'no sample yet' }];
+  const availPct = p.memTotalBytes > 0 ? (100 * p.memAvailableBytes) / p.memTotalBytes : 0;
+  return [
+    { label: 'Available', value: `${formatBytes(p.memAvailableBytes)} of ${formatBytes(p.memTotalBytes)} (${formatPct(availPct)})` },
+    { label: 'Stall, last 10 s', value: `some ${formatPct(p.someAvg10)} · full ${formatPct(p.fullAvg10)}` },
+    { label: 'Swap', value: p.swapTotalBytes > 0 ? `${formatBytes(p.swapFreeBytes)} free of ${formatBytes(p.swapTotalBytes)}` : 'none' },
+  ];
+}
+
+export interface KillMarker { atMs: number; label: string; outcome: string }
+
+export interface ChartModel {
+  /** Seconds since the epoch (uPlot's x unit), oldest first. */
+  xs: number[];
+  somePct: number[];
+  fullPct: number[];
+  availableBytes: number[];
+  memTotalBytes: number;
+  fromMs: number;
+  toMs: number;
+  markers: KillMarker[];
+}
+
+/**
+ * The chart's series over [now − span, now], span at least CHART_MIN_SPAN_MS and longer when
+ * the samples reach further back. Kill attempts and dry-run decisions inside it are markers;
+ * warnings are not (nothing happened).
+ */
+export function chartOf(history: readonly PressureRecord[], kills: readonly KillRecord[], nowMs: number): ChartModel {
+  const oldest = history[0]?.sampledAtMs ?? nowMs;
+  const fromMs = Math.max(nowMs - PRESSURE_KEEP_MS, Math.min(oldest, nowMs - CHART_MIN_SPAN_MS));
+  const shown = history.filter((p) => p.sampledAtMs >= fromMs);
+  const markers = kills
+    .filter((k) => k.atMs >= fromMs && k.atMs <= nowMs + 60_000 && (isKillAttempt(k.outcome) || k.outcome === 'dry-run'))
+    .map((k) => ({ atMs: k.atMs, label: k.displayName || k.appId, outcome: k.outcome }))
+    .sort((a, b) => a.atMs - b.atMs);
+  return {
+    xs: shown.map((p) => p.sampledAtMs / 1000),
+    somePct: shown.map((p) => p.someAvg10),
+    fullPct: shown.map((p) => p.fullAvg10),
+    availableBytes: shown.map((p) => p.memAvailableBytes),
+    memTotalBytes: history.at(-1)?.memTotalBytes ?? 0,
+    fromMs,
+    toMs: nowMs,
+    markers,
+  };
+}
+
+export interface AppRow {
+  /** Preferences are per application id, so one row per id (its units summed). */
+  appId: string;
+  name: string;
+  units: string[];
+  memoryBytes: number;
+  swapBytes: number;
+  processCount: number;
+  memoryText: string;
+  /** Bar length: share of the heaviest row, 0–100. */
+  barPct: number;
+  /** Share of all memory, for the bar's accessible text. */
+  shareOfTotalPct: number;
+  preference: Preference;
+  nextToGo: boolean;
+}
+
+export function appRowsOf(apps: readonly AppRecord[], preferences: Readonly<Record<string, Preference>>, explanation: ExplanationRecord | null, memTotalBytes: number): AppRow[] {
+  const byId = new Map<string, AppRow>();
+  for (const a of apps) {
+    const id = a.appId || a.unit;
+    const row = byId.get(id) ?? {
+      appId: id, name: a.displayName || id, units: [], memoryBytes: 0, swapBytes: 0, processCount: 0,
+      memoryText: '', barPct: 0, shareOfTotalPct: 0, preference: preferenceOf(preferences[id] ?? a.preference), nextToGo: false,
+    };
+    row.units.push(a.unit);
+    row.memoryBytes += a.memoryBytes;
+    row.swapBytes += a.swapBytes;
+    row.processCount += a.processCount;
+    if (explanation !== null && explanation.unit !== '' && explanation.unit === a.unit) row.nextToGo = true;
+    byId.set(id, row);
+  }
+  const rows = [...byId.values()].sort((a, b) => b.memoryBytes + b.swapBytes - (a.memoryBytes + a.swapBytes) || a.appId.localeCompare(b.appId));
+  const heaviest = Math.max(1, ...rows.map((r) => r.memoryBytes + r.swapBytes));
+  for (const r of rows) {
+    r.memoryText = r.swapBytes > 0 ? `${formatBytes(r.memoryBytes)} + ${formatBytes(r.swapBytes)} swap` : formatBytes(r.memoryBytes);
+    r.barPct = Math.round((1000 * (r.memoryBytes + r.swapBytes)) / heaviest) / 10;
+    r.shareOfTotalPct = memTotalBytes > 0 ? (100 * r.memoryBytes) / memTotalBytes : 0;
+  }
+  return rows;
+}
+
+const preferenceOf = (v: string): Preference => (v === 'avoid' || v === 'omit' ? v : 'none');
+
+/** What each toggle says on screen; the value is systemd's ManagedOOMPreference word. */
+export const PREFERENCE_LABELS: Readonly<Record<Preference, string>> = { none: 'Normal', avoid: 'Avoid', omit: 'Omit' };
+
+export interface CandidateRow { name: string; memoryText: string; preference: string; status: string }
+
+export interface KillRow {
+  id: string;
+  timeText: string;
+  app: string;
+  sizeText: string;
+  reason: string;
+  outcome: string;
+  outcomeText: string;
+  because: string;
+  candidates: CandidateRow[];
+}
+
+const OUTCOME_TEXT: Readonly<Record<string, string>> = {
+  killed: 'killed',
+  partial: 'partly killed',
+  failed: 'kill failed',
+  'dry-run': 'would have been killed (dry run)',
+  warned: 'warned (named as next)',
+};
+
+export function candidateRowsOf(candidates: readonly CandidateRecord[]): CandidateRow[] {
+  return candidates.map((c) => ({
+    name: c.displayName || c.appId || c.unit,
+    memoryText: formatBytes(c.memoryBytes + c.swapBytes),
+    preference: PREFERENCE_LABELS[preferenceOf(c.preference)],
+    status: c.excluded === '' ? 'could be killed' : `not a candidate: ${c.excluded}`,
+  }));
+}
+
+export function killRowsOf(history: readonly KillRecord[], formatTime: (ms: number) => string): KillRow[] {
+  return history.map((k) => {
+    const attempt = isKillAttempt(k.outcome);
+    const left = attempt && k.processesLeft > 0 ? `, ${k.processesLeft} of ${k.processCount} processes left` : '';
+    const took = attempt && k.durationMs > 0 ? ` in ${formatSeconds(k.durationMs)}` : '';
+    return {
+      id: k.id,
+      timeText: formatTime(k.atMs),
+      app: k.displayName || k.appId || k.unit,
+      sizeText: formatBytes(k.memoryFreedBytes + k.swapFreedBytes),
+      reason: k.reason,
+      outcome: k.outcome,
+      outcomeText: `${OUTCOME_TEXT[k.outcome] ?? k.outcome}${took}${left}`,
+      because: k.because,
+      candidates: candidateRowsOf(k.candidates),
+    };
+  });
+}
+
+/** The "would be killed next, because …" sentence. */
+export function explanationOf(e: ExplanationRecord | null, agentRunning: boolean): string {
+  if (!agentRunning) return 'The agent is not running, so nothing would be killed.';
+  if (e === null) return 'No explanation yet.';
+  const because = e.because.replace(/[.\s]+$/, '');
+  if (e.unit === '') return `Nothing would be killed now${because ? `, because ${because}` : ''}.`;
+  return `${e.displayName || e.appId || e.unit} would be killed next, because ${because}.`;
+}
+
+export function factsOf(f: SystemFacts | null): SummaryItem[] {
+  if (f === null) return [];
+  return [
+    { label: 'Host', value: f.hostname },
+    { label: 'System', value: f.os },
+    { label: 'Kernel', value: f.kernel },
+    { label: 'CPUs', value: String(f.cpus) },
+    { label: 'Memory', value: formatBytes(f.memTotalBytes) },
+    { label: 'Swap', value: f.swapTotalBytes > 0 ? formatBytes(f.swapTotalBytes) : 'none' },
+  ];
+}
+
+/** Oldest first, one sample per timestamp, nothing older than PRESSURE_KEEP_MS. */
+export function withPressure(ring: readonly PressureRecord[], p: PressureRecord): PressureRecord[] {
+  const kept = ring.filter((q) => q.sampledAtMs !== p.sampledAtMs && q.sampledAtMs >= p.sampledAtMs - PRESSURE_KEEP_MS);
+  const at = kept.findIndex((q) => q.sampledAtMs > p.sampledAtMs);
+  if (at < 0) kept.push(p);
+  else kept.splice(at, 0, p);
+  return kept;
+}
+
+const withKill = (history: readonly KillRecord[], k: KillRecord): KillRecord[] =>
+  [k, ...history.filter((h) => h.id !== k.id)].slice(0, HISTORY_KEEP);
+
+/** How one live event changes what the page shows (the rest arrives with the next load). */
+export function applyEvent(s: DashboardState, e: BridgeEvent): DashboardState {
+  switch (e.kind) {
+    case 'killed': case 'would-kill': case 'warned':
+      return { ...s, history: withKill(s.history, e.kill) };
+    case 'state':
+      return { ...s, state: e.state, pressure: e.pressure, pressureHistory: withPressure(s.pressureHistory, e.pressure) };
+    case 'pressure':
+      return { ...s, pressure: e.pressure, pressureHistory: withPressure(s.pressureHistory, e.pressure) };
+    case 'preference':
+      return {
+        ...s,
+        preferences: { ...s.preferences, [e.appId]: e.preference },
+        apps: s.apps.map((a) => (a.appId === e.appId ? { ...a, preference: e.preference } : a)),
+      };
+    case 'agent':
+      return e.running ? { ...s, agentRunning: true } : { ...s, agentRunning: false, state: '', explanation: null };
+  }
+}
+
+/** Events after which the apps, explanation and state must be asked for again. */
+export const needsReload = (e: BridgeEvent): boolean =>
+  e.kind === 'killed' || e.kind === 'state' || (e.kind === 'agent' && e.running) || e.kind === 'preference';
