@@ -6,6 +6,14 @@ export const AGENT_BUS_NAME = 'org.headroom.Agent1';
 export const AGENT_OBJECT_PATH = '/org/headroom/Agent1';
 export const AGENT_INTERFACE = 'org.headroom.Agent1';
 
+/**
+ * The tray on the session bus (assets/org.headroom.Tray1.xml): the agent offers a "Details"
+ * action on its kill notifications only while this name has an owner, and calls ShowDashboard.
+ */
+export const TRAY_BUS_NAME = 'org.headroom.Tray1';
+export const TRAY_OBJECT_PATH = '/org/headroom/Tray1';
+export const TRAY_INTERFACE = 'org.headroom.Tray1';
+
 /** calm: nothing to do. elevated: memory is getting tight (warn, poll faster). critical: a trigger fired. */
 export const AGENT_STATES = ['calm', 'elevated', 'critical'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];

@@ -5,6 +5,7 @@ import { exportAgent, NameTakenError } from '../bus/agent-service.js';
 import { connectSessionBus, type MessageBus } from '../bus/dbus.js';
 import { createUnitPreferences, setUnitsPreference } from '../bus/unit-preferences.js';
 import { createNotifier, type SentNotice } from '../bus/notifications.js';
+import { showTrayDashboard, trayRunning } from '../bus/tray-client.js';
 import { createNoticeSink, handleNoticeAction, type NoticeContext } from '../notice-sink.js';
 import { loadConfig } from '../io/config.js';
 import { createAppLauncher } from '../io/app-launcher.js';
@@ -81,7 +82,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   let handleAction: (action: string, sent: SentNotice<NoticeContext>) => void = () => undefined;
   const notifier = bus ? await createNotifier<NoticeContext>(bus, (a, s) => handleAction(a, s), log.warn).catch(() => null) : null;
   const agent = new Agent({
-    notices: notifier ? createNoticeSink(notifier, log) : undefined,
+    notices: notifier && bus ? createNoticeSink(notifier, log, Date.now, () => trayRunning(bus)) : undefined,
     loadConfig: async () => withFlags(await loadConfig(cfgPath)),
     applyUnitPreference: bus ? (units, pref) => setUnitsPreference(bus, units, pref) : undefined,
     tree,
@@ -102,7 +103,11 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     log,
   });
 
-  handleAction = (action, sent) => handleNoticeAction(action, sent, agent, log);
+  handleAction = (action, sent) => handleNoticeAction(action, sent, {
+    setPreference: (appId, pref) => agent.setPreference(appId, pref),
+    killApp: (target) => agent.killApp(target),
+    showDetails: (killId) => (bus ? showTrayDashboard(bus, killId) : Promise.reject(new Error('no session bus'))),
+  }, log);
   log.info(`headroom agent ${packageVersion()} watching ${tree.path}${config.dryRun ? ' (dry-run: nothing will be killed)' : ''}`);
   try {
     await startOnBus(agent, bus, log);

@@ -71,6 +71,14 @@ async function persistPreference(appId: string, pref: Preference): Promise<void>
   }
 }
 
+async function storedPreference(appId: string): Promise<Preference> {
+  try {
+    return (await openPreferences(preferencesFile())).get(appId);
+  } catch {
+    return 'none'; // a damaged file must not stop a launch; the agent reports it
+  }
+}
+
 export async function runApp(command: string | undefined, args: string[], opts: RunOptions): Promise<number> {
   if (opts.avoid && opts.omit) throw new CliError('--avoid and --omit exclude each other', EXIT_USAGE);
   let launch: { appId: string; argv: string[]; description?: string; workingDirectory: string | null };
@@ -86,9 +94,12 @@ export async function runApp(command: string | undefined, args: string[], opts: 
   }
   const appId = launch.appId;
   if (appId.trim() === '') throw new CliError('the app id must not be empty', EXIT_USAGE);
-  const preference: Preference = opts.avoid ? 'avoid' : opts.omit ? 'omit' : 'none';
+  const asked: Preference = opts.avoid ? 'avoid' : opts.omit ? 'omit' : 'none';
   if (!isInstalled('systemd-run')) throw new CliError('systemd-run is not installed: headroom run needs systemd (it launches apps with systemd-run --user --scope)');
-  if (preference !== 'none') await persistPreference(appId, preference);
+  if (asked !== 'none') await persistPreference(appId, asked);
+  // Without a flag, the app's remembered choice (e.g. "Don't kill X again") goes on the new
+  // scope too, so systemd-oomd sees it from the first moment; the agent reads the file anyway.
+  const preference = asked !== 'none' ? asked : await storedPreference(appId);
 
   const argv = buildLaunchArgv({
     appId, random: randomBytes(8).toString('hex'), command: launch.argv[0]!, args: launch.argv.slice(1), description: launch.description, preference,

@@ -24,6 +24,8 @@ export interface Notice {
 export const ACTION_AVOID = 'avoid';
 export const ACTION_CLOSE = 'close';
 export const ACTION_IGNORE = 'ignore';
+/** Opens the tray's dashboard at this kill; offered only while the tray runs. */
+export const ACTION_DETAILS = 'details';
 
 /** Don't warn again within this long: one warning per episode, never a storm of popups. */
 export const WARN_MIN_INTERVAL_MS = 60_000;
@@ -43,7 +45,7 @@ function killCause(k: KillRecord): string {
   }
 }
 
-export function killNotice(k: KillRecord, app: Pick<AppScope, 'icon' | 'desktopEntry'> | null): Notice {
+export function killNotice(k: KillRecord, app: Pick<AppScope, 'icon' | 'desktopEntry'> | null, opts: { details?: boolean } = {}): Notice {
   const name = nameOf(k);
   const held = `${formatBytes(k.memoryFreedBytes)}${k.swapFreedBytes > 0 ? ` and ${formatBytes(k.swapFreedBytes)} of swap` : ''}`;
   const survivors = k.processesLeft > 0 ? ` ${k.processesLeft} of its ${k.processCount} processes could not be stopped.` : '';
@@ -55,7 +57,10 @@ export function killNotice(k: KillRecord, app: Pick<AppScope, 'icon' | 'desktopE
     urgency: 2,
     category: 'x-headroom.kill',
     desktopEntry: app?.desktopEntry ?? '',
-    actions: k.reason === 'manual' ? [] : [[ACTION_AVOID, `Don't kill ${name} again`]],
+    actions: [
+      ...(k.reason === 'manual' ? [] : [[ACTION_AVOID, `Don't kill ${name} again`] as [string, string]]),
+      ...(opts.details ? [[ACTION_DETAILS, 'Details'] as [string, string]] : []),
+    ],
   };
 }
 

@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { claimName, connectSessionBus, ServiceInterface } from '../../agent/bus/dbus.js';
+import { TRAY_BUS_NAME, TRAY_INTERFACE, TRAY_OBJECT_PATH } from '../../shared/names.js';
 import type { KillRecord } from '../../shared/records.js';
-import { AgentProcess, cliJson, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
+import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
 import { DesktopSession, desktopToolsMissing } from '../support/desktop-session.js';
 import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
@@ -116,6 +118,34 @@ describe('notifications through a real notification server', { skip: missing || 
     const warning = await waitFor(() => desktop.history(bus.address).find((h) => h.summary?.data === 'Memory is running low'), 'the closed warning in dunst history');
     assert.equal(warning.appname?.data, 'Headroom');
     assert.equal(warning.category?.data, 'x-headroom.warning');
+  });
+
+  test('while the tray owns org.headroom.Tray1, a kill notice offers "Details", which asks the tray to show that kill', async () => {
+    // The Electron tray cannot run here (no binary); this stand-in owns the tray's name and
+    // implements assets/org.headroom.Tray1.xml, which is all the agent talks to.
+    const shown: string[] = [];
+    class TrayStandIn extends ServiceInterface {
+      constructor() { super(TRAY_INTERFACE); }
+      ShowDashboard(killId: string): void { shown.push(killId); }
+    }
+    TrayStandIn.configureMembers({ methods: { ShowDashboard: { inSignature: 's', outSignature: '' } } });
+    const trayBus = connectSessionBus(bus.address);
+    try {
+      trayBus.export(TRAY_OBJECT_PATH, new TrayStandIn());
+      assert.equal(await claimName(trayBus, TRAY_BUS_NAME), true);
+      proc.setAvailable(50);
+      const app = await tree.start('app.slice/app-gnome-hogdeluxe-7003.scope', 'hog', ['40']);
+      proc.expose(app.pid);
+      assert.equal((await cli(home, ['kill', 'app-gnome-hogdeluxe-7003.scope'])).code, 0);
+      const k = (await monitor.waitFor((e) => e.event === 'Killed' && (e.kill as KillRecord).unit === 'app-gnome-hogdeluxe-7003.scope')).kill as KillRecord;
+      const notice = await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Hog Deluxe was stopped to keep your desktop responsive' && c.actions.includes('details')), 'the kill notice with Details');
+      assert.deepEqual(notice.actions, ['details', 'Details'], 'a manual kill: no "don\'t kill again", but Details');
+      desktop.invoke('Details', bus.address);
+      await waitFor(() => (shown.length > 0 ? shown : undefined), 'ShowDashboard on the tray');
+      assert.deepEqual(shown, [k.id]);
+    } finally {
+      trayBus.disconnect();
+    }
   });
 });
 

@@ -63,6 +63,11 @@ describe('headroom run', () => {
     assert.equal((await cli(home, ['run', '--omit', '--id', 'notes', '--', 'true'], env)).code, 0);
     const prefs = JSON.parse(readFileSync(join(home.env.XDG_CONFIG_HOME!, 'headroom', 'preferences.json'), 'utf8')) as unknown;
     assert.deepEqual(prefs, { version: 1, apps: { editor: 'avoid', notes: 'omit' } });
+    // The next launch without a flag carries the remembered choice onto the new scope.
+    assert.equal((await cli(home, ['run', '--id', 'editor', '--', 'true'], env)).code, 0);
+    assert.ok(readFileSync(argvFile, 'utf8').includes('--property\nManagedOOMPreference=avoid\n'));
+    assert.equal((await cli(home, ['run', '--id', 'other', '--', 'true'], env)).code, 0);
+    assert.ok(!readFileSync(argvFile, 'utf8').includes('ManagedOOMPreference'));
   });
 
   test('usage errors: no command, both --avoid and --omit, a missing systemd-run', async () => {

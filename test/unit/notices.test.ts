@@ -42,6 +42,12 @@ describe('killNotice', () => {
     assert.match(n.body, /You asked for it to be stopped\.$/);
   });
 
+  test('"Details" only while the tray runs, after "don\'t kill again"', () => {
+    assert.deepEqual(killNotice(kill(), null, { details: true }).actions, [['avoid', "Don't kill Firefox again"], ['details', 'Details']]);
+    assert.deepEqual(killNotice(kill({ reason: 'manual' }), null, { details: true }).actions, [['details', 'Details']]);
+    assert.deepEqual(killNotice(kill(), null, { details: false }).actions.map(([key]) => key), ['avoid']);
+  });
+
   test('falls back to the app id when there is no display name', () => {
     assert.match(killNotice(kill({ displayName: '' }), null).summary, /^firefox was stopped/);
   });

@@ -1,0 +1,13 @@
+// The agent's view of the tray (org.headroom.Tray1, assets/org.headroom.Tray1.xml): is it
+// running, and open its dashboard at a kill. The tray is optional: both fail soft.
+import { TRAY_BUS_NAME, TRAY_INTERFACE, TRAY_OBJECT_PATH } from '../../shared/names.js';
+import { getRemoteInterface, nameHasOwner, type MessageBus } from './dbus.js';
+
+export const trayRunning = (bus: MessageBus): Promise<boolean> => nameHasOwner(bus, TRAY_BUS_NAME);
+
+export async function showTrayDashboard(bus: MessageBus, killId: string): Promise<void> {
+  const tray = await getRemoteInterface(bus, TRAY_BUS_NAME, TRAY_OBJECT_PATH, TRAY_INTERFACE);
+  const show = tray.ShowDashboard;
+  if (!show) throw new Error(`${TRAY_BUS_NAME} has no ShowDashboard method`);
+  await show(killId);
+}
