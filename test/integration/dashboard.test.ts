@@ -165,6 +165,9 @@ describe('dashboard in headless Chromium against the real agent', { skip: unavai
     assert.match(await page.locator('#explanation').innerText(), /^hog would be killed next, because /);
     assert.match(await page.locator('#facts').innerText(), /Kernel/);
     assert.match(await page.locator('#summary').innerText(), /8\.0 GiB/);
+    // Launch…: the agent's ListLaunchers, from the desktop entries in this HOME.
+    await page.locator('#launch summary').click();
+    await page.locator('#launchers button', { hasText: 'Text Editor' }).waitFor({ timeout: 5000 });
   });
 
   test('clicking Avoid in the page changes the preference in the agent', async () => {
@@ -223,6 +226,8 @@ describe('dashboard in headless Chromium against the real agent', { skip: unavai
     agent = null;
     await page.locator('#badge').filter({ hasText: 'Agent not running' }).waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('#history li.kill.outcome-killed', { hasText: 'hog' }).count(), 1, 'the history stays on the page');
+    assert.equal(await page.locator('#apps-body tr').count(), 0, 'no toggles that could not work');
+    assert.match(await page.locator('#apps-empty').innerText(), /not running/);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-agent-stopped-1280x800.png') });
     agent = await AgentProcess.start(home, agentArgs);
     await page.locator('#badge').filter({ hasNotText: 'Agent not running' }).waitFor({ timeout: 15_000 });

@@ -151,8 +151,8 @@ describe('live events', () => {
     assert.equal(s.apps[0]!.preference, 'omit');
   });
   test('the agent going away clears what only a running agent knows; the history stays', () => {
-    const s = applyEvent(state({ state: 'elevated', explanation: explanation('u', 'x'), history: [kill('a', 'hog', 'killed', NOW)] }), { kind: 'agent', running: false });
-    assert.deepEqual([s.agentRunning, s.state, s.explanation, s.history.length], [false, '', null, 1]);
+    const s = applyEvent(state({ state: 'elevated', explanation: explanation('u', 'x'), apps: [app('u', 'hog', MiB)], history: [kill('a', 'hog', 'killed', NOW)] }), { kind: 'agent', running: false });
+    assert.deepEqual([s.agentRunning, s.state, s.explanation, s.apps.length, s.history.length], [false, '', null, 0, 1]);
     assert.equal(applyEvent(s, { kind: 'agent', running: true }).agentRunning, true);
   });
   test('which events make the page ask again', () => {

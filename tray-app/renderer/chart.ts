@@ -50,7 +50,7 @@ export class PressureChart {
         bytes: { range: () => [0, Math.max(1, this.model?.memTotalBytes ?? 1)] },
       },
       axes: [
-        {},
+        { space: 80 }, // about one tick a minute over ten minutes at full width, not every 30 s
         { scale: 'pct', label: 'stall %', values: (_u, ticks) => ticks.map((t) => `${t}%`), size: 50 },
         { scale: 'bytes', side: 1, label: 'available', values: (_u, ticks) => ticks.map((t) => formatBytes(t)), size: 70, grid: { show: false } },
       ],

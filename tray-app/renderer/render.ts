@@ -57,6 +57,8 @@ export class AppsTable {
       }
     }
     byId('apps-empty').hidden = rows.length > 0;
+    const table = this.body.closest('table');
+    if (table !== null) table.hidden = rows.length === 0; // no header over nothing
   }
 
   private check(e: AppRowElements, preference: Preference): void {

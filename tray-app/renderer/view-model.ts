@@ -230,7 +230,8 @@ export function applyEvent(s: DashboardState, e: BridgeEvent): DashboardState {
         apps: s.apps.map((a) => (a.appId === e.appId ? { ...a, preference: e.preference } : a)),
       };
     case 'agent':
-      return e.running ? { ...s, agentRunning: true } : { ...s, agentRunning: false, state: '', explanation: null };
+      // Without an agent no toggle can work and the sizes go stale: show none (as load() does).
+      return e.running ? { ...s, agentRunning: true } : { ...s, agentRunning: false, state: '', explanation: null, apps: [] };
   }
 }
 
