@@ -241,3 +241,44 @@ describe('dashboard in headless Chromium against the real agent', { skip: unavai
     assert.equal(await exited, 0);
   });
 });
+
+describe('headroom dashboard without an agent', { skip: dbusDaemonAvailable() ? false : 'dbus-daemon is not installed' }, () => {
+  test('no session bus at all: exit 3 with one sentence', async () => {
+    const home = makeHome('unused');
+    const env = { ...home.env };
+    delete env.DBUS_SESSION_BUS_ADDRESS;
+    delete env.XDG_RUNTIME_DIR;
+    const child = spawn(HEADROOM, ['dashboard'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    assert.equal(code, 3);
+    assert.match(stderr, /^headroom: no session bus/);
+  });
+
+  test('a bus without the agent: it starts anyway, says so, and the page is told the agent is not running', async () => {
+    const bus = await startPrivateBus();
+    const home = makeHome(bus.address);
+    const dash = await startDashboard(home);
+    try {
+      assert.ok(dash.stderr.some((l) => /the agent is not running/.test(l)), dash.stderr.join('\n'));
+      const base = new URL(dash.url);
+      const ws = new WebSocket(`ws://127.0.0.1:${base.port}/ws?token=${base.searchParams.get('token')}`);
+      await new Promise((r) => ws.once('open', r));
+      const reply = new Promise<Record<string, unknown>>((r) => ws.once('message', (d: Buffer) => r(JSON.parse(d.toString()) as Record<string, unknown>)));
+      ws.send('{"id":1,"method":"load"}');
+      const answer = await reply;
+      ws.close();
+      assert.equal(answer.ok, true);
+      const state = answer.result as { agentRunning: boolean; state: string; facts: { memTotalBytes: number } | null };
+      assert.equal(state.agentRunning, false);
+      assert.equal(state.state, '');
+      assert.ok(state.facts !== null && state.facts.memTotalBytes > 0, 'the static facts come from systeminformation even without the agent');
+    } finally {
+      const exited = new Promise<number | null>((r) => dash.child.once('exit', (c) => r(c)));
+      dash.child.kill('SIGINT');
+      assert.equal(await exited, 0);
+      await bus.stop();
+    }
+  });
+});
