@@ -1,0 +1,328 @@
+#!/bin/bash
+# Benchmark runs in the lab guest (as root, from lab-run.service; see bench/README.md).
+# The host (bench/run.ts) passes:
+#   BENCH_PLAN   "IDX:KILLER:WORKLOAD ..." runs of this boot, in order
+#   BENCH_CAP_S  hard cap per run, seconds from hog start (default 200)
+#   BENCH_IDLE   killers whose idle cost to measure at the start of this boot (may be empty)
+#   BENCH_IDLE_S seconds of idle measurement per killer (default 60)
+#   BENCH_SCALE  1: also kill a scope of 2,000 processes (Headroom's kill path and raw cgroup.kill)
+# Every run writes $LAB_OUT/run-IDX.kv (key=value), run-IDX.series (sampler lines),
+# run-IDX.canary (canary wake-ups) and run-IDX.killer.log.
+set -u
+. "${LAB_REPO:-/mnt/share}/test/lab/guest/lib.sh"
+. "$LAB_REPO/test/lab/guest/scenario-lib.sh"
+
+# The host runs a frozen copy of the agent and of the helper (BENCH_HEADROOM, BENCH_BIN,
+# relative to the repository) so rebuilding the checkout during a long set changes nothing.
+HR=$LAB_REPO/${BENCH_HEADROOM:-bin/headroom}
+BIN=$LAB_REPO/${BENCH_BIN:-dist/bench/benchbin}
+CAP_S=${BENCH_CAP_S:-200}
+B=/run/bench
+mkdir -p "$B" && chmod 0777 "$B"
+AGENT_DIR=$LAB_HOME/.config/systemd/user
+
+# ---- key=value report of the current run ----
+KV=
+kv() { echo "$1=$2" >>"$KV"; echo "[$(lab_uptime)] $1=$2"; }
+
+mem_avail_mib() { echo $(( $(meminfo_kib MemAvailable) / 1024 )); }
+
+# ---- killers: start / stop / main pid / unit cgroup ----
+oomd_dropins() { # DURATION
+    mkdir -p /etc/systemd/system/user@.service.d /etc/systemd/system/-.slice.d /etc/systemd/system/system.slice.d /etc/systemd/oomd.conf.d
+    printf '[Service]\nManagedOOMMemoryPressure=kill\nManagedOOMMemoryPressureLimit=50%%\n' >/etc/systemd/system/user@.service.d/50-bench-oomd.conf
+    printf '[Slice]\nManagedOOMSwap=kill\n' >/etc/systemd/system/-.slice.d/50-bench-oomd.conf
+    printf '[Slice]\nManagedOOMSwap=kill\n' >/etc/systemd/system/system.slice.d/50-bench-oomd.conf
+    printf '[OOM]\nDefaultMemoryPressureDurationSec=%s\n' "$1" >/etc/systemd/oomd.conf.d/50-bench.conf
+    systemctl daemon-reload
+}
+oomd_dropins_off() {
+    rm -f /etc/systemd/system/user@.service.d/50-bench-oomd.conf /etc/systemd/system/-.slice.d/50-bench-oomd.conf \
+        /etc/systemd/system/system.slice.d/50-bench-oomd.conf /etc/systemd/oomd.conf.d/50-bench.conf
+    systemctl daemon-reload
+}
+install_agent() {
+    as_lab mkdir -p "$AGENT_DIR"
+    sed "s|^ExecStart=/usr/bin/headroom |ExecStart=$HR |" "$LAB_REPO/assets/headroom-agent.service" |
+        as_lab tee "$AGENT_DIR/$AGENT_UNIT" >/dev/null
+    as_lab systemctl --user daemon-reload
+}
+killer_start() {
+    case $1 in
+    none) return 0 ;;
+    earlyoom) systemctl start earlyoom.service && wait_until 20 systemctl -q is-active earlyoom.service ;;
+    oomd20) oomd_dropins 20s && systemctl start systemd-oomd.service && wait_until 20 systemctl -q is-active systemd-oomd.service ;;
+    oomd2) oomd_dropins 2s && systemctl start systemd-oomd.service && wait_until 20 systemctl -q is-active systemd-oomd.service ;;
+    headroom) [ -f "$AGENT_DIR/$AGENT_UNIT" ] || install_agent
+        as_lab timeout 120 systemctl --user start "$AGENT_UNIT" && wait_until 60 agent_on_bus ;;
+    *) echo "unknown killer $1"; return 1 ;;
+    esac
+}
+killer_stop() {
+    case $1 in
+    none) ;;
+    earlyoom) systemctl stop earlyoom.service ;;
+    oomd20 | oomd2) systemctl stop systemd-oomd.service systemd-oomd.socket; oomd_dropins_off ;;
+    headroom) as_lab timeout 60 systemctl --user stop "$AGENT_UNIT" ;;
+    esac
+}
+killer_pid() {
+    case $1 in
+    earlyoom) systemctl show -P MainPID earlyoom.service ;;
+    oomd20 | oomd2) systemctl show -P MainPID systemd-oomd.service ;;
+    headroom) agent_main_pid ;;
+    esac
+}
+killer_cg() {
+    local pid
+    pid=$(killer_pid "$1")
+    [ -n "$pid" ] && [ "$pid" != 0 ] && echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
+}
+killer_active() {
+    case $1 in
+    none) return 1 ;;
+    earlyoom) systemctl -q is-active earlyoom.service ;;
+    oomd20 | oomd2) systemctl -q is-active systemd-oomd.service ;;
+    headroom) agent_active ;;
+    esac
+}
+# killer_log KILLER SINCE_EPOCH: the killer's journal lines since then
+killer_log() {
+    case $1 in
+    earlyoom) journalctl --no-pager -o short-unix -u earlyoom.service --since "@$2" ;;
+    oomd20 | oomd2) journalctl --no-pager -o short-unix --since "@$2" -u systemd-oomd.service; journalctl --no-pager -o short-unix --since "@$2" -u user@1000.service | grep -i oom ;;
+    headroom) journalctl --no-pager -o short-unix --since "@$2" _SYSTEMD_USER_UNIT="$AGENT_UNIT" ;;
+    esac 2>/dev/null
+}
+# kill lines of each killer's log: earlyoom "sending SIGTERM to process", oomd "Killed /…",
+# Headroom "killed app-…"
+KILL_RE='sending SIG|Killed /|[Kk]illed app-|systemd-oomd killed'
+
+# ---- clean state between runs ----
+BASELINE_MIB=0
+# zramctl --reset fails with EBUSY for a moment after swapoff (udev still has it open)
+zram_reset() {
+    local _
+    udevadm settle --timeout=10 2>/dev/null
+    for _ in $(seq 1 40); do
+        zramctl --reset "$1" 2>/dev/null && return 0
+        sleep 0.5
+    done
+    echo "zram_reset: $1 still busy"
+    return 1
+}
+clean_state() {
+    stop_all_apps || kv clean_apps_left yes
+    local dev
+    for dev in $(swapon --noheadings --show=NAME 2>/dev/null); do
+        timeout 120 swapoff "$dev"
+        case $dev in /dev/zram*) zram_reset "$dev" ;; esac
+    done
+    sync
+    echo 3 >/proc/sys/vm/drop_caches
+    wait_until 60 eval '[ "$(mem_avail_mib)" -ge $((BASELINE_MIB - 96)) ]'
+}
+check_clean() {
+    local ok=yes why=
+    no_apps_running || why+=" apps"
+    [ -z "$(swapon --noheadings --show=NAME 2>/dev/null)" ] || why+=" swap"
+    for k in earlyoom oomd20 headroom; do killer_active "$k" && why+=" $k"; done
+    [ "$(mem_avail_mib)" -ge $((BASELINE_MIB - 96)) ] || why+=" memory"
+    [ -n "$why" ] && ok=no && kv clean_why "$why"
+    kv clean_before "$ok"
+    kv mem_available_mib_before "$(mem_avail_mib)"
+    kv baseline_mib "$BASELINE_MIB"
+}
+
+# scope_start NAME IDX CMD...: CMD as lab in app-bench-NAME-IDX.scope (pid in $RUN_DIR/NAME.pid)
+scope_start() {
+    local name=$1 idx=$2; shift 2
+    app_start "$name" systemd-run --user --scope --quiet --unit="app-bench-$name-$idx.scope" -- "$@"
+}
+scope_dir() { echo "$APP_SLICE/app-bench-$1-$2.scope"; }
+populated() { grep -q '^populated 1' "$1/cgroup.events" 2>/dev/null; }
+
+# ---- one run ----
+run_one() {
+    local idx=$1 killer=$2 workload=$3
+    KV=$LAB_OUT/run-$idx.kv
+    : >"$KV"
+    echo "=== run $idx: $killer / $workload ($(lab_uptime) s)"
+    kv idx "$idx"
+    kv killer "$killer"
+    kv workload "$workload"
+    clean_state
+    check_clean
+    local swap=none hog_mode=fill mib0=64 step=32 every=100 smalls=0
+    case $workload in
+    nosw) ;;
+    zram) swap=zram hog_mode=random ;;
+    leak) swap=zram hog_mode=random step=2 ;;
+    apps) swap=zram hog_mode=random smalls=20 ;;
+    esac
+    if [ "$swap" = zram ]; then
+        local dev
+        dev=$(zram_swap 2G) && kv zram_device "$dev" || kv zram_device FAIL
+    fi
+    kv swap_total_mib "$(( $(meminfo_kib SwapTotal) / 1024 ))"
+    kv hog "$mib0 MiB then $step MiB every $every ms, $hog_mode"
+    local t_ks
+    t_ks=$(now_ms)
+    killer_start "$killer" && kv killer_started yes || kv killer_started FAIL
+    kv killer_start_s "$(secs_between "$t_ks" "$(now_ms)")"
+    if [ "$killer" = oomd20 ] || [ "$killer" = oomd2 ]; then
+        oomctl >"$LAB_OUT/run-$idx.oomctl" 2>&1
+        kv oomd_settings "$(grep -E 'Default Memory Pressure Duration|Memory Pressure Limit' "$LAB_OUT/run-$idx.oomctl" | xargs)"
+    fi
+    local since_epoch gate=$B/gate-$idx
+    since_epoch=$(date +%s)
+    rm -f "$gate" "$B/canary-$idx"
+    scope_start innocent "$idx" "$BIN" hold 256
+    scope_start canary "$idx" "$BIN" canary "$B/canary-$idx"
+    local i
+    for ((i = 1; i <= smalls; i++)); do scope_start "small$i" "$idx" "$BIN" hold 32; done
+    scope_start hog "$idx" "$BIN" hog "$gate" "$mib0" "$step" "$every" "$hog_mode"
+    wait_until 60 app_ready innocent && wait_until 30 app_ready canary || kv apps_started FAIL
+    for ((i = 1; i <= smalls; i++)); do wait_until 60 app_ready "small$i" || kv "small${i}_started" FAIL; done
+    wait_until 30 grep -q waiting "$LAB_OUT/app-hog.out" || kv hog_started FAIL
+    local hogd innod canad
+    hogd=$(scope_dir hog "$idx") innod=$(scope_dir innocent "$idx") canad=$(scope_dir canary "$idx")
+    populated "$hogd" || kv hog_scope FAIL
+    local kpid
+    kpid=$(killer_pid "$killer")
+    kv killer_rss_kib_before "$(awk '/^VmRSS/ { print $2 }' "/proc/$kpid/status" 2>/dev/null)"
+    # sampler: root, in lab-run.service (outside the user tree every killer watches)
+    "$BIN" sample "$B/series-$idx" "$hogd/cgroup.events" "$LAB_USER_CG/memory.pressure" &
+    local spid=$!
+    sleep 3 # calm samples before the storm; lets the killers settle
+    local oom_since
+    oom_since=$(lab_uptime)
+    T0=$(now_ms)
+    kv t0_ms "$T0"
+    touch "$gate"
+    local deadline=$(( T0 + CAP_S * 1000 )) ended=cap
+    while [ "$(now_ms)" -lt "$deadline" ]; do
+        populated "$hogd" || { ended=gone; break; }
+        sleep 0.2
+    done
+    kv t_end_ms "$(now_ms)"
+    kv storm_end "$ended"
+    if [ "$ended" = cap ]; then
+        echo 1 >"$hogd/cgroup.kill"
+        wait_until 120 eval '! populated '"$hogd"
+    fi
+    sleep 5 # recovery after the kill, still sampled and still on the canary's record
+    kill "$spid" 2>/dev/null
+    wait "$spid" 2>/dev/null
+    kv innocent_survived "$(populated "$innod" && echo yes || echo no)"
+    kv canary_survived "$(populated "$canad" && echo yes || echo no)"
+    local alive=0
+    for ((i = 1; i <= smalls; i++)); do populated "$(scope_dir "small$i" "$idx")" && alive=$((alive + 1)); done
+    kv smalls "$smalls"
+    kv smalls_survived "$alive"
+    # the canary writes its record on SIGTERM
+    kill -TERM "$(app_pid canary)" 2>/dev/null
+    wait_until 20 test -s "$B/canary-$idx"
+    cp "$B/canary-$idx" "$LAB_OUT/run-$idx.canary" 2>/dev/null
+    cp "$B/series-$idx" "$LAB_OUT/run-$idx.series" 2>/dev/null
+    local oom
+    oom=$(kernel_oom_since "$oom_since")
+    printf '%s\n' "$oom" >"$LAB_OUT/run-$idx.kernel"
+    kv kernel_oom_kills "$(printf '%s\n' "$oom" | grep -c 'Killed process')"
+    kv kernel_killed_hog "$(printf '%s\n' "$oom" | grep -q "Killed process $(app_pid hog) " && echo yes || echo no)"
+    kv killer_rss_kib_after "$(awk '/^VmRSS/ { print $2 }' "/proc/$kpid/status" 2>/dev/null)"
+    killer_log "$killer" "$since_epoch" >"$LAB_OUT/run-$idx.killer.log"
+    kv killer_kill_lines "$(grep -cE "$KILL_RE" "$LAB_OUT/run-$idx.killer.log")"
+    kv killer_first_kill "$(grep -E "$KILL_RE" "$LAB_OUT/run-$idx.killer.log" | head -n 1)"
+    killer_stop "$killer"
+    kv swap_used_mib_at_end "$(( ($(meminfo_kib SwapTotal) - $(meminfo_kib SwapFree)) / 1024 ))"
+    stop_all_apps || kv apps_left_after yes
+    kv done yes
+}
+
+# ---- idle cost: CPU, wake-ups (context switches of all threads), RSS over BENCH_IDLE_S ----
+ctxsw() { # PID: voluntary + involuntary context switches of every thread
+    cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'
+}
+cpu_usec() { awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat" 2>/dev/null; }
+idle_one() {
+    local killer=$1 secs=${BENCH_IDLE_S:-60} pid cg c0 c1 w0 w1 r0 r1
+    KV=$LAB_OUT/idle-$killer.kv
+    : >"$KV"
+    kv killer "$killer"
+    clean_state
+    killer_start "$killer" || kv killer_started FAIL
+    sleep 10
+    pid=$(killer_pid "$killer")
+    cg=$(killer_cg "$killer")
+    kv pid "$pid"
+    kv cgroup "$cg"
+    kv threads "$(ls /proc/"$pid"/task 2>/dev/null | wc -l)"
+    r0=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+    c0=$(cpu_usec "$cg") w0=$(ctxsw "$pid")
+    sleep "$secs"
+    c1=$(cpu_usec "$cg") w1=$(ctxsw "$pid")
+    r1=$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")
+    kv seconds "$secs"
+    kv cpu_usec "$(( c1 - c0 ))"
+    kv wakeups "$(( w1 - w0 ))"
+    kv rss_kib_start "$r0"
+    kv rss_kib_end "$r1"
+    killer_stop "$killer"
+}
+
+# ---- scale: one scope of 2,000 processes, killed by Headroom, and by a bare cgroup.kill ----
+scale_run() {
+    local n=2000 d t0 t1 out
+    KV=$LAB_OUT/scale.kv
+    : >"$KV"
+    clean_state
+    killer_start headroom || kv killer_started FAIL
+    kv processes "$n"
+    # Headroom's own kill path, asked by hand (`headroom kill`): SIGTERM grace, then cgroup.kill
+    scope_start forker 1 "$BIN" forker "$n"
+    wait_until 300 app_ready forker || kv forker_started FAIL
+    d=$(scope_dir forker 1)
+    kv forker_procs "$(wc -l <"$d/cgroup.procs")"
+    t0=$(now_ms)
+    out=$(hr kill forker 2>&1)
+    t1=$(now_ms)
+    kv headroom_kill_cli "$(printf '%s' "$out" | tr '\n' ' ')"
+    kv headroom_kill_cli_s "$(secs_between "$t0" "$t1")"
+    wait_until 120 eval '! populated '"$d"
+    kv headroom_gone_s "$(secs_between "$t0" "$(now_ms)")"
+    hr history --json >"$LAB_OUT/scale-history.json" 2>&1
+    # a bare cgroup.kill of the same, as root
+    scope_start forker 2 "$BIN" forker "$n"
+    wait_until 300 app_ready forker || kv forker2_started FAIL
+    d=$(scope_dir forker 2)
+    kv forker2_procs "$(wc -l <"$d/cgroup.procs")"
+    t0=$(now_ms)
+    echo 1 >"$d/cgroup.kill"
+    wait_until 120 eval '! populated '"$d"
+    kv cgroup_kill_gone_s "$(secs_between "$t0" "$(now_ms)")"
+    killer_stop headroom
+}
+
+# ---- main ----
+# The image leaves the anchors disabled, but the oomd socket can still come up (the user
+# manager's varlink connection activates it): none of them may run outside its own runs.
+active_at_boot=
+for u in systemd-oomd.service systemd-oomd.socket earlyoom.service; do
+    systemctl -q is-active "$u" && active_at_boot+=" $u"
+done
+systemctl stop systemd-oomd.service systemd-oomd.socket earlyoom.service 2>/dev/null
+echo 3 >/proc/sys/vm/drop_caches
+sleep 2
+BASELINE_MIB=$(mem_avail_mib)
+echo "baseline MemAvailable $BASELINE_MIB MiB"
+{ echo "baseline_mib=$BASELINE_MIB"; echo "uname=$(uname -r)"; echo "systemd=$(systemctl --version | head -n 1)";
+  echo "earlyoom_version=$(earlyoom -v 2>&1 | head -n 1)"; echo "earlyoom_args=$(grep -h '^EARLYOOM_ARGS' /etc/default/earlyoom 2>/dev/null)";
+  echo "mem_total_mib=$(( $(meminfo_kib MemTotal) / 1024 ))"; echo "cpus=$(nproc)"; echo "active_at_boot=$active_at_boot"; } >"$LAB_OUT/boot.kv"
+for k in ${BENCH_IDLE:-}; do idle_one "$k"; done
+for item in ${BENCH_PLAN:-}; do
+    IFS=: read -r idx killer workload <<<"$item"
+    run_one "$idx" "$killer" "$workload"
+done
+[ "${BENCH_SCALE:-0}" = 1 ] && scale_run
+exit 0

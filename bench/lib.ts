@@ -1,0 +1,360 @@
+/**
+ * The pure half of the benchmark (bench/README.md): the plan, parsing what the guest wrote,
+ * the figures of one run, the summary per killer × workload and the Markdown table.
+ * No IO here: bench/run.ts reads and writes, test/unit/bench-lib.test.ts checks this file.
+ */
+
+export const KILLERS = [
+  { id: 'none', label: 'kernel only' },
+  { id: 'oomd20', label: 'systemd-oomd, Fedora (50 %, 20 s)' },
+  { id: 'oomd2', label: 'systemd-oomd, tuned (50 %, 2 s)' },
+  { id: 'earlyoom', label: 'earlyoom defaults' },
+  { id: 'headroom', label: 'Headroom defaults' },
+] as const;
+export type KillerId = (typeof KILLERS)[number]['id'];
+
+export const WORKLOADS = [
+  { id: 'nosw', label: '(1) no swap, fast hog' },
+  { id: 'zram', label: '(2) zram, fast hog' },
+  { id: 'leak', label: '(3) zram, slow leak' },
+  { id: 'apps', label: '(4) zram, 20 apps + hog' },
+] as const;
+export type WorkloadId = (typeof WORKLOADS)[number]['id'];
+
+export const killerLabel = (id: string): string => KILLERS.find((k) => k.id === id)?.label ?? id;
+export const workloadLabel = (id: string): string => WORKLOADS.find((w) => w.id === id)?.label ?? id;
+export const isKiller = (id: string): id is KillerId => KILLERS.some((k) => k.id === id);
+export const isWorkload = (id: string): id is WorkloadId => WORKLOADS.some((w) => w.id === id);
+
+export interface PlanItem {
+  idx: number;
+  round: number;
+  killer: KillerId;
+  workload: WorkloadId;
+}
+
+/**
+ * `runs` rounds; in each round every workload once with every killer, the killers rotated by
+ * one place per round (and per workload) so that none always runs first or right after
+ * another: slow drifts of the host's load spread over all of them.
+ */
+export function makePlan(runs: number, killers: readonly KillerId[], workloads: readonly WorkloadId[], firstIdx = 1, firstRound = 1): PlanItem[] {
+  const plan: PlanItem[] = [];
+  let idx = firstIdx;
+  for (let r = 0; r < runs; r++) {
+    workloads.forEach((workload, w) => {
+      for (let k = 0; k < killers.length; k++) {
+        const killer = killers[(k + r + w) % killers.length]!;
+        plan.push({ idx: idx++, round: firstRound + r, killer, workload });
+      }
+    });
+  }
+  return plan;
+}
+
+/** Split a plan into boots of at most `perBoot` runs. */
+export function batches<T>(items: readonly T[], perBoot: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += Math.max(1, perBoot)) out.push(items.slice(i, i + Math.max(1, perBoot)));
+  return out;
+}
+
+// ---- what the guest wrote ----
+
+export interface Sample {
+  atMs: number;
+  memAvailableKiB: number;
+  swapFreeKiB: number;
+  some10: number;
+  full10: number;
+  fullTotalUs: number;
+  /** full avg10 of user@1000.service */
+  treeFull10: number;
+  /** 1 while the hog's scope has processes, 0 once it is empty or gone, -1 unreadable */
+  populated: number;
+}
+
+/** The sampler's lines (benchbin sample); malformed or torn lines are skipped. */
+export function parseSeries(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length !== 8) continue;
+    const n = f.map(Number);
+    if (n.some((x) => !Number.isFinite(x))) continue;
+    out.push({
+      atMs: n[0]!, memAvailableKiB: n[1]!, swapFreeKiB: n[2]!, some10: n[3]!, full10: n[4]!, fullTotalUs: n[5]!, treeFull10: n[6]!, populated: n[7]!,
+    });
+  }
+  return out;
+}
+
+export interface Wake {
+  atMs: number;
+  lateUs: number;
+}
+
+export function parseCanary(text: string): Wake[] {
+  const out: Wake[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length !== 2) continue;
+    const atMs = Number(f[0]);
+    const lateUs = Number(f[1]);
+    if (Number.isFinite(atMs) && Number.isFinite(lateUs)) out.push({ atMs, lateUs });
+  }
+  return out;
+}
+
+/** Reads key=value lines into a map (a later key wins). */
+export function parseKv(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) map.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return map;
+}
+
+// ---- statistics ----
+
+/** Nearest-rank quantile (q in [0, 1]) of the values; NaN for none. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil(q * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+export const median = (values: readonly number[]): number => {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+// ---- one run ----
+
+export interface RunResult {
+  idx: number;
+  round: number;
+  killer: string;
+  workload: string;
+  /** The run did not finish (the boot ended first): no figures. */
+  complete: boolean;
+  cleanBefore: boolean;
+  memAvailableBeforeMiB: number | null;
+  /** The hog's scope emptied before the cap. */
+  hogKilled: boolean;
+  /** Hog killed, and the innocent app, the canary and every small app alive. */
+  rightVictim: boolean;
+  /** Hog start (gate opened) → first observation of its scope empty. */
+  secondsToKill: number | null;
+  memAvailableAtKillMiB: number | null;
+  swapFreeAtKillMiB: number | null;
+  /** The canary's worst and p99 lateness from hog start to 5 s after the kill (or the cap). */
+  canaryWorstMs: number | null;
+  canaryP99Ms: number | null;
+  canaryWakeups: number;
+  kernelOomKills: number;
+  /** kernel | killer (the one measured) | none (cap reached) */
+  killedBy: string;
+  innocentSurvived: boolean;
+  canarySurvived: boolean;
+  smalls: number;
+  smallsSurvived: number;
+  killerStartSeconds: number | null;
+  killerRssKiBBefore: number | null;
+  killerRssKiBAfter: number | null;
+  /** Mean 1-min load average of the host over the run (other work on the machine). */
+  hostLoad: number | null;
+  t0Ms: number;
+  /** For the plot: seconds from hog start, MemAvailable MiB, full avg10 of the user tree. */
+  trace: Array<[number, number, number]>;
+  notes: string[];
+}
+
+const num = (v: string | undefined): number | null => {
+  if (v === undefined || v.trim() === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+};
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** After the kill the canary keeps recording this long: recovery stalls count too. */
+export const RECOVERY_MS = 5000;
+
+export function summarizeRun(item: PlanItem, kv: Map<string, string>, seriesText: string, canaryText: string, hostLoad: number | null = null): RunResult {
+  const notes: string[] = [];
+  const t0 = num(kv.get('t0_ms'));
+  const complete = kv.get('done') === 'yes' && t0 !== null;
+  const base: RunResult = {
+    idx: item.idx, round: item.round, killer: item.killer, workload: item.workload, complete,
+    cleanBefore: kv.get('clean_before') === 'yes', memAvailableBeforeMiB: num(kv.get('mem_available_mib_before')),
+    hogKilled: false, rightVictim: false, secondsToKill: null, memAvailableAtKillMiB: null, swapFreeAtKillMiB: null,
+    canaryWorstMs: null, canaryP99Ms: null, canaryWakeups: 0, kernelOomKills: num(kv.get('kernel_oom_kills')) ?? 0, killedBy: 'none',
+    innocentSurvived: kv.get('innocent_survived') === 'yes', canarySurvived: kv.get('canary_survived') === 'yes',
+    smalls: num(kv.get('smalls')) ?? 0, smallsSurvived: num(kv.get('smalls_survived')) ?? 0,
+    killerStartSeconds: num(kv.get('killer_start_s')), killerRssKiBBefore: num(kv.get('killer_rss_kib_before')), killerRssKiBAfter: num(kv.get('killer_rss_kib_after')),
+    hostLoad, t0Ms: t0 ?? 0, trace: [], notes,
+  };
+  if (!complete || t0 === null) {
+    notes.push('run did not complete');
+    return base;
+  }
+  for (const key of ['apps_started', 'hog_started', 'hog_scope', 'killer_started', 'zram_device']) {
+    if (kv.get(key) === 'FAIL') notes.push(`${key} failed`);
+  }
+  if (!base.cleanBefore) notes.push('state before the run was not clean');
+
+  const series = parseSeries(seriesText).filter((s) => s.atMs >= t0 - 3000);
+  const hogKilled = kv.get('storm_end') === 'gone';
+  const tEnd = num(kv.get('t_end_ms'));
+  let killAt: number | null = null;
+  if (hogKilled) {
+    const firstGone = series.find((s) => s.atMs >= t0 && s.populated === 0);
+    const candidates = [firstGone?.atMs, tEnd ?? undefined].filter((x): x is number => x !== undefined);
+    killAt = candidates.length > 0 ? Math.min(...candidates) : null;
+  }
+  const before = killAt !== null ? series.filter((s) => s.atMs < killAt && s.populated === 1).pop() : undefined;
+  const windowEnd = (killAt ?? tEnd ?? t0) + RECOVERY_MS;
+  const wakes = parseCanary(canaryText).filter((w) => w.atMs > t0 && w.atMs <= windowEnd);
+  const lates = wakes.map((w) => w.lateUs / 1000);
+
+  const kernelKilledHog = kv.get('kernel_killed_hog') === 'yes';
+  const killerKills = num(kv.get('killer_kill_lines')) ?? 0;
+  const killedBy = !hogKilled ? 'none' : kernelKilledHog ? 'kernel' : killerKills > 0 ? 'killer' : 'unknown';
+  if (killedBy === 'unknown') notes.push('hog gone, but neither the kernel nor the killer logged its kill');
+  const othersAlive = base.innocentSurvived && base.canarySurvived && base.smallsSurvived === base.smalls;
+
+  return {
+    ...base,
+    hogKilled,
+    rightVictim: hogKilled && othersAlive,
+    secondsToKill: killAt !== null ? round1((killAt - t0) / 1000) : null,
+    memAvailableAtKillMiB: before ? Math.round(before.memAvailableKiB / 1024) : null,
+    swapFreeAtKillMiB: before ? Math.round(before.swapFreeKiB / 1024) : null,
+    canaryWorstMs: lates.length > 0 ? round1(Math.max(...lates)) : null,
+    canaryP99Ms: lates.length > 0 ? round1(quantile(lates, 0.99)) : null,
+    canaryWakeups: wakes.length,
+    killedBy,
+    trace: series.filter((_, i) => i % 5 === 0).map((s) => [round1((s.atMs - t0) / 1000), Math.round(s.memAvailableKiB / 1024), s.treeFull10]),
+  };
+}
+
+// ---- summary per killer × workload ----
+
+export interface Range {
+  median: number;
+  min: number;
+  max: number;
+}
+const range = (values: readonly number[]): Range | null =>
+  values.length === 0 ? null : { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+
+export interface Cell {
+  killer: string;
+  workload: string;
+  runs: number;
+  rightVictimPct: number;
+  killedRuns: number;
+  /** Over the runs in which the hog died before the cap. */
+  secondsToKill: Range | null;
+  memAvailableAtKillMiB: Range | null;
+  canaryWorstMs: Range | null;
+  canaryP99Ms: Range | null;
+  kernelOomKills: number;
+  innocentSurvived: number;
+  killedBy: Record<string, number>;
+}
+
+export function summarize(runs: readonly RunResult[]): Cell[] {
+  const cells: Cell[] = [];
+  for (const w of WORKLOADS) {
+    for (const k of KILLERS) {
+      const rs = runs.filter((r) => r.complete && r.killer === k.id && r.workload === w.id);
+      if (rs.length === 0) continue;
+      const killed = rs.filter((r) => r.hogKilled);
+      const killedBy: Record<string, number> = {};
+      for (const r of rs) killedBy[r.killedBy] = (killedBy[r.killedBy] ?? 0) + 1;
+      const vals = (f: (r: RunResult) => number | null, from: readonly RunResult[] = rs): number[] =>
+        from.map(f).filter((x): x is number => x !== null);
+      cells.push({
+        killer: k.id,
+        workload: w.id,
+        runs: rs.length,
+        rightVictimPct: Math.round((100 * rs.filter((r) => r.rightVictim).length) / rs.length),
+        killedRuns: killed.length,
+        secondsToKill: range(vals((r) => r.secondsToKill, killed)),
+        memAvailableAtKillMiB: range(vals((r) => r.memAvailableAtKillMiB, killed)),
+        canaryWorstMs: range(vals((r) => r.canaryWorstMs)),
+        canaryP99Ms: range(vals((r) => r.canaryP99Ms)),
+        kernelOomKills: rs.reduce((a, r) => a + r.kernelOomKills, 0),
+        innocentSurvived: rs.filter((r) => r.innocentSurvived).length,
+        killedBy,
+      });
+    }
+  }
+  return cells;
+}
+
+// ---- Markdown ----
+
+const fmt = (n: number, digits = 1): string => (Number.isInteger(n) && digits === 0 ? String(n) : n.toFixed(digits));
+export function fmtRange(r: Range | null, digits = 1): string {
+  if (r === null) return '–';
+  if (r.min === r.max) return fmt(r.median, digits);
+  return `${fmt(r.median, digits)} (${fmt(r.min, digits)}–${fmt(r.max, digits)})`;
+}
+
+/** "Headroom / best anchor" for a figure where lower is better; null where either is missing. */
+export function ratioToBestAnchor(cells: readonly Cell[], workload: string, pick: (c: Cell) => number | null): { ratio: number; anchor: string } | null {
+  const own = cells.find((c) => c.workload === workload && c.killer === 'headroom');
+  const ownValue = own ? pick(own) : null;
+  if (ownValue === null) return null;
+  let best: { value: number; killer: string } | null = null;
+  for (const c of cells) {
+    if (c.workload !== workload || c.killer === 'headroom') continue;
+    const v = pick(c);
+    if (v === null) continue;
+    if (best === null || v < best.value) best = { value: v, killer: c.killer };
+  }
+  if (best === null || best.value <= 0) return null;
+  return { ratio: ownValue / best.value, anchor: best.killer };
+}
+
+/** Median seconds to kill, counting a run that hit the cap as the cap (so a never-kill loses). */
+export function killTimeForRatio(c: Cell, capS: number): number | null {
+  if (c.runs === 0) return null;
+  if (c.killedRuns < c.runs / 2) return capS;
+  return c.secondsToKill?.median ?? null;
+}
+
+export function renderTable(cells: readonly Cell[], capS: number): string {
+  const lines: string[] = [];
+  lines.push('| workload | killer | runs | right victim | s to kill, median (range) | MemAvailable at kill, MiB | canary worst, ms | canary p99, ms | kernel OOM kills | innocent survived | killed by |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const c of cells) {
+    const notKilled = c.runs - c.killedRuns;
+    const kill = fmtRange(c.secondsToKill) + (notKilled > 0 ? ` + ${notKilled}× no kill in ${capS} s` : '');
+    const by = Object.entries(c.killedBy).map(([who, n]) => `${who === 'killer' ? 'itself' : who === 'none' ? 'nobody' : who} ${n}`).join(', ');
+    lines.push(
+      `| ${workloadLabel(c.workload)} | ${killerLabel(c.killer)} | ${c.runs} | ${c.rightVictimPct} % | ${kill} | ${fmtRange(c.memAvailableAtKillMiB, 0)} | ${fmtRange(c.canaryWorstMs, 0)} | ${fmtRange(c.canaryP99Ms, 0)} | ${c.kernelOomKills} | ${c.innocentSurvived}/${c.runs} | ${by} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderRatios(cells: readonly Cell[], capS: number): string {
+  const lines: string[] = [];
+  lines.push('| workload | s to kill: Headroom / best anchor | canary worst: Headroom / best anchor | canary p99: Headroom / best anchor |');
+  lines.push('|---|---|---|---|');
+  const show = (r: { ratio: number; anchor: string } | null): string =>
+    r === null ? '–' : `${r.ratio.toFixed(2)} (vs ${killerLabel(r.anchor)})${r.ratio <= 1 ? '' : ' **Headroom slower**'}`;
+  for (const w of WORKLOADS) {
+    if (!cells.some((c) => c.workload === w.id)) continue;
+    lines.push(
+      `| ${w.label} | ${show(ratioToBestAnchor(cells, w.id, (c) => killTimeForRatio(c, capS)))} | ${show(ratioToBestAnchor(cells, w.id, (c) => c.canaryWorstMs?.median ?? null))} | ${show(ratioToBestAnchor(cells, w.id, (c) => c.canaryP99Ms?.median ?? null))} |`,
+    );
+  }
+  return lines.join('\n');
+}

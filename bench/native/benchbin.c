@@ -1,0 +1,244 @@
+/*
+ * Headroom benchmark helpers for the lab guest, one static binary (built on the host by
+ * bench/run.ts into dist/bench/benchbin, reached by the guest over the 9p share).
+ * C rather than Node or Python: under software emulation a Node start costs seconds and its
+ * timers are themselves late, which would blur what is measured.
+ *
+ *   benchbin canary OUT          wake every 50 ms; on SIGTERM write "epoch_ms lateness_us"
+ *                                lines to OUT. Lateness = time between two wake-ups minus
+ *                                50 ms, so a stall anywhere in the loop (timer, page fault on
+ *                                its own code or stack, scheduling) counts.
+ *   benchbin hold MIB            touch MIB MiB (compressible), print "ready", sleep for ever
+ *   benchbin hog GATE MIB0 STEP EVERY_MS MODE
+ *                                wait for file GATE, then allocate MIB0 MiB and STEP MiB every
+ *                                EVERY_MS ms, MODE random (incompressible) or fill
+ *   benchbin forker N            N sleeping child processes, print "ready", sleep for ever
+ *   benchbin sample OUT EVENTS TREE_PRESSURE
+ *                                every 100 ms append one line to OUT:
+ *                                epoch_ms memavail_kib swapfree_kib some10 full10 full_total_us
+ *                                tree_full10 populated (of cgroup.events file EVENTS)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1024L * 1024L)
+#define PAGE 4096L
+
+static int64_t now_ns(clockid_t c) {
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+    }
+}
+
+static volatile sig_atomic_t stop_flag = 0;
+static void on_term(int sig) {
+    (void)sig;
+    stop_flag = 1;
+}
+
+/* ---- canary ---- */
+#define CANARY_MAX (20 * 60 * 60) /* one hour of wake-ups at 20 Hz */
+static int64_t wake_ms[CANARY_MAX];
+static int32_t late_us[CANARY_MAX];
+
+static int canary(const char *out) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    /* Touch the record buffers now, so recording costs no page faults later. */
+    memset(wake_ms, 0, sizeof wake_ms);
+    memset(late_us, 0, sizeof late_us);
+    long n = 0;
+    int64_t prev = now_ns(CLOCK_MONOTONIC);
+    printf("ready\n");
+    fflush(stdout);
+    while (!stop_flag && n < CANARY_MAX) {
+        struct timespec ts = {0, 50 * 1000000L};
+        if (nanosleep(&ts, NULL) == -1 && stop_flag) break;
+        int64_t t = now_ns(CLOCK_MONOTONIC);
+        int64_t late = (t - prev) / 1000 - 50000;
+        wake_ms[n] = now_ns(CLOCK_REALTIME) / 1000000LL;
+        late_us[n] = (int32_t)(late > INT32_MAX ? INT32_MAX : late);
+        n++;
+        prev = t;
+    }
+    FILE *f = fopen(out, "w");
+    if (!f) return 1;
+    for (long i = 0; i < n; i++) fprintf(f, "%lld %d\n", (long long)wake_ms[i], late_us[i]);
+    fclose(f);
+    return 0;
+}
+
+/* ---- hold / hog ---- */
+static char *pattern;
+
+static void grab(long mib, int random_mode, long *count) {
+    for (long i = 0; i < mib; i++) {
+        char *b = malloc(MIB);
+        if (!b) {
+            sleep_ms(1000);
+            return;
+        }
+        if (random_mode) {
+            memcpy(b, pattern, MIB);
+            /* Every page unique: no two pages of the hog compress against each other. */
+            for (long p = 0; p < MIB / PAGE; p++) {
+                uint32_t v[2] = {(uint32_t)*count, (uint32_t)p};
+                memcpy(b + p * PAGE, v, sizeof v);
+            }
+        } else {
+            memset(b, 1 + (int)(*count % 250), MIB);
+        }
+        (*count)++;
+    }
+}
+
+static int hold(long mib) {
+    long count = 0;
+    grab(mib, 0, &count);
+    printf("ready\n");
+    fflush(stdout);
+    for (;;) pause();
+    return 0;
+}
+
+static int hog(const char *gate, long mib0, long step, long every_ms, const char *mode) {
+    int random_mode = strcmp(mode, "random") == 0;
+    if (random_mode) {
+        pattern = malloc(MIB);
+        uint64_t x = (uint64_t)now_ns(CLOCK_REALTIME) | 1;
+        for (long i = 0; i < MIB / 8; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            memcpy(pattern + i * 8, &x, 8);
+        }
+    }
+    printf("waiting\n");
+    fflush(stdout);
+    struct stat st;
+    while (stat(gate, &st) != 0) sleep_ms(10);
+    long count = 0;
+    grab(mib0, random_mode, &count);
+    printf("ready\n");
+    fflush(stdout);
+    /* Absolute schedule: a stalled hog catches up, as a real leak's backlog would. */
+    int64_t next = now_ns(CLOCK_MONOTONIC);
+    for (;;) {
+        next += every_ms * 1000000LL;
+        int64_t wait = next - now_ns(CLOCK_MONOTONIC);
+        if (wait > 0) sleep_ms((long)(wait / 1000000LL));
+        grab(step, random_mode, &count);
+    }
+    return 0;
+}
+
+/* ---- forker ---- */
+static int forker(long n) {
+    for (long i = 0; i < n; i++) {
+        pid_t p = fork();
+        if (p == 0) {
+            for (;;) pause();
+        }
+        if (p < 0) {
+            perror("fork");
+            return 1;
+        }
+    }
+    printf("ready\n");
+    fflush(stdout);
+    for (;;) {
+        if (wait(NULL) < 0 && errno == ECHILD) pause();
+    }
+}
+
+/* ---- sampler ---- */
+static int read_file(const char *path, char *buf, size_t len) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return -1;
+    ssize_t r = read(fd, buf, len - 1);
+    close(fd);
+    if (r < 0) return -1;
+    buf[r] = 0;
+    return 0;
+}
+
+static long meminfo_kib(const char *buf, const char *key) {
+    const char *p = strstr(buf, key);
+    if (!p) return -1;
+    return strtol(p + strlen(key), NULL, 10);
+}
+
+/* "some avg10=1.23 ... total=N\nfull avg10=..." */
+static void psi(const char *buf, const char *kind, double *avg10, long long *total) {
+    const char *p = strstr(buf, kind);
+    *avg10 = -1;
+    *total = -1;
+    if (!p) return;
+    const char *a = strstr(p, "avg10=");
+    const char *t = strstr(p, "total=");
+    if (a) *avg10 = strtod(a + 6, NULL);
+    if (t) *total = strtoll(t + 6, NULL, 10);
+}
+
+static int sample(const char *out, const char *events, const char *tree_pressure) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    FILE *f = fopen(out, "w");
+    if (!f) return 1;
+    static char mem[8192], pr[1024], tr[1024], ev[256];
+    while (!stop_flag) {
+        int64_t t = now_ns(CLOCK_REALTIME) / 1000000LL;
+        long avail = -1, swapfree = -1;
+        if (read_file("/proc/meminfo", mem, sizeof mem) == 0) {
+            avail = meminfo_kib(mem, "MemAvailable:");
+            swapfree = meminfo_kib(mem, "SwapFree:");
+        }
+        double some10 = -1, full10 = -1, tfull10 = -1;
+        long long ftotal = -1, dummy;
+        if (read_file("/proc/pressure/memory", pr, sizeof pr) == 0) {
+            psi(pr, "some", &some10, &dummy);
+            psi(pr, "full", &full10, &ftotal);
+        }
+        if (read_file(tree_pressure, tr, sizeof tr) == 0) psi(tr, "full", &tfull10, &dummy);
+        int populated = -1;
+        if (read_file(events, ev, sizeof ev) == 0) populated = strstr(ev, "populated 1") != NULL;
+        fprintf(f, "%lld %ld %ld %.2f %.2f %lld %.2f %d\n", (long long)t, avail, swapfree, some10, full10, ftotal, tfull10,
+                populated);
+        fflush(f);
+        sleep_ms(100);
+    }
+    fclose(f);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "canary") == 0) return canary(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "hold") == 0) return hold(atol(argv[2]));
+    if (argc >= 7 && strcmp(argv[1], "hog") == 0) return hog(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]), argv[6]);
+    if (argc >= 3 && strcmp(argv[1], "forker") == 0) return forker(atol(argv[2]));
+    if (argc >= 5 && strcmp(argv[1], "sample") == 0) return sample(argv[2], argv[3], argv[4]);
+    fprintf(stderr, "usage: benchbin canary OUT | hold MIB | hog GATE MIB0 STEP EVERY_MS random|fill | forker N | sample OUT EVENTS TREE_PRESSURE\n");
+    return 2;
+}

@@ -1,0 +1,173 @@
+/**
+ * The Markdown report (bench/results/results.md) from the accumulated results: the main
+ * table, the ratios to the anchors, where Headroom loses, idle cost, scale and the leak check.
+ * Pure: bench/run.ts writes it, test/unit/bench-report.test.ts checks it.
+ */
+import { WORKLOADS, killTimeForRatio, killerLabel, ratioToBestAnchor, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
+import type { RankScale } from './scale.js';
+
+export interface IdleResult {
+  killer: string;
+  seconds: number;
+  threads: number;
+  cpuSecondsPerMinute: number;
+  wakeupsPerMinute: number;
+  rssKiBStart: number;
+  rssKiBEnd: number;
+}
+
+export interface ScaleResult {
+  processes: number;
+  headroomKillDurationMs: number | null;
+  headroomGraceMs: number | null;
+  headroomGoneSeconds: number;
+  headroomCli: string;
+  cgroupKillGoneSeconds: number;
+}
+
+export interface LeakResult {
+  cycles: number;
+  rssKiBAfterStart: number;
+  rssKiBAfterCycles: number;
+  heapUsedKiBAfterStart: number | null;
+  heapUsedKiBAfterCycles: number | null;
+  seconds: number;
+  how: string;
+}
+
+export interface BootInfo {
+  out: string;
+  bootSeconds: number | null;
+  totalSeconds: number;
+  exitCode: number | null;
+  timedOut: boolean;
+  memTotalMiB: number;
+  baselineMiB: number;
+  systemd: string;
+  kernel: string;
+  earlyoom: string;
+  hostCpus: number;
+  hostLoadMean: number;
+  /** The commit the agent was built from, and whether agent/ or shared/ had local changes. */
+  agentAt?: string;
+}
+
+export interface BenchResults {
+  capS: number;
+  runs: RunResult[];
+  idle: IdleResult[];
+  scale: ScaleResult | null;
+  rank: RankScale | null;
+  leak: LeakResult | null;
+  boots: BootInfo[];
+}
+
+/** Every place where Headroom is not the best: wrong victims, kernel kills, slower or stalls longer. */
+export function losses(cells: readonly Cell[], capS: number): string[] {
+  const out: string[] = [];
+  for (const w of WORKLOADS) {
+    const own = cells.find((c) => c.workload === w.id && c.killer === 'headroom');
+    if (!own) continue;
+    if (own.rightVictimPct < 100) out.push(`${w.label}: right victim in only ${own.rightVictimPct} % of runs`);
+    if (own.kernelOomKills > 0) out.push(`${w.label}: ${own.kernelOomKills} kernel OOM kill(s)`);
+    if (own.killedRuns < own.runs) out.push(`${w.label}: no kill within ${capS} s in ${own.runs - own.killedRuns} of ${own.runs} runs`);
+    const checks: Array<[string, (c: Cell) => number | null]> = [
+      ['time to kill', (c) => killTimeForRatio(c, capS)],
+      ['canary worst lateness', (c) => c.canaryWorstMs?.median ?? null],
+      ['canary p99 lateness', (c) => c.canaryP99Ms?.median ?? null],
+    ];
+    for (const [name, pick] of checks) {
+      const r = ratioToBestAnchor(cells, w.id, pick);
+      if (r !== null && r.ratio > 1) out.push(`${w.label}: ${name} ${r.ratio.toFixed(2)}× that of ${killerLabel(r.anchor)} (medians)`);
+    }
+  }
+  return out;
+}
+
+const kib = (n: number): string => `${(n / 1024).toFixed(1)} MiB`;
+
+export function renderReport(r: BenchResults): string {
+  const cells = summarize(r.runs);
+  const complete = r.runs.filter((x) => x.complete);
+  const rounds = new Set(complete.map((x) => x.round)).size;
+  const boot = r.boots.find((b) => b.systemd !== '');
+  const loads = complete.map((x) => x.hostLoad).filter((x): x is number => x !== null);
+  const L: string[] = [];
+  L.push('# Benchmark results');
+  L.push('');
+  L.push('Written by `npm run bench` (bench/run.ts); method in bench/README.md.');
+  L.push('');
+  L.push(`**Software emulation.** The guest (Debian 12, ${boot?.kernel ?? 'kernel 6.1'}, ${boot?.systemd ?? 'systemd 252'}, 2 GiB, 2 vCPU) runs under qemu TCG on a 2-core host shared with other work` +
+    `${loads.length ? ` (host 1-min load during runs: median ${[...loads].sort((a, b) => a - b)[Math.floor(loads.length / 2)]!.toFixed(1)}, range ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})` : ''}. ` +
+    'Absolute seconds are several times what real hardware shows; compare killers by the ratios below, not by seconds.');
+  L.push('');
+  L.push(`${complete.length} complete runs in ${rounds} round(s)${r.runs.length > complete.length ? `, ${r.runs.length - complete.length} incomplete (not counted)` : ''}; killers alternated run by run within each round; cap ${r.capS} s from hog start. ` +
+    `earlyoom: ${boot?.earlyoom || 'Debian defaults'}.`);
+  L.push('');
+  L.push('## Per killer and workload');
+  L.push('');
+  L.push('Ranges are min–max over runs. "s to kill": hog start → its scope seen empty, over the runs in which that happened before the cap. ' +
+    '"Canary": lateness of a 50 ms timer in its own scope from hog start to 5 s after the kill. Right victim: the hog died and the innocent app, the canary and every small app lived.');
+  L.push('');
+  L.push(renderTable(cells, r.capS));
+  L.push('');
+  L.push('## Headroom against the best anchor (ratio of medians, < 1 is better)');
+  L.push('');
+  L.push(renderRatios(cells, r.capS));
+  L.push('');
+  const lost = losses(cells, r.capS);
+  L.push('## Where Headroom loses');
+  L.push('');
+  L.push(lost.length === 0 ? 'Nowhere in these runs.' : lost.map((l) => `- ${l}`).join('\n'));
+  L.push('');
+  if (r.idle.length > 0) {
+    L.push('## Idle cost (no pressure)');
+    L.push('');
+    L.push('| killer | CPU s / min | wake-ups / min | threads | RSS after start | RSS after the idle minute |');
+    L.push('|---|---|---|---|---|---|');
+    for (const i of r.idle) {
+      L.push(`| ${killerLabel(i.killer)} | ${i.cpuSecondsPerMinute.toFixed(3)} | ${Math.round(i.wakeupsPerMinute)} | ${i.threads} | ${kib(i.rssKiBStart)} | ${kib(i.rssKiBEnd)} |`);
+    }
+    L.push('');
+    L.push('CPU from the unit\'s cgroup `cpu.stat` usage_usec; wake-ups = voluntary + involuntary context switches summed over all threads, over ' +
+      `${r.idle[0]!.seconds} s in the guest, 10 s after start, nothing else running.`);
+    L.push('');
+  }
+  if (r.leak !== null) {
+    L.push('## Leak check (Headroom)');
+    L.push('');
+    L.push(`${r.leak.cycles} warn/kill cycles in ${r.leak.seconds.toFixed(0)} s: RSS ${kib(r.leak.rssKiBAfterStart)} after start → ${kib(r.leak.rssKiBAfterCycles)} after the cycles` +
+      `${r.leak.heapUsedKiBAfterStart !== null && r.leak.heapUsedKiBAfterCycles !== null ? `; V8 heap used ${kib(r.leak.heapUsedKiBAfterStart)} → ${kib(r.leak.heapUsedKiBAfterCycles)}` : ''}. ${r.leak.how}`);
+    L.push('');
+    const rss = r.runs.filter((x) => x.complete && x.killer !== 'headroom' && x.killer !== 'none' && x.killerRssKiBBefore !== null && x.killerRssKiBAfter !== null);
+    if (rss.length > 0) {
+      L.push('systemd-oomd and earlyoom, RSS before and after each storm run (one kill each; they are restarted per run):');
+      L.push('');
+      for (const k of ['oomd20', 'oomd2', 'earlyoom']) {
+        const rs = rss.filter((x) => x.killer === k);
+        if (rs.length === 0) continue;
+        const growth = rs.map((x) => x.killerRssKiBAfter! - x.killerRssKiBBefore!);
+        L.push(`- ${killerLabel(k)}: ${kib(Math.min(...rs.map((x) => x.killerRssKiBBefore!)))}–${kib(Math.max(...rs.map((x) => x.killerRssKiBBefore!)))} before, growth over a run ${Math.min(...growth)}–${Math.max(...growth)} KiB`);
+      }
+      L.push('');
+    }
+  }
+  if (r.rank !== null || r.scale !== null) {
+    L.push('## Scale');
+    L.push('');
+    if (r.rank !== null) {
+      L.push(`- Ranking ${r.rank.scopes.toLocaleString('en')} app scopes (one full decide(), pure policy, host Node ${process.version}): median ${r.rank.medianMs.toFixed(2)} ms, p99 ${r.rank.p99Ms.toFixed(2)} ms over ${r.rank.repetitions} calls (host, not emulated).`);
+    }
+    if (r.scale !== null) {
+      const s = r.scale;
+      L.push(`- Killing one scope of ${s.processes} processes in the guest (emulated): Headroom \`headroom kill\` → scope empty ${s.headroomGoneSeconds.toFixed(1)} s` +
+        `${s.headroomKillDurationMs !== null ? ` (kill record: ${s.headroomKillDurationMs} ms including ${s.headroomGraceMs ?? 0} ms SIGTERM grace; the rest is the CLI's Node start-up)` : ''}; ` +
+        `a bare \`cgroup.kill\` as root: ${s.cgroupKillGoneSeconds.toFixed(1)} s.`);
+    }
+    L.push('');
+  }
+  L.push('## Workloads');
+  L.push('');
+  for (const w of WORKLOADS) L.push(`- ${workloadLabel(w.id)}`);
+  return L.join('\n') + '\n';
+}

@@ -1,0 +1,275 @@
+/**
+ * `npm run bench`: Headroom against the kernel alone, systemd-oomd and earlyoom in the lab
+ * guest (see bench/README.md). Needs what the lab needs (qemu, the cached image or root to
+ * build it) plus gcc for the guest-side helper. Not part of `npm test`.
+ *
+ *   npm run bench -- [--runs N] [--killers a,b] [--workloads a,b] [--cap S] [--per-boot N]
+ *                    [--idle S|0] [--scale|--no-scale] [--leak N|0] [--leak-from FILE] [--fresh]
+ *                    [--report-only] [--out DIR]
+ *
+ * Results accumulate in DIR/results.json (runs from several invocations are merged, so a
+ * long set can be done in pieces; --fresh starts over); every invocation rewrites
+ * DIR/results.md, DIR/plot.svg and DIR/plot.png (when rsvg-convert is installed).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { bootGuest, ensureLabImage, labAvailable, repoRoot } from '../test/lab/guest.js';
+import { KILLERS, WORKLOADS, batches, isKiller, isWorkload, makePlan, parseKv, summarizeRun, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
+import { renderPlot } from './plot.js';
+import { renderReport, type BenchResults, type IdleResult, type ScaleResult } from './report.js';
+import { leakCheck } from './leak.js';
+import { rankScale } from './scale.js';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    killers: { type: 'string', default: KILLERS.map((k) => k.id).join(',') },
+    workloads: { type: 'string', default: WORKLOADS.map((w) => w.id).join(',') },
+    cap: { type: 'string', default: '200' },
+    'per-boot': { type: 'string', default: '8' },
+    idle: { type: 'string', default: '60' },
+    scale: { type: 'boolean', default: true },
+    'no-scale': { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    'report-only': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/results' },
+    leak: { type: 'string', default: '1000' },
+    'leak-from': { type: 'string' },
+  },
+  strict: true,
+});
+
+const root = repoRoot();
+const outDir = join(root, args.out);
+const resultsPath = join(outDir, 'results.json');
+const capS = Number(args.cap);
+const log = (msg: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+};
+
+function load(): BenchResults {
+  if (!args.fresh && existsSync(resultsPath)) return JSON.parse(readFileSync(resultsPath, 'utf8')) as BenchResults;
+  return { capS, runs: [], idle: [], scale: null, rank: null, leak: null, boots: [] };
+}
+function save(r: BenchResults): void {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(resultsPath, JSON.stringify(r, null, 1) + '\n');
+}
+
+function report(r: BenchResults): void {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'results.md'), renderReport(r));
+  const memTotal = Number(r.boots.find((b) => b.memTotalMiB)?.memTotalMiB ?? 2000);
+  const svg = renderPlot(r.runs, {
+    capS: r.capS,
+    memTotalMiB: memTotal,
+    title: 'Headroom benchmark: MemAvailable and memory pressure from hog start, one median run per panel',
+    subtitle: 'Debian 12 guest, 2 GiB, 2 vCPU, under software emulation (qemu TCG): compare ratios, not seconds',
+  });
+  writeFileSync(join(outDir, 'plot.svg'), svg);
+  const png = spawnSync('rsvg-convert', ['-f', 'png', '-o', join(outDir, 'plot.png'), join(outDir, 'plot.svg')], { encoding: 'utf8' });
+  if (png.status !== 0) log(`plot.png not written (${png.error?.message ?? png.stderr.trim()}); apt-get install librsvg2-bin`);
+  log(`wrote ${join(args.out, 'results.md')}, plot.svg${png.status === 0 ? ', plot.png' : ''}`);
+}
+
+/**
+ * A frozen copy of what the guest runs, under dist/bench/snap/: the guest script, the helper
+ * binary and the built agent (bin/ + dist/agent + dist/shared; node_modules and package.json
+ * are found above it). Editing or rebuilding the checkout during a long set, as other work on
+ * this machine does, then changes nothing in a boot already planned.
+ */
+const SNAP = join('dist', 'bench', 'snap');
+function snapshot(): void {
+  const snap = join(root, SNAP);
+  rmSync(snap, { recursive: true, force: true });
+  mkdirSync(snap, { recursive: true });
+  for (const p of ['bin', join('dist', 'agent'), join('dist', 'shared')]) cpSync(join(root, p), join(snap, p), { recursive: true });
+  cpSync(join(root, 'bench', 'guest', 'bench.sh'), join(snap, 'bench.sh'));
+  buildNative(join(snap, 'benchbin'));
+}
+
+function gitState(): string {
+  const head = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['-C', root, 'status', '--porcelain', '--', 'agent', 'shared'], { encoding: 'utf8' }).stdout.trim();
+  return dirty === '' ? head : `${head} with uncommitted changes in ${dirty.split('\n').length} agent/shared file(s)`;
+}
+
+function buildNative(out: string): void {
+  const cc = spawnSync('gcc', ['-O2', '-static', '-Wall', '-Wextra', '-Werror', '-o', out, join(root, 'bench', 'native', 'benchbin.c')], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`gcc failed: ${cc.error?.message ?? cc.stderr}`);
+}
+
+/** The host's 1-min load average every 5 s while a boot runs, to attach to each run. */
+function loadSampler(): { stop: () => Array<[number, number]> } {
+  const samples: Array<[number, number]> = [];
+  const tick = (): void => {
+    samples.push([Date.now(), loadavg()[0]!]);
+  };
+  tick();
+  const timer = setInterval(tick, 5000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      tick();
+      return samples;
+    },
+  };
+}
+
+const readText = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: boolean, r: BenchResults, agentAt: string): Promise<void> {
+  const out = await mkdtemp(join(tmpdir(), 'headroom-bench-'));
+  const timeoutMs = (120 + idle.length * (idleS + 40) + items.length * (capS + 100) + (scale ? 240 : 0)) * 1000;
+  log(`boot: ${items.map((i) => `${i.idx}:${i.killer}/${i.workload}`).join(' ')}${idle.length ? ` idle:${idle.join(',')}` : ''}${scale ? ' scale' : ''} (limit ${Math.round(timeoutMs / 1000)} s, out ${out})`);
+  const loads = loadSampler();
+  const boot = await bootGuest({
+    script: join(SNAP, 'bench.sh'),
+    env: {
+      BENCH_PLAN: items.map((i) => `${i.idx}:${i.killer}:${i.workload}`).join(' '),
+      BENCH_CAP_S: String(capS),
+      BENCH_IDLE: idle.join(' '),
+      BENCH_IDLE_S: String(idleS),
+      BENCH_SCALE: scale ? '1' : '0',
+      BENCH_HEADROOM: join(SNAP, 'bin', 'headroom'),
+      BENCH_BIN: join(SNAP, 'benchbin'),
+    },
+    timeoutMs,
+    outDir: out,
+  });
+  const hostLoads = loads.stop();
+  const bootKv = parseKv(readText(join(out, 'boot.kv')));
+  r.boots.push({
+    out, bootSeconds: boot.bootSeconds, totalSeconds: boot.totalSeconds, exitCode: boot.exitCode, timedOut: boot.timedOut,
+    memTotalMiB: Number(bootKv.get('mem_total_mib') ?? 0), baselineMiB: Number(bootKv.get('baseline_mib') ?? 0),
+    systemd: bootKv.get('systemd') ?? '', kernel: bootKv.get('uname') ?? '', earlyoom: `${bootKv.get('earlyoom_version') ?? ''} ${bootKv.get('earlyoom_args') ?? ''}`.trim(),
+    hostCpus: cpus().length, hostLoadMean: mean(hostLoads.map(([, l]) => l)), agentAt,
+  });
+  for (const item of items) {
+    const kv = parseKv(readText(join(out, `run-${item.idx}.kv`)));
+    const t0 = Number(kv.get('t0_ms') ?? NaN);
+    const tEnd = Number(kv.get('t_end_ms') ?? NaN) + 5000;
+    const during = hostLoads.filter(([t]) => t >= t0 - 5000 && t <= tEnd + 5000).map(([, l]) => l);
+    const run = summarizeRun(item, kv, readText(join(out, `run-${item.idx}.series`)), readText(join(out, `run-${item.idx}.canary`)), during.length ? mean(during) : null);
+    r.runs = r.runs.filter((x) => x.idx !== item.idx);
+    r.runs.push(run);
+    log(`run ${item.idx} ${item.killer}/${item.workload}: ${run.complete ? `hog ${run.hogKilled ? `gone at ${String(run.secondsToKill)} s (${run.killedBy})` : 'NOT killed'}, right victim ${String(run.rightVictim)}, canary worst ${String(run.canaryWorstMs)} ms, kernel OOM ${run.kernelOomKills}` : 'did not complete'}${run.notes.length ? ` [${run.notes.join('; ')}]` : ''}`);
+  }
+  for (const k of idle) {
+    const kv = parseKv(readText(join(out, `idle-${k}.kv`)));
+    if (!kv.has('cpu_usec')) continue;
+    const secs = Number(kv.get('seconds'));
+    const entry: IdleResult = {
+      killer: k, seconds: secs, threads: Number(kv.get('threads')),
+      cpuSecondsPerMinute: (Number(kv.get('cpu_usec')) / 1e6) * (60 / secs),
+      wakeupsPerMinute: Number(kv.get('wakeups')) * (60 / secs),
+      rssKiBStart: Number(kv.get('rss_kib_start')), rssKiBEnd: Number(kv.get('rss_kib_end')),
+    };
+    r.idle = r.idle.filter((x) => x.killer !== k);
+    r.idle.push(entry);
+    log(`idle ${k}: ${entry.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${Math.round(entry.wakeupsPerMinute)} wake-ups/min, RSS ${entry.rssKiBStart} KiB`);
+  }
+  if (scale) {
+    const kv = parseKv(readText(join(out, 'scale.kv')));
+    const history = readText(join(out, 'scale-history.json'));
+    let durationMs: number | null = null;
+    let graceMs: number | null = null;
+    try {
+      const h = JSON.parse(history) as Array<{ appId?: string; durationMs?: number; graceMs?: number; processCount?: number }>;
+      const rec = h.find((x) => x.appId === 'forker');
+      durationMs = rec?.durationMs ?? null;
+      graceMs = rec?.graceMs ?? null;
+    } catch {
+      // no history
+    }
+    const s: ScaleResult = {
+      processes: Number(kv.get('forker_procs') ?? NaN),
+      headroomKillDurationMs: durationMs,
+      headroomGraceMs: graceMs,
+      headroomGoneSeconds: Number(kv.get('headroom_gone_s') ?? NaN),
+      headroomCli: kv.get('headroom_kill_cli') ?? '',
+      cgroupKillGoneSeconds: Number(kv.get('cgroup_kill_gone_s') ?? NaN),
+    };
+    r.scale = s;
+    log(`scale: ${JSON.stringify(s)}`);
+  }
+}
+
+const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+async function main(): Promise<void> {
+  const r = load();
+  r.capS = capS;
+  if (args['report-only']) {
+    report(r);
+    return;
+  }
+  const killers = args.killers.split(',').filter((k) => k !== '');
+  const workloads = args.workloads.split(',').filter((w) => w !== '');
+  for (const k of killers) if (!isKiller(k)) throw new Error(`unknown killer ${k}; known: ${KILLERS.map((x) => x.id).join(', ')}`);
+  for (const w of workloads) if (!isWorkload(w)) throw new Error(`unknown workload ${w}; known: ${WORKLOADS.map((x) => x.id).join(', ')}`);
+
+  // The host-side leak check (light: it mostly sleeps) runs beside the boots.
+  let leak: Promise<void> = Promise.resolve();
+  if (args['leak-from'] !== undefined) {
+    r.leak = JSON.parse(readFileSync(args['leak-from'], 'utf8')) as BenchResults['leak'];
+  } else if (Number(args.leak) > 0) {
+    leak = leakCheck(Number(args.leak), (m) => log(`leak: ${m}`)).then(
+      (res) => {
+        r.leak = res;
+        log(`leak check: RSS ${res.rssKiBAfterStart} → ${res.rssKiBAfterCycles} KiB over ${res.cycles} cycles`);
+      },
+      (e: unknown) => log(`leak check failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
+
+  // The pure policy at scale needs no guest.
+  r.rank = rankScale(1000);
+  log(`rank 1,000 scopes: ${r.rank.medianMs.toFixed(2)} ms median per decision`);
+  save(r);
+
+  const runs = Number(args.runs);
+  const plan = runs > 0 && killers.length > 0 && workloads.length > 0
+    ? makePlan(runs, killers as KillerId[], workloads as WorkloadId[], Math.max(0, ...r.runs.map((x) => x.idx)) + 1, Math.max(0, ...r.runs.map((x) => x.round)) + 1)
+    : [];
+  const idleS = Number(args.idle);
+  const idle = idleS > 0 ? ['headroom', 'oomd20', 'earlyoom'] : [];
+  const scale = args.scale && !args['no-scale'];
+  if (plan.length === 0 && idle.length === 0 && !scale) {
+    await leak;
+    save(r);
+    report(r);
+    return;
+  }
+  const available = labAvailable();
+  if (!available.ok) throw new Error(`the lab cannot run here: ${available.why}`);
+  snapshot();
+  const agentAt = gitState();
+  await ensureLabImage();
+  const groups = batches(plan, Number(args['per-boot']));
+  if (groups.length === 0) groups.push([]);
+  for (const [i, items] of groups.entries()) {
+    await runBoot(items, i === 0 ? idle : [], idleS, scale && i === groups.length - 1, r, agentAt);
+    save(r);
+    report(r);
+  }
+  await leak;
+  save(r);
+  report(r);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});

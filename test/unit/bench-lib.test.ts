@@ -1,0 +1,171 @@
+// The pure half of the benchmark (bench/lib.ts): plan, parsers, statistics, one run's figures,
+// the summary and the table. The guest half needs qemu and is not part of `npm test`.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import {
+  batches, fmtRange, killTimeForRatio, makePlan, median, parseCanary, parseKv, parseSeries, quantile, ratioToBestAnchor, renderRatios, renderTable,
+  summarize, summarizeRun, type PlanItem, type RunResult,
+} from '../../bench/lib.js';
+
+const T0 = 1_000_000;
+
+function kvText(over: Record<string, string> = {}): string {
+  const base: Record<string, string> = {
+    idx: '1', killer: 'headroom', workload: 'zram', clean_before: 'yes', mem_available_mib_before: '1800', t0_ms: String(T0),
+    t_end_ms: String(T0 + 12_300), storm_end: 'gone', innocent_survived: 'yes', canary_survived: 'yes', smalls: '0', smalls_survived: '0',
+    kernel_oom_kills: '0', kernel_killed_hog: 'no', killer_kill_lines: '1', killer_start_s: '12.0', done: 'yes', ...over,
+  };
+  return Object.entries(base).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+}
+
+/** Sampler lines every 100 ms from 1 s before T0; MemAvailable falls 10 MiB per line; the hog's scope empties at `goneAtMs`. */
+function seriesText(goneAtMs: number): string {
+  const lines: string[] = [];
+  for (let t = T0 - 1000, i = 0; t <= goneAtMs + 2000; t += 100, i++) {
+    lines.push(`${t} ${(1800 - 10 * i) * 1024} 2097148 0.00 ${(i / 10).toFixed(2)} 123 ${(i / 5).toFixed(2)} ${t < goneAtMs ? 1 : 0}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const item: PlanItem = { idx: 1, round: 1, killer: 'headroom', workload: 'zram' };
+
+describe('bench plan', () => {
+  test('every killer once per workload and round, rotated so none always goes first', () => {
+    const plan = makePlan(3, ['none', 'earlyoom', 'headroom'], ['nosw', 'zram']);
+    assert.equal(plan.length, 18);
+    assert.deepEqual(plan.map((p) => p.idx), Array.from({ length: 18 }, (_, i) => i + 1));
+    for (const round of [1, 2, 3]) {
+      for (const w of ['nosw', 'zram']) {
+        const ks = plan.filter((p) => p.round === round && p.workload === w).map((p) => p.killer);
+        assert.deepEqual([...ks].sort(), ['earlyoom', 'headroom', 'none']);
+      }
+    }
+    const firsts = [0, 6, 12].map((i) => plan[i]!.killer);
+    assert.equal(new Set(firsts).size, 3, `round starts ${firsts.join(',')}`);
+  });
+  test('continues numbering and rounds after earlier runs; batches split the plan', () => {
+    const plan = makePlan(1, ['none', 'headroom'], ['leak'], 41, 4);
+    assert.deepEqual(plan.map((p) => [p.idx, p.round]), [[41, 4], [42, 4]]);
+    assert.deepEqual(batches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
+    assert.deepEqual(batches([], 3), []);
+  });
+});
+
+describe('bench parsers and statistics', () => {
+  test('sampler lines; torn or foreign lines are skipped', () => {
+    const s = parseSeries('1000 1843200 0 0.00 0.00 0 0.00 1\ngarbage\n1100 1800000 0 1.5 0.75 9 2.25\n1200 1700000 5 1.5 0.75 9 2.25 0\n');
+    assert.equal(s.length, 2);
+    assert.deepEqual(s[1], { atMs: 1200, memAvailableKiB: 1700000, swapFreeKiB: 5, some10: 1.5, full10: 0.75, fullTotalUs: 9, treeFull10: 2.25, populated: 0 });
+  });
+  test('canary lines, key=value lines', () => {
+    assert.deepEqual(parseCanary('5 100\n6 x\n7 25000\n'), [{ atMs: 5, lateUs: 100 }, { atMs: 7, lateUs: 25000 }]);
+    const kv = parseKv('a=1\nb=x=y\nnoise\na=2\n');
+    assert.equal(kv.get('a'), '2');
+    assert.equal(kv.get('b'), 'x=y');
+  });
+  test('nearest-rank quantile and median', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    assert.equal(quantile(xs, 0.99), 99);
+    assert.equal(quantile(xs, 1), 100);
+    assert.equal(quantile([3, 1, 2], 0.5), 2);
+    assert.ok(Number.isNaN(quantile([], 0.5)));
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.equal(median([5]), 5);
+  });
+});
+
+describe('one run', () => {
+  test('kill time from the sampler, MemAvailable just before, canary over hog start → kill + 5 s', () => {
+    const canary = [
+      `${T0 - 500} 900000`, // before the storm: not counted
+      ...Array.from({ length: 200 }, (_, i) => `${T0 + 50 * (i + 1)} ${i === 100 ? 400000 : 1000}`),
+      `${T0 + 12_000 + 5000 + 500} 800000`, // after the recovery window: not counted
+    ].join('\n');
+    const r = summarizeRun(item, parseKv(kvText()), seriesText(T0 + 12_000), canary);
+    assert.equal(r.complete, true);
+    assert.equal(r.hogKilled, true);
+    assert.equal(r.rightVictim, true);
+    assert.equal(r.secondsToKill, 12);
+    assert.equal(r.killedBy, 'killer');
+    // the last line with the hog populated is T0 + 11.9 s: 129 lines after T0 − 1 s
+    assert.equal(r.memAvailableAtKillMiB, 1800 - 10 * 129);
+    assert.equal(r.canaryWorstMs, 400);
+    assert.equal(r.canaryP99Ms, 1);
+    assert.equal(r.canaryWakeups, 200);
+    assert.ok(r.trace.length > 0 && r.trace[0]![0] < 0, 'the trace starts before the hog');
+  });
+  test('the poll loop may see the empty scope first; the earlier observation counts', () => {
+    const r = summarizeRun(item, parseKv(kvText({ t_end_ms: String(T0 + 11_000) })), seriesText(T0 + 12_000), '');
+    assert.equal(r.secondsToKill, 11);
+    assert.equal(r.canaryWorstMs, null);
+  });
+  test('a kernel kill, a dead innocent, the cap, an unfinished run', () => {
+    const kernel = summarizeRun(item, parseKv(kvText({ kernel_killed_hog: 'yes', kernel_oom_kills: '1', killer_kill_lines: '0' })), seriesText(T0 + 30_000), '');
+    assert.equal(kernel.killedBy, 'kernel');
+    assert.equal(kernel.kernelOomKills, 1);
+    const wrong = summarizeRun(item, parseKv(kvText({ innocent_survived: 'no' })), seriesText(T0 + 12_000), '');
+    assert.equal(wrong.rightVictim, false);
+    const smalls = summarizeRun(item, parseKv(kvText({ smalls: '20', smalls_survived: '19' })), seriesText(T0 + 12_000), '');
+    assert.equal(smalls.rightVictim, false);
+    const cap = summarizeRun(item, parseKv(kvText({ storm_end: 'cap', t_end_ms: String(T0 + 200_000) })), seriesText(T0 + 300_000), '');
+    assert.equal(cap.hogKilled, false);
+    assert.equal(cap.rightVictim, false);
+    assert.equal(cap.secondsToKill, null);
+    assert.equal(cap.killedBy, 'none');
+    const unfinished = summarizeRun(item, parseKv(kvText({ done: '' })), '', '');
+    assert.equal(unfinished.complete, false);
+    const unknown = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '0' })), seriesText(T0 + 12_000), '');
+    assert.equal(unknown.killedBy, 'unknown');
+    assert.match(unknown.notes.join(), /neither the kernel nor the killer/);
+  });
+});
+
+function run(killer: string, workload: string, secondsToKill: number | null, canaryWorstMs: number, over: Partial<RunResult> = {}): RunResult {
+  return {
+    idx: 0, round: 1, killer, workload, complete: true, cleanBefore: true, memAvailableBeforeMiB: 1800, hogKilled: secondsToKill !== null,
+    rightVictim: secondsToKill !== null, secondsToKill, memAvailableAtKillMiB: secondsToKill !== null ? 100 : null, swapFreeAtKillMiB: 0,
+    canaryWorstMs, canaryP99Ms: canaryWorstMs / 10, canaryWakeups: 100, kernelOomKills: 0, killedBy: secondsToKill !== null ? 'killer' : 'none',
+    innocentSurvived: true, canarySurvived: true, smalls: 0, smallsSurvived: 0, killerStartSeconds: 1, killerRssKiBBefore: 1000,
+    killerRssKiBAfter: 1000, hostLoad: 1, t0Ms: T0, trace: [[0, 1800, 0], [10, 100, 50]], notes: [], ...over,
+  };
+}
+
+describe('summary and table', () => {
+  const runs = [
+    run('headroom', 'zram', 12, 100), run('headroom', 'zram', 14, 300), run('headroom', 'zram', 13, 200),
+    run('earlyoom', 'zram', 40, 20000), run('earlyoom', 'zram', 50, 30000),
+    run('none', 'zram', null, 90000), run('none', 'zram', 60, 80000, { killedBy: 'kernel', kernelOomKills: 1 }),
+    run('headroom', 'nosw', 20, 500, { complete: false }),
+  ];
+  const cells = summarize(runs);
+  test('one cell per killer × workload with runs; incomplete runs are left out', () => {
+    assert.deepEqual(cells.map((c) => `${c.workload}/${c.killer}`), ['zram/none', 'zram/earlyoom', 'zram/headroom']);
+    const h = cells.find((c) => c.killer === 'headroom')!;
+    assert.equal(h.runs, 3);
+    assert.equal(h.rightVictimPct, 100);
+    assert.deepEqual(h.secondsToKill, { median: 13, min: 12, max: 14 });
+    const k = cells.find((c) => c.killer === 'none')!;
+    assert.equal(k.killedRuns, 1);
+    assert.equal(k.rightVictimPct, 50);
+    assert.equal(k.kernelOomKills, 1);
+    assert.deepEqual(k.killedBy, { none: 1, kernel: 1 });
+  });
+  test('ratios: a killer that mostly never kills counts as the cap', () => {
+    const none = cells.find((c) => c.killer === 'none')!;
+    assert.equal(killTimeForRatio(none, 200), 60, 'one of two runs killed: its median stands');
+    assert.equal(killTimeForRatio({ ...none, killedRuns: 0, secondsToKill: null }, 200), 200);
+    const r = ratioToBestAnchor(cells, 'zram', (c) => killTimeForRatio(c, 200));
+    assert.deepEqual(r, { ratio: 13 / 45, anchor: 'earlyoom' });
+    assert.equal(ratioToBestAnchor(cells, 'leak', (c) => c.runs), null);
+  });
+  test('the Markdown table and ratios', () => {
+    const table = renderTable(cells, 200);
+    assert.match(table, /\| \(2\) zram, fast hog \| Headroom defaults \| 3 \| 100 % \| 13\.0 \(12\.0–14\.0\) \| 100 \| 200 \(100–300\) \| 20 \(10–30\) \| 0 \| 3\/3 \| itself 3 \|/);
+    assert.match(table, /kernel only \| 2 \| 50 % \| 60\.0 \+ 1× no kill in 200 s \|/);
+    const ratios = renderRatios(cells, 200);
+    assert.match(ratios, /\| \(2\) zram, fast hog \| 0\.29 \(vs earlyoom defaults\) \| 0\.01 \(vs earlyoom defaults\) \|/);
+    assert.equal(fmtRange(null), '–');
+    assert.equal(fmtRange({ median: 5, min: 5, max: 5 }, 0), '5');
+  });
+});

@@ -1,0 +1,80 @@
+// The benchmark's report and plot (bench/report.ts, bench/plot.ts) from made-up results.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import type { RunResult } from '../../bench/lib.js';
+import { renderPlot, representative } from '../../bench/plot.js';
+import { losses, renderReport, type BenchResults } from '../../bench/report.js';
+import { summarize } from '../../bench/lib.js';
+import { rankScale } from '../../bench/scale.js';
+
+function run(idx: number, killer: string, workload: string, secondsToKill: number | null, canaryWorstMs: number, over: Partial<RunResult> = {}): RunResult {
+  return {
+    idx, round: 1, killer, workload, complete: true, cleanBefore: true, memAvailableBeforeMiB: 1800, hogKilled: secondsToKill !== null,
+    rightVictim: secondsToKill !== null, secondsToKill, memAvailableAtKillMiB: 150, swapFreeAtKillMiB: 0, canaryWorstMs, canaryP99Ms: canaryWorstMs / 4,
+    canaryWakeups: 100, kernelOomKills: 0, killedBy: secondsToKill !== null ? 'killer' : 'none', innocentSurvived: true, canarySurvived: true,
+    smalls: 0, smallsSurvived: 0, killerStartSeconds: 1, killerRssKiBBefore: 2000, killerRssKiBAfter: 2100, hostLoad: 1.5, t0Ms: 0,
+    trace: [[-1, 1800, 0], [5, 900, 0], [10, 150, 40], [15, 1500, 10]], notes: [], ...over,
+  };
+}
+
+const results: BenchResults = {
+  capS: 200,
+  runs: [
+    run(1, 'headroom', 'zram', 12, 300), run(2, 'earlyoom', 'zram', 40, 20000), run(3, 'none', 'zram', null, 90000),
+    run(4, 'headroom', 'nosw', 30, 900), run(5, 'earlyoom', 'nosw', 20, 500), run(6, 'headroom', 'nosw', 31, 950, { innocentSurvived: false, rightVictim: false }),
+  ],
+  idle: [{ killer: 'headroom', seconds: 60, threads: 11, cpuSecondsPerMinute: 0.05, wakeupsPerMinute: 120, rssKiBStart: 60000, rssKiBEnd: 60100 }],
+  scale: { processes: 2000, headroomKillDurationMs: 2400, headroomGraceMs: 2000, headroomGoneSeconds: 14, headroomCli: '', cgroupKillGoneSeconds: 1.5 },
+  rank: { scopes: 1000, repetitions: 10, medianMs: 0.3, p99Ms: 0.5, victim: 'x' },
+  leak: { cycles: 1000, rssKiBAfterStart: 60000, rssKiBAfterCycles: 61000, heapUsedKiBAfterStart: null, heapUsedKiBAfterCycles: null, seconds: 900, how: 'on the host' },
+  boots: [],
+};
+
+describe('bench report', () => {
+  test('names every place where Headroom loses', () => {
+    const lost = losses(summarize(results.runs), 200);
+    assert.deepEqual(lost, [
+      '(1) no swap, fast hog: right victim in only 50 % of runs',
+      '(1) no swap, fast hog: time to kill 1.52× that of earlyoom defaults (medians)',
+      '(1) no swap, fast hog: canary worst lateness 1.85× that of earlyoom defaults (medians)',
+      '(1) no swap, fast hog: canary p99 lateness 1.85× that of earlyoom defaults (medians)',
+    ]);
+  });
+  test('the Markdown has the caveat, the tables, idle, leak and scale', () => {
+    const md = renderReport(results);
+    assert.match(md, /\*\*Software emulation\.\*\*/);
+    assert.match(md, /6 complete runs in 1 round\(s\)/);
+    assert.match(md, /\| \(2\) zram, fast hog \| Headroom defaults \| 1 \| 100 % \| 12\.0 \|/);
+    assert.match(md, /## Where Headroom loses\n\n- \(1\) no swap/);
+    assert.match(md, /\| Headroom defaults \| 0\.050 \| 120 \| 11 \| 58\.6 MiB \| 58\.7 MiB \|/);
+    assert.match(md, /1000 warn\/kill cycles in 900 s: RSS 58\.6 MiB after start → 59\.6 MiB/);
+    assert.match(md, /Ranking 1,000 app scopes/);
+    assert.match(md, /scope of 2000 processes .* 14\.0 s .* 2400 ms including 2000 ms SIGTERM grace/);
+  });
+});
+
+describe('bench plot', () => {
+  test('one panel per killer and workload, the kill marked, the median run chosen', () => {
+    const svg = renderPlot(results.runs, { capS: 200, memTotalMiB: 1900, title: 'T & t', subtitle: 's' });
+    assert.match(svg, /^<svg /);
+    assert.match(svg, /T &amp; t/);
+    assert.equal((svg.match(/<polyline /g) ?? []).length, 2 * 5, 'two lines in each of the five panels with a run');
+    assert.match(svg, /run 1: killed at 12\.0 s by itself/);
+    assert.match(svg, /run 3: no kill within 200 s/);
+    assert.match(svg, /no run/, 'kernel only had no run without swap');
+    assert.match(svg, /WRONG victim|killed at 30\.0 s/);
+    const rep = representative([run(7, 'headroom', 'leak', 10, 1), run(8, 'headroom', 'leak', 30, 1), run(9, 'headroom', 'leak', 20, 1)], 200);
+    assert.equal(rep?.idx, 9);
+    assert.equal(representative([], 200), null);
+  });
+});
+
+describe('bench scale', () => {
+  test('ranking a thousand scopes picks the heaviest that may die', () => {
+    const r = rankScale(1000, 5);
+    assert.equal(r.scopes, 1000);
+    assert.ok(r.medianMs > 0);
+    assert.match(r.victim, /^app-headroom-app\d+-[0-9a-f]{16}\.scope$/);
+  });
+});
