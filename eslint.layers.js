@@ -48,7 +48,7 @@ export const layerRules = [
     },
   },
   {
-    files: ['tray-app/preload/**/*.ts'],
+    files: ['tray-app/preload/**/*.ts', 'tray-app/preload/**/*.cts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noNode, noDbus, noAgent,
         { group: ['**/main/**', '**/renderer/**'], message: 'The preload is only the IPC side of the bridge.' }] }],

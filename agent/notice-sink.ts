@@ -27,15 +27,14 @@ export interface NoticeActions {
   showDetails(killId: string): Promise<void>;
 }
 
-/** `trayRunning` decides whether the kill notice offers "Details" (one bus round trip, no IO). */
-export function createNoticeSink(notifier: Notifier<NoticeContext>, log: Logger, now: () => number = Date.now, trayRunning: () => Promise<boolean> = () => Promise.resolve(false)): NoticeSink {
+/** `trayRunning` decides whether the kill notice offers "Details". */
+export function createNoticeSink(notifier: Notifier<NoticeContext>, log: Logger, now: () => number = Date.now, trayRunning: () => boolean = () => false): NoticeSink {
   let lastKill: { id: number; atMs: number } | null = null;
   let lastWarningId = 0;
   return {
     killed(record, app) {
       const replaces = lastKill && now() - lastKill.atMs < KILL_COALESCE_MS ? lastKill.id : 0;
-      void trayRunning().catch(() => false).then((details) =>
-        notifier.send(killNotice(record, app, { details }), { unit: record.unit, appId: record.appId, killId: record.id }, replaces)).then((id) => {
+      void notifier.send(killNotice(record, app, { details: trayRunning() }), { unit: record.unit, appId: record.appId, killId: record.id }, replaces).then((id) => {
         if (id !== null) lastKill = { id, atMs: now() };
         if (lastWarningId !== 0) void notifier.close(lastWarningId); // the warning has been overtaken
         lastWarningId = 0;

@@ -5,7 +5,7 @@ import { exportAgent, NameTakenError } from '../bus/agent-service.js';
 import { connectSessionBus, type MessageBus } from '../bus/dbus.js';
 import { createUnitPreferences, setUnitsPreference } from '../bus/unit-preferences.js';
 import { createNotifier, type SentNotice } from '../bus/notifications.js';
-import { showTrayDashboard, trayRunning } from '../bus/tray-client.js';
+import { showTrayDashboard, watchTray } from '../bus/tray-client.js';
 import { createNoticeSink, handleNoticeAction, type NoticeContext } from '../notice-sink.js';
 import { loadConfig } from '../io/config.js';
 import { createAppLauncher } from '../io/app-launcher.js';
@@ -80,9 +80,10 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     },
   };
   let handleAction: (action: string, sent: SentNotice<NoticeContext>) => void = () => undefined;
+  const tray = bus ? await watchTray(bus).catch(() => null) : null;
   const notifier = bus ? await createNotifier<NoticeContext>(bus, (a, s) => handleAction(a, s), log.warn).catch(() => null) : null;
   const agent = new Agent({
-    notices: notifier && bus ? createNoticeSink(notifier, log, Date.now, () => trayRunning(bus)) : undefined,
+    notices: notifier ? createNoticeSink(notifier, log, Date.now, () => tray?.running() ?? false) : undefined,
     loadConfig: async () => withFlags(await loadConfig(cfgPath)),
     applyUnitPreference: bus ? (units, pref) => setUnitsPreference(bus, units, pref) : undefined,
     tree,

@@ -59,8 +59,11 @@ export function createAppLauncher(env: NodeJS.ProcessEnv = process.env): AppLaun
  * restarts).
  */
 function startDetached(argv: readonly string[], env: NodeJS.ProcessEnv, what: string): Promise<void> {
+  // Where the agent runs on Electron's Node (the packaged tray), this would turn every
+  // Electron app it launches into a plain Node process.
+  const { ELECTRON_RUN_AS_NODE: _runAsNode, ...appEnv } = env;
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'inherit', 'inherit'], env });
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'inherit', 'inherit'], env: appEnv });
     const timer = setTimeout(() => {
       child.removeAllListeners();
       child.unref();

@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { claimName, connectSessionBus, ServiceInterface } from '../../agent/bus/dbus.js';
-import { TRAY_BUS_NAME, TRAY_INTERFACE, TRAY_OBJECT_PATH } from '../../shared/names.js';
+import { exportTray } from '../../agent/bus/tray-service.js';
 import type { KillRecord } from '../../shared/records.js';
 import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
@@ -121,18 +120,12 @@ describe('notifications through a real notification server', { skip: missing || 
   });
 
   test('while the tray owns org.headroom.Tray1, a kill notice offers "Details", which asks the tray to show that kill', async () => {
-    // The Electron tray cannot run here (no binary); this stand-in owns the tray's name and
-    // implements assets/org.headroom.Tray1.xml, which is all the agent talks to.
+    // The Electron tray cannot run here (no binary); its bus side is agent/bus/tray-service.ts,
+    // exported here exactly as tray-app/main/main.ts does, with a recorder as the window.
     const shown: string[] = [];
-    class TrayStandIn extends ServiceInterface {
-      constructor() { super(TRAY_INTERFACE); }
-      ShowDashboard(killId: string): void { shown.push(killId); }
-    }
-    TrayStandIn.configureMembers({ methods: { ShowDashboard: { inSignature: 's', outSignature: '' } } });
-    const trayBus = connectSessionBus(bus.address);
+    const trayName = await exportTray({ showDashboard: (killId) => shown.push(killId) }, bus.address);
     try {
-      trayBus.export(TRAY_OBJECT_PATH, new TrayStandIn());
-      assert.equal(await claimName(trayBus, TRAY_BUS_NAME), true);
+      assert.equal(trayName.owned, true);
       proc.setAvailable(50);
       const app = await tree.start('app.slice/app-gnome-hogdeluxe-7003.scope', 'hog', ['40']);
       proc.expose(app.pid);
@@ -144,7 +137,7 @@ describe('notifications through a real notification server', { skip: missing || 
       await waitFor(() => (shown.length > 0 ? shown : undefined), 'ShowDashboard on the tray');
       assert.deepEqual(shown, [k.id]);
     } finally {
-      trayBus.disconnect();
+      trayName.close();
     }
   });
 });

@@ -12,7 +12,7 @@ async function violations(filePath: string, code: string): Promise<string[]> {
   const eslint = new ESLint({
     cwd: REPO,
     overrideConfigFile: true,
-    overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...layerRules] as ESLint.Options['overrideConfig'],
+    overrideConfig: [{ files: ['**/*.ts', '**/*.cts'], languageOptions: { parser: tseslint.parser } }, ...layerRules] as ESLint.Options['overrideConfig'],
   });
   const [result] = await eslint.lintText(code, { filePath });
   return (result?.messages ?? []).map((m) => m.message);
@@ -40,6 +40,7 @@ describe('layer rules', () => {
     ['tray-app/main/x.ts', "import { draw } from '../renderer/chart.js';", /never imports them/],
     ['tray-app/preload/x.ts', "import { contextBridge } from 'electron';", null],
     ['tray-app/preload/x.ts', "import { readFile } from 'node:fs';", /no Node built-ins/],
+    ['tray-app/preload/x.cts', "import { readFile } from 'node:fs';", /no Node built-ins/],
     ['tray-app/preload/x.ts', "import { AgentClient } from '../../agent/bus/agent-client.js';", /DashboardBridge/],
     ['tray-app/renderer/x.ts', "import { ipcRenderer } from 'electron';", /Electron belongs/],
     ['tray-app/renderer/x.ts', "import { readFile } from 'fs';", /no Node built-ins/],

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Tray, type IpcMainInvokeEvent, type NativeImage } from 'electron';
 import { AgentClient } from '../../agent/bus/agent-client.js';
 import { createDashboardBackend, type DashboardBackend } from '../../agent/dashboard/backend.js';
+import { exportTray } from '../../agent/bus/tray-service.js';
 import type { BridgeEvent } from '../../shared/bridge.js';
 import { BridgeCallError, dispatchBridgeCall, parseBridgeCall } from './bridge-call.js';
 import { toElectronTemplate } from './electron-menu.js';
@@ -50,6 +51,7 @@ class TrayApp {
   private activationTimer: NodeJS.Timeout | null = null;
   private activationFailures = 0;
   private shownIcon: TrayIcon | null = null;
+  private trayName: { close(): void } | null = null;
 
   constructor() {
     this.tray = new Tray(this.icons.stopped);
@@ -67,6 +69,11 @@ class TrayApp {
       return;
     }
     this.backend.subscribe((event) => this.onBackendEvent(event));
+    // Owning org.headroom.Tray1 makes the agent offer "Details" on its kill notices.
+    this.trayName = await exportTray({ showDashboard: () => this.openDashboard() }).catch((err: unknown) => {
+      log(`no "Details" on notifications: ${messageOf(err)}`);
+      return null;
+    });
     await this.reload();
     if (this.state.link !== 'running') this.scheduleActivation('startup');
     await this.offerInstallOnce();
@@ -242,6 +249,7 @@ class TrayApp {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     if (this.activationTimer) clearTimeout(this.activationTimer);
     this.backend?.close();
+    this.trayName?.close();
     this.tray.destroy();
     app.quit();
   }
