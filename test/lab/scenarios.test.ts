@@ -22,7 +22,7 @@ interface BootGroup {
 const GROUPS: BootGroup[] = [
   { name: 'A', scenarios: ['install', 'gnome', 'restart', 'dryrun'], timeoutMs: 480_000 },
   { name: 'B', scenarios: ['install', 'storm', 'avoid'], timeoutMs: 420_000 },
-  { name: 'C', scenarios: ['install', 'zram'], timeoutMs: 360_000 },
+  { name: 'C', scenarios: ['install', 'zram', 'notify'], timeoutMs: 720_000 },
 ];
 
 const TITLES: Record<string, string> = {
@@ -33,12 +33,14 @@ const TITLES: Record<string, string> = {
   gnome: 'app-gnome-<id>-<pid>.scope recognised and killable',
   restart: 'kill -9: systemd restarts the agent, history and preferences intact',
   dryrun: 'dry-run: nothing dies, WouldKill names the hog',
+  notify: 'kill notification reaches dunst; its avoid action protects the next launch (ManagedOOMPreference on the scope)',
 };
 
 /** The figures worth a line of their own in the test output, when the scenario has them. */
 const FIGURES = [
   'seconds_to_kill', 'mem_available_mib_at_kill', 'swap_free_mib_at_kill', 'full_avg10_at_kill', 'some_avg10_at_kill',
   'full_recent_pct_at_kill', 'first_alert', 'victim_reason', 'victim_mib', 'kernel_oom', 'start_seconds', 'restart_seconds', 'scenario_seconds',
+  'notice_summary', 'notice_body', 'notice_seconds_after_kill', 'relaunch_carries_avoid',
 ];
 
 const readText = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '');

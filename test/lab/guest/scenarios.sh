@@ -322,6 +322,113 @@ scenario_dryrun() {
     scen_end
 }
 
+# ---- 7. notify: the kill notification reaches a real notification server (dunst on Xvfb, as
+# the user); its "Don't kill … again" action, clicked through dunst's own menu, protects the
+# app on its next launch: `headroom run` puts the remembered preference on the new scope, and
+# SetPreference reaches running scopes through the user manager's SetUnitProperties ----
+# In the user's home: /run is mounted noexec, and dunst must execute the dmenu script.
+NOTIFY_DIR=/home/$LAB_USER/.cache/headroom-lab-notify
+notify_server_start() {
+    mkdir -p "$NOTIFY_DIR" /tmp/.X11-unix && chown "$LAB_USER" "$NOTIFY_DIR" && chmod 1777 /tmp/.X11-unix
+    # dunst's context menu runs "dmenu" with the action lines on stdin; this one picks the
+    # line holding the text in $NOTIFY_DIR/pick, as a user clicking it would.
+    printf '#!/bin/sh\ncat >"%s/menu"\ngrep -F -- "$(cat "%s/pick")" "%s/menu" | head -n 1\n' "$NOTIFY_DIR" "$NOTIFY_DIR" "$NOTIFY_DIR" >"$NOTIFY_DIR/dmenu.sh"
+    chmod 0755 "$NOTIFY_DIR/dmenu.sh"
+    printf '[global]\ndmenu = %s\nhistory_length = 50\n[urgency_critical]\ntimeout = 0\n[urgency_normal]\ntimeout = 0\n' "$NOTIFY_DIR/dmenu.sh" >"$NOTIFY_DIR/dunstrc"
+    as_lab systemd-run --user --quiet --collect --slice=session.slice --unit=lab-xvfb Xvfb :9 -screen 0 1024x768x24 -nolisten tcp
+    wait_until 30 test -S /tmp/.X11-unix/X9 || return 1
+    as_lab systemd-run --user --quiet --collect --slice=session.slice --unit=lab-dunst --setenv=DISPLAY=:9 dunst -config "$NOTIFY_DIR/dunstrc"
+    wait_until 30 eval 'as_lab busctl --user status org.freedesktop.Notifications >/dev/null 2>&1' || return 1
+    # What the server is sent, off the wire (the same user may monitor its own bus).
+    as_lab sh -c 'echo $$ >"$0"; exec dbus-monitor --session "type=method_call,interface=org.freedesktop.Notifications,member=Notify"' \
+        "$RUN_DIR/wire.pid" >"$LAB_OUT/notify-wire.txt" 2>&1 &
+    sleep 1
+}
+notify_server_stop() {
+    kill "$(cat "$RUN_DIR/wire.pid" 2>/dev/null)" 2>/dev/null
+    as_lab systemctl --user stop lab-dunst.service lab-xvfb.service 2>/dev/null
+}
+# notify_call TEXT: the Notify call (dbus-monitor block) whose arguments contain TEXT
+notify_call() {
+    awk -v t="$1" '/^method call/ { if (b ~ t) { print b; exit } b = "" } { b = b $0 "\n" } END { if (b ~ t) print b }' "$LAB_OUT/notify-wire.txt"
+}
+scenario_notify() {
+    scen_begin notify
+    local editor innocent editor2 hog3 call sent_s delay apps=$LAB_HOME/.local/share/applications
+    storm_preflight || { scen_end; return; }
+    check notify_server_up notify_server_start
+    as_lab mkdir -p "$apps"
+    printf '[Desktop Entry]\nType=Application\nName=Lab Editor\nIcon=accessories-text-editor\nExec=true\n' | as_lab tee "$apps/labeditor.desktop" >/dev/null
+    monitor_launch notify
+    app_start innocent "$HR" run --id innocent -- node "$FIX/hog.js" 64
+    app_start editor "$HR" run --id labeditor -- sh -c "$GATE_SH" "$(gate_file editor)" "$FIX/hog.js" "${HOG_ARGS[@]}"
+    check monitor_ready monitor_ready
+    check innocent_started wait_app innocent "$APPS_TIMEOUT_S"
+    check editor_scope_started wait_scope editor "$APPS_TIMEOUT_S"
+    editor=$(app_unit editor)
+    innocent=$(app_unit innocent)
+    rec editor_unit "$editor"
+    hog_go editor
+    storm_watch Killed "$editor" "$STORM_TIMEOUT_S"
+    storm_assert Killed "$editor" labeditor killed
+    check innocent_survived unit_populated "$innocent"
+    storm_assert_oom
+
+    # The notification as the server was sent it, and how long after the kill decision.
+    check kill_notice_sent wait_until 15 grep -q 'Lab Editor was stopped' "$LAB_OUT/notify-wire.txt"
+    call=$(notify_call 'Lab Editor was stopped')
+    printf '%s\n' "$call" >"$LAB_OUT/notify-kill-call.txt"
+    rec notice_summary "$(printf '%s\n' "$call" | sed -n 's/^ *string "\(.*was stopped.*\)"$/\1/p' | head -n 1)"
+    rec notice_body "$(printf '%s\n' "$call" | sed -n 's/^ *string "\(It was using.*\)"$/\1/p' | head -n 1)"
+    check notice_has_avoid_action grep -q "Don't kill Lab Editor again" "$LAB_OUT/notify-kill-call.txt"
+    check notice_icon grep -q 'string "accessories-text-editor"' "$LAB_OUT/notify-kill-call.txt"
+    check notice_desktop_entry grep -q 'string "labeditor"' "$LAB_OUT/notify-kill-call.txt"
+    # From the end of the kill (decision time + how long the scope took to empty) to Notify.
+    sent_s=$(printf '%s\n' "$call" | sed -n 's/^method call time=\([0-9.]*\) .*/\1/p' | head -n 1)
+    delay=$(awk -v s="${sent_s:-0}" -v k="${K_atMs:-0}" -v d="${K_durationMs:-0}" 'BEGIN { if (s > 0 && k > 0) printf "%.2f", s - (k + d) / 1000 }')
+    rec notice_seconds_after_kill "$delay"
+    check notice_within_1s awk -v v="$delay" 'BEGIN { exit !(v != "" && v + 0 < 1.0) }'
+    rec dunst_displayed "$(as_lab dunstctl count displayed 2>/dev/null)"
+    check dunst_shows_it eval '[ "$(as_lab dunstctl count displayed 2>/dev/null)" -ge 1 ]'
+
+    # The user clicks "Don't kill Lab Editor again" in dunst's menu.
+    echo "Don't kill Lab Editor again" >"$NOTIFY_DIR/pick"
+    as_lab env DISPLAY=:9 dunstctl context
+    check avoid_remembered wait_until 30 grep -q '"labeditor": *"avoid"' "$LAB_HOME/.config/headroom/preferences.json"
+    check preference_changed_signal wait_until 15 eval "grep -F '\"event\":\"PreferenceChanged\"' '$MON_FILE' | grep -q labeditor"
+    monitor_stop
+    settle
+
+    # Next launch: the avoided editor (900 MiB, heavier than the hog gets) and a new hog.
+    monitor_launch notify2
+    app_start editor2 "$HR" run --id labeditor -- node "$FIX/hog.js" 900
+    app_start hog3 "$HR" run --id hog3 -- sh -c "$GATE_SH" "$(gate_file hog3)" "$FIX/hog.js" "${HOG_ARGS[@]}"
+    check monitor2_ready monitor_ready
+    check editor2_started wait_app editor2 "$APPS_TIMEOUT_S"
+    check hog3_scope_started wait_scope hog3 "$APPS_TIMEOUT_S"
+    editor2=$(app_unit editor2)
+    hog3=$(app_unit hog3)
+    rec editor2_unit "$editor2"
+    expect relaunch_carries_avoid "$(as_lab systemctl --user show -P ManagedOOMPreference "$editor2")" avoid
+    # SetPreference on a running app reaches its unit through the user manager.
+    as_lab busctl --user call org.headroom.Agent1 /org/headroom/Agent1 org.headroom.Agent1 SetPreference ss labeditor omit
+    check set_unit_properties_omit wait_until 10 eval '[ "$(as_lab systemctl --user show -P ManagedOOMPreference '"$editor2"')" = omit ]'
+    as_lab busctl --user call org.headroom.Agent1 /org/headroom/Agent1 org.headroom.Agent1 SetPreference ss labeditor avoid
+    check set_unit_properties_avoid wait_until 10 eval '[ "$(as_lab systemctl --user show -P ManagedOOMPreference '"$editor2"')" = avoid ]'
+    hog_go hog3
+    storm_watch Killed "$hog3" "$STORM_TIMEOUT_S"
+    check editor2_alive_at_kill unit_populated "$editor2"
+    storm_assert Killed "$hog3" hog3 killed
+    sleep 6 # longer than the cool-down: a second kill would have come by now
+    check avoided_editor_survived unit_populated "$editor2"
+    expect one_kill_only "$(mon_count "$MON_FILE" Killed)" 1
+    storm_assert_oom
+    monitor_stop
+    notify_server_stop
+    settle
+    scen_end
+}
+
 failed=0
 for s in ${LAB_SCENARIOS:-install}; do
     if declare -F "scenario_$s" >/dev/null; then
