@@ -170,19 +170,30 @@ describe('dashboard in headless Chromium against the real agent', { skip: unavai
     await page.locator('#launchers button', { hasText: 'Text Editor' }).waitFor({ timeout: 5000 });
   });
 
+  /** The preference the agent holds for an app, once it equals `want` (or the last seen). */
+  const agentPreference = async (appId: string, want: string): Promise<string | undefined> => {
+    let seen: string | undefined;
+    for (let i = 0; i < 100 && seen !== want; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      seen = (await cliJson<AppRecord[]>(home, ['list'])).find((a) => a.appId === appId)?.preference;
+    }
+    return seen;
+  };
+
   test('clicking Avoid in the page changes the preference in the agent', async () => {
     await page.locator('tr[data-app-id="editor"]').getByLabel('Avoid').check();
-    let apps: AppRecord[] = [];
-    for (let i = 0; i < 100; i++) {
-      apps = await cliJson<AppRecord[]>(home, ['list']);
-      if (apps.find((a) => a.appId === 'editor')?.preference === 'avoid') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.equal(apps.find((a) => a.appId === 'editor')?.preference, 'avoid', 'the agent holds the new preference');
-    // Keyboard: focus the Normal radio of hog and press space; nothing changes for hog's neighbours.
-    await page.locator('tr[data-app-id="hog"]').getByLabel('Normal').focus();
-    await page.keyboard.press('Space');
-    assert.equal(await page.locator('tr[data-app-id="hog"]').getByLabel('Normal').isChecked(), true);
+    assert.equal(await agentPreference('editor', 'avoid'), 'avoid', 'the agent holds the new preference');
+  });
+
+  test('the toggles work from the keyboard: arrows move the choice, and the agent follows', async () => {
+    const row = page.locator('tr[data-app-id="hog"]');
+    await row.getByLabel('Normal').focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await row.getByLabel('Avoid').isChecked(), true);
+    assert.equal(await agentPreference('hog', 'avoid'), 'avoid');
+    await page.keyboard.press('ArrowLeft'); // back to Normal, so hog is the victim below
+    assert.equal(await agentPreference('hog', 'none'), 'none');
+    assert.equal(await row.getByLabel('Normal').isChecked(), true);
   });
 
   test('a kill appears in the history and on the chart live, without a reload', async () => {

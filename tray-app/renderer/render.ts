@@ -48,7 +48,7 @@ export class AppsTable {
       e.procs.textContent = String(r.processCount);
       this.confirmed.set(r.appId, r.preference);
       if (!this.busy.has(r.appId)) this.check(e, r.preference);
-      this.body.appendChild(e.row); // appending an existing row moves it: the order follows the rows
+      placeAt(this.body, e.row, seen.size - 1);
     }
     for (const [id, e] of this.rows) {
       if (!seen.has(id)) {
@@ -105,8 +105,7 @@ export class HistoryList {
     const seen = new Set<string>();
     for (const r of rows) {
       seen.add(r.id);
-      const item = this.items.get(r.id) ?? this.create(r);
-      this.list.appendChild(item);
+      placeAt(this.list, this.items.get(r.id) ?? this.create(r), seen.size - 1);
     }
     for (const [id, item] of this.items) {
       if (!seen.has(id)) {
@@ -132,6 +131,16 @@ export class HistoryList {
     this.items.set(r.id, item);
     return item;
   }
+}
+
+/**
+ * Put `child` at `index` in `parent`, touching the DOM only when it is elsewhere: moving a node
+ * takes focus away from it (a radio in mid-keyboard-use), so a refresh must not move rows that
+ * are already in place.
+ */
+function placeAt(parent: Element, child: Element, index: number): void {
+  const current = parent.children[index];
+  if (current !== child) parent.insertBefore(child, current ?? null);
 }
 
 export function candidateList(rows: CandidateRow[]): HTMLOListElement {
