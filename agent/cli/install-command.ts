@@ -1,8 +1,9 @@
 // `headroom install` / `headroom uninstall`: the agent as a systemd user service, plus a D-Bus
 // activation file so that a call to org.headroom.Agent1 starts it through systemd. Files the
 // user edited (or that headroom never wrote) are never overwritten or removed without --force.
-import { UNIT_NAME, conflictMessage, planInstallFile, planUninstallFile, type InstallAction, type UninstallAction } from '../core/install-plan.js';
+import { UNIT_NAME, conflictMessage, planInstallFile, planUninstallFile, transientInstallation, type InstallAction, type UninstallAction } from '../core/install-plan.js';
 import { readTextIfExists, writeFileAtomic } from '../io/files.js';
+import { packageRoot } from '../io/package-root.js';
 import {
   backupFile, desiredFiles, installPaths, readInstallRecord, removeIfExists, sha256, systemctlUser, writeInstallRecord,
   type InstallRecord,
@@ -63,6 +64,8 @@ async function planOrRefuse<A>(
 const systemctlLine = (args: readonly string[]): string => `systemctl --user ${args.join(' ')}`;
 
 export async function install(opts: InstallOptions): Promise<void> {
+  const transient = transientInstallation(packageRoot(), process.env);
+  if (transient !== null) throw new CliError(transient);
   const { paths, record, plans } = await planOrRefuse('install', (facts, want): InstallAction => planInstallFile(facts, want, opts.force));
 
   const lines: string[] = [];
