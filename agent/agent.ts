@@ -270,7 +270,8 @@ export class Agent implements AgentApi {
   async listApps(): Promise<AppRecord[]> {
     const snapshot = await this.deps.readSnapshot();
     this.#lastApps = snapshot.apps;
-    return [...snapshot.apps].sort((a, b) => footprintBytes(b) - footprintBytes(a)).map(toAppRecord);
+    // An emptied scope lingers until systemd collects it: it is no longer a running app.
+    return snapshot.apps.filter((a) => a.processCount > 0).sort((a, b) => footprintBytes(b) - footprintBytes(a)).map(toAppRecord);
   }
 
   history(limit: number): Promise<KillRecord[]> {
