@@ -5,7 +5,7 @@
  * tight (elevated: the agent warns), then nearly gone (critical: it kills the app), then
  * tight again. RSS of the agent process after start and after N cycles.
  *
- *   node dist/bench/leak.js [CYCLES] [OUT.json]       (root, dbus-daemon, cgroup2)
+ *   node dist/bench/leak.js [CYCLES] [OUT.json] [NODE_OPTIONS for the agent]   (root, dbus-daemon, cgroup2)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -27,13 +27,14 @@ async function waitUntil(cond: () => boolean, timeoutMs: number, what: string): 
   }
 }
 
-export async function leakCheck(cycles: number, log: (m: string) => void = () => undefined): Promise<LeakResult> {
+export async function leakCheck(cycles: number, log: (m: string) => void = () => undefined, nodeOptions = ''): Promise<LeakResult> {
   const why = cgroupTreeUnavailable() || (dbusDaemonAvailable() ? '' : 'dbus-daemon is not installed');
   if (why) throw new Error(`leak check unavailable: ${why}`);
   const bus = await startPrivateBus();
   const tree = new CgroupTree();
   const proc = new ProcRoot(9);
   const home = makeHome(bus.address);
+  if (nodeOptions !== '') home.env.NODE_OPTIONS = nodeOptions;
   const config = join(home.dir, 'config.toml');
   // fake meminfo: no PSI event would ever come, so poll; no grace, no cool-down: one cycle a few polls long
   writeFileSync(config, '[kill]\ngrace_ms = 0\ncooldown_ms = 0\n[watch]\npsi_triggers = false\n');
@@ -60,6 +61,10 @@ export async function leakCheck(cycles: number, log: (m: string) => void = () =>
     };
     for (let i = 0; i < 10; i++) await cycle(i);
     await sleep(2000);
+    // With NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 (third argument) this writes a heap
+    // snapshot into the working directory: one here and one at the end, to diff by constructor.
+    const snap = nodeOptions.includes('--heapsnapshot-signal=SIGUSR2');
+    if (snap) process.kill(pid, 'SIGUSR2');
     const start = rssKiB(pid);
     const t0 = Date.now();
     for (let i = 10; i < cycles + 10; i++) {
@@ -68,6 +73,10 @@ export async function leakCheck(cycles: number, log: (m: string) => void = () =>
     }
     await sleep(2000);
     const end = rssKiB(pid);
+    if (snap) {
+      process.kill(pid, 'SIGUSR2');
+      await sleep(5000);
+    }
     const killed = agent.log.filter((l) => /killed app-headroom-leak/.test(l)).length;
     return {
       cycles,
@@ -76,7 +85,7 @@ export async function leakCheck(cycles: number, log: (m: string) => void = () =>
       heapUsedKiBAfterStart: null,
       heapUsedKiBAfterCycles: null,
       seconds: (Date.now() - t0) / 1000,
-      how: `On the host (Node ${process.version}, not emulated), as test/integration/agent-kills.test.ts drives the agent: private bus, real cgroups, a /proc/meminfo set to 9 % (elevated, warning) then 1 % (critical) per cycle, one fresh app scope killed per cycle (${killed} kills logged, 10 warm-up cycles before the first reading).`,
+      how: `${nodeOptions !== '' ? `Agent run with NODE_OPTIONS=${nodeOptions}. ` : ''}On the host (Node ${process.version}, not emulated), as test/integration/agent-kills.test.ts drives the agent: private bus, real cgroups, a /proc/meminfo set to 9 % (elevated, warning) then 1 % (critical) per cycle, one fresh app scope killed per cycle (${killed} kills logged, 10 warm-up cycles before the first reading).`,
     };
   } finally {
     for (const c of children) c.kill('SIGKILL');
@@ -89,7 +98,7 @@ export async function leakCheck(cycles: number, log: (m: string) => void = () =>
 if (process.argv[1]?.endsWith('leak.js')) {
   const cycles = Number(process.argv[2] ?? '1000');
   const out = process.argv[3];
-  leakCheck(cycles, (m) => process.stderr.write(`[leak] ${m}\n`))
+  leakCheck(cycles, (m) => process.stderr.write(`[leak] ${m}\n`), process.argv[4] ?? '')
     .then((r) => {
       process.stdout.write(JSON.stringify(r) + '\n');
       if (out) writeFileSync(out, JSON.stringify(r, null, 1) + '\n');

@@ -44,7 +44,7 @@ export function makePlan(runs: number, killers: readonly KillerId[], workloads: 
   for (let r = 0; r < runs; r++) {
     workloads.forEach((workload, w) => {
       for (let k = 0; k < killers.length; k++) {
-        const killer = killers[(k + r + w) % killers.length]!;
+        const killer = killers[(k + firstRound - 1 + r + w) % killers.length]!;
         plan.push({ idx: idx++, round: firstRound + r, killer, workload });
       }
     });
@@ -149,6 +149,7 @@ export interface RunResult {
   rightVictim: boolean;
   /** Hog start (gate opened) → first observation of its scope empty. */
   secondsToKill: number | null;
+  /** The lowest MemAvailable from hog start to the kill (and SwapFree at that sample). */
   memAvailableAtKillMiB: number | null;
   swapFreeAtKillMiB: number | null;
   /** The canary's worst and p99 lateness from hog start to 5 s after the kill (or the cap). */
@@ -156,6 +157,8 @@ export interface RunResult {
   canaryP99Ms: number | null;
   canaryWakeups: number;
   kernelOomKills: number;
+  /** When the killer's own log says it killed (earlyoom: its SIGTERM), seconds from hog start. */
+  killerLoggedKillS?: number | null;
   /** kernel | killer (the one measured) | none (cap reached) */
   killedBy: string;
   innocentSurvived: boolean;
@@ -168,6 +171,8 @@ export interface RunResult {
   /** Mean 1-min load average of the host over the run (other work on the machine). */
   hostLoad: number | null;
   t0Ms: number;
+  /** Headroom's policy replayed over this run's samples, per variant of its defaults (bench/replay.ts). */
+  replay?: Array<{ variant: string; atS: number | null; memAvailableMiB: number | null; reason: string }>;
   /** For the plot: seconds from hog start, MemAvailable MiB, full avg10 of the user tree. */
   trace: Array<[number, number, number]>;
   notes: string[];
@@ -183,7 +188,21 @@ const round1 = (n: number): number => Math.round(n * 10) / 10;
 /** After the kill the canary keeps recording this long: recovery stalls count too. */
 export const RECOVERY_MS = 5000;
 
-export function summarizeRun(item: PlanItem, kv: Map<string, string>, seriesText: string, canaryText: string, hostLoad: number | null = null): RunResult {
+/**
+ * A kill in a killer's journal: earlyoom "sending SIGTERM to process N" (not its start-up
+ * banner "sending SIGTERM when mem <= …"), systemd-oomd "Killed /…cgroup", the user manager's
+ * "systemd-oomd killed N process(es)", Headroom "killed app-….scope".
+ */
+export const KILL_LINE_RE = /sending SIG[A-Z]+ to process|Killed \/|systemd-oomd killed|killed app-/;
+
+/** Kill lines of a killer's journal (`journalctl -o short-unix`), and the first one's time (epoch s). */
+export function killLines(log: string): { count: number; firstAtS: number | null } {
+  const lines = log.split('\n').filter((l) => KILL_LINE_RE.test(l));
+  const first = Number(lines[0]?.split(' ')[0]);
+  return { count: lines.length, firstAtS: Number.isFinite(first) && first > 0 ? first : null };
+}
+
+export function summarizeRun(item: { idx: number; round: number; killer: string; workload: string }, kv: Map<string, string>, seriesText: string, canaryText: string, hostLoad: number | null = null, killerLog?: string): RunResult {
   const notes: string[] = [];
   const t0 = num(kv.get('t0_ms'));
   const complete = kv.get('done') === 'yes' && t0 !== null;
@@ -215,13 +234,20 @@ export function summarizeRun(item: PlanItem, kv: Map<string, string>, seriesText
     const candidates = [firstGone?.atMs, tEnd ?? undefined].filter((x): x is number => x !== undefined);
     killAt = candidates.length > 0 ? Math.min(...candidates) : null;
   }
-  const before = killAt !== null ? series.filter((s) => s.atMs < killAt && s.populated === 1).pop() : undefined;
+  // The lowest MemAvailable between hog start and the kill: the hog only grows until it is
+  // killed, and its exit (freeing gigabytes of zram under emulation) can take seconds during
+  // which the scope still counts as populated while memory already comes back.
+  const storm = killAt !== null ? series.filter((s) => s.atMs >= t0 && s.atMs < killAt && s.memAvailableKiB >= 0) : [];
+  const before = storm.length > 0 ? storm.reduce((a, b) => (b.memAvailableKiB < a.memAvailableKiB ? b : a)) : undefined;
+  // The guest's own count used a looser pattern (it also matched earlyoom's banner): the log wins.
+  const fromLog = killerLog !== undefined ? killLines(killerLog) : null;
+  const loggedAt = fromLog ? (fromLog.firstAtS ?? NaN) : Number((kv.get('killer_first_kill') ?? '').split(' ')[0]);
   const windowEnd = (killAt ?? tEnd ?? t0) + RECOVERY_MS;
   const wakes = parseCanary(canaryText).filter((w) => w.atMs > t0 && w.atMs <= windowEnd);
   const lates = wakes.map((w) => w.lateUs / 1000);
 
   const kernelKilledHog = kv.get('kernel_killed_hog') === 'yes';
-  const killerKills = num(kv.get('killer_kill_lines')) ?? 0;
+  const killerKills = fromLog ? fromLog.count : (num(kv.get('killer_kill_lines')) ?? 0);
   const killedBy = !hogKilled ? 'none' : kernelKilledHog ? 'kernel' : killerKills > 0 ? 'killer' : 'unknown';
   if (killedBy === 'unknown') notes.push('hog gone, but neither the kernel nor the killer logged its kill');
   const othersAlive = base.innocentSurvived && base.canarySurvived && base.smallsSurvived === base.smalls;
@@ -237,6 +263,7 @@ export function summarizeRun(item: PlanItem, kv: Map<string, string>, seriesText
     canaryP99Ms: lates.length > 0 ? round1(quantile(lates, 0.99)) : null,
     canaryWakeups: wakes.length,
     killedBy,
+    killerLoggedKillS: killedBy === 'killer' && Number.isFinite(loggedAt) && loggedAt > 0 ? round1(loggedAt - t0 / 1000) : null,
     trace: series.filter((_, i) => i % 5 === 0).map((s) => [round1((s.atMs - t0) / 1000), Math.round(s.memAvailableKiB / 1024), s.treeFull10]),
   };
 }

@@ -3,7 +3,7 @@
  * table, the ratios to the anchors, where Headroom loses, idle cost, scale and the leak check.
  * Pure: bench/run.ts writes it, test/unit/bench-report.test.ts checks it.
  */
-import { WORKLOADS, killTimeForRatio, killerLabel, ratioToBestAnchor, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
+import { WORKLOADS, killTimeForRatio, killerLabel, median, ratioToBestAnchor, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
 import type { RankScale } from './scale.js';
 
 export interface IdleResult {
@@ -86,6 +86,40 @@ export function losses(cells: readonly Cell[], capS: number): string[] {
 
 const kib = (n: number): string => `${(n / 1024).toFixed(1)} MiB`;
 
+/**
+ * Headroom's policy replayed over every recorded storm (bench/replay.ts), per workload and
+ * variant of its defaults: in how many runs it would have decided before that run's real
+ * kill, when (median s from hog start) and at what MemAvailable; and, for calibration, what
+ * the agent really did in its own runs next to the replay of the policy it ran.
+ */
+export function renderReplay(runs: readonly RunResult[]): string {
+  const withReplay = runs.filter((r) => r.complete && r.replay && r.replay.length > 0);
+  if (withReplay.length === 0) return '';
+  const names = withReplay[0]!.replay!.map((x) => x.variant);
+  const L: string[] = [];
+  L.push(`| workload | ${names.map((n, i) => (i === 0 ? `${n} (as run)` : n)).join(' | ')} |`);
+  L.push(`|---|${names.map(() => '---').join('|')}|`);
+  for (const w of WORKLOADS) {
+    const rs = withReplay.filter((r) => r.workload === w.id);
+    if (rs.length === 0) continue;
+    const cells = names.map((n) => {
+      const ds = rs.map((r) => r.replay!.find((x) => x.variant === n)).filter((x) => x !== undefined && x.atS !== null);
+      if (ds.length === 0) return `none of ${rs.length}`;
+      return `${ds.length}/${rs.length}: ${median(ds.map((d) => d!.atS!)).toFixed(1)} s, ${Math.round(median(ds.map((d) => d!.memAvailableMiB!)))} MiB`;
+    });
+    L.push(`| ${w.label} | ${cells.join(' | ')} |`);
+  }
+  const own = withReplay.filter((r) => r.killer === 'headroom' && r.hogKilled && r.secondsToKill !== null);
+  if (own.length > 0) {
+    const lags = own.map((r) => ({ r, rep: r.replay![0]! })).filter((x) => x.rep.atS !== null);
+    L.push('');
+    L.push(`Calibration, Headroom's own runs: the agent's hog was gone ${lags.map((x) => `${x.r.secondsToKill!.toFixed(1)} s`).join(', ')} after hog start; ` +
+      `the replay of the same policy decided at ${lags.map((x) => `${x.rep.atS!.toFixed(1)} s`).join(', ')} ` +
+      `(the agent's own delay: its tick interval, a Node tick under emulation, and the kill itself).`);
+  }
+  return L.join('\n');
+}
+
 export function renderReport(r: BenchResults): string {
   const cells = summarize(r.runs);
   const complete = r.runs.filter((x) => x.complete);
@@ -115,6 +149,17 @@ export function renderReport(r: BenchResults): string {
   L.push('');
   L.push(renderRatios(cells, r.capS));
   L.push('');
+  const rep = renderReplay(r.runs);
+  if (rep !== '') {
+    L.push('## Headroom\'s policy replayed over the recorded storms');
+    L.push('');
+    L.push('decide() run offline over the sampler\'s lines of every run (all killers: each run is the same storm up to its own kill), for its defaults and variants. ' +
+      'Per cell: runs in which it would have decided before that run\'s real kill, median seconds from hog start, median MemAvailable then. ' +
+      'Optimistic by the agent\'s tick interval (it decides at every ~100 ms sample) and uses system-wide PSI; see the calibration line. bench/replay.ts.');
+    L.push('');
+    L.push(rep);
+    L.push('');
+  }
   const lost = losses(cells, r.capS);
   L.push('## Where Headroom loses');
   L.push('');

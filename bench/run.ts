@@ -19,10 +19,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { bootGuest, ensureLabImage, labAvailable, repoRoot } from '../test/lab/guest.js';
-import { KILLERS, WORKLOADS, batches, isKiller, isWorkload, makePlan, parseKv, summarizeRun, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
+import { KILLERS, WORKLOADS, batches, isKiller, isWorkload, makePlan, parseKv, parseSeries, summarizeRun, type RunResult, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
 import { renderPlot } from './plot.js';
 import { renderReport, type BenchResults, type IdleResult, type ScaleResult } from './report.js';
 import { leakCheck } from './leak.js';
+import { replay, variants } from './replay.js';
 import { rankScale } from './scale.js';
 
 const { values: args } = parseArgs({
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results' },
     leak: { type: 'string', default: '1000' },
     'leak-from': { type: 'string' },
+    resummarize: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -161,7 +163,8 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
     const t0 = Number(kv.get('t0_ms') ?? NaN);
     const tEnd = Number(kv.get('t_end_ms') ?? NaN) + 5000;
     const during = hostLoads.filter(([t]) => t >= t0 - 5000 && t <= tEnd + 5000).map(([, l]) => l);
-    const run = summarizeRun(item, kv, readText(join(out, `run-${item.idx}.series`)), readText(join(out, `run-${item.idx}.canary`)), during.length ? mean(during) : null);
+    const seriesText = readText(join(out, `run-${item.idx}.series`));
+    const run = addReplay(summarizeRun(item, kv, seriesText, readText(join(out, `run-${item.idx}.canary`)), during.length ? mean(during) : null, readText(join(out, `run-${item.idx}.killer.log`))), kv, seriesText, Number(bootKv.get('mem_total_mib') ?? 0));
     r.runs = r.runs.filter((x) => x.idx !== item.idx);
     r.runs.push(run);
     log(`run ${item.idx} ${item.killer}/${item.workload}: ${run.complete ? `hog ${run.hogKilled ? `gone at ${String(run.secondsToKill)} s (${run.killedBy})` : 'NOT killed'}, right victim ${String(run.rightVictim)}, canary worst ${String(run.canaryWorstMs)} ms, kernel OOM ${run.kernelOomKills}` : 'did not complete'}${run.notes.length ? ` [${run.notes.join('; ')}]` : ''}`);
@@ -206,11 +209,32 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
   }
 }
 
+/** Headroom's policy and its variants replayed over the run's raw samples. */
+function addReplay(run: RunResult, kv: Map<string, string>, seriesText: string, memTotalMiB: number): RunResult {
+  if (!run.complete || memTotalMiB <= 0) return run;
+  const series = parseSeries(seriesText);
+  const endMs = run.hogKilled && run.secondsToKill !== null ? run.t0Ms + run.secondsToKill * 1000 : Number(kv.get('t_end_ms') ?? run.t0Ms);
+  const swapTotal = Number(kv.get('swap_total_mib') ?? 0);
+  return { ...run, replay: variants().map((v) => ({ variant: v.name, ...replay(series, run.t0Ms, endMs, memTotalMiB, swapTotal, v.config) })) };
+}
+
 const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 async function main(): Promise<void> {
   const r = load();
   r.capS = capS;
+  if (args.resummarize) {
+    // Recompute every run's figures from the guest's raw files, where they still exist.
+    for (const [i, run] of r.runs.entries()) {
+      for (const b of r.boots) {
+        const kv = parseKv(readText(join(b.out, `run-${run.idx}.kv`)));
+        if (kv.get('killer') !== run.killer) continue;
+        const seriesText = readText(join(b.out, `run-${run.idx}.series`));
+        r.runs[i] = addReplay(summarizeRun(run, kv, seriesText, readText(join(b.out, `run-${run.idx}.canary`)), run.hostLoad, readText(join(b.out, `run-${run.idx}.killer.log`))), kv, seriesText, b.memTotalMiB);
+      }
+    }
+    save(r);
+  }
   if (args['report-only']) {
     report(r);
     return;

@@ -94,9 +94,9 @@ killer_log() {
     headroom) journalctl --no-pager -o short-unix --since "@$2" _SYSTEMD_USER_UNIT="$AGENT_UNIT" ;;
     esac 2>/dev/null
 }
-# kill lines of each killer's log: earlyoom "sending SIGTERM to process", oomd "Killed /…",
-# Headroom "killed app-…"
-KILL_RE='sending SIG|Killed /|[Kk]illed app-|systemd-oomd killed'
+# kill lines of each killer's log (as KILL_LINE_RE in bench/lib.ts): earlyoom "sending SIGTERM
+# to process" (not its banner "sending SIGTERM when mem <= …"), oomd "Killed /…", Headroom "killed app-…"
+KILL_RE='sending SIG[A-Z]+ to process|Killed /|killed app-|systemd-oomd killed'
 
 # ---- clean state between runs ----
 BASELINE_MIB=0

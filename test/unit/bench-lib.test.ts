@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  batches, fmtRange, killTimeForRatio, makePlan, median, parseCanary, parseKv, parseSeries, quantile, ratioToBestAnchor, renderRatios, renderTable,
+  batches, fmtRange, killLines, killTimeForRatio, makePlan, median, parseCanary, parseKv, parseSeries, quantile, ratioToBestAnchor, renderRatios, renderTable,
   summarize, summarizeRun, type PlanItem, type RunResult,
 } from '../../bench/lib.js';
 
@@ -72,6 +72,26 @@ describe('bench parsers and statistics', () => {
     assert.ok(Number.isNaN(quantile([], 0.5)));
     assert.equal(median([4, 1, 3, 2]), 2.5);
     assert.equal(median([5]), 5);
+  });
+});
+
+describe('kill lines of the killers\' journals', () => {
+  test("earlyoom's banner is not a kill; its SIGTERM, oomd's and Headroom's kills are", () => {
+    const log = [
+      '1795464911.468101 lab earlyoom[1595]: sending SIGTERM when mem <= 10.00% and swap <= 10.00%,',
+      '1795464939.812032 lab earlyoom[1595]: low memory! at or below SIGTERM limits: mem 10.00%, swap 10.00%',
+      '1795464939.974561 lab earlyoom[1595]: sending SIGTERM to process 1616 uid 1000 "benchbin": badness 1127, VmRSS 1355 MiB',
+      '1795465129.284027 lab systemd-oomd[2193]: Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-bench-hog-11.scope due to memory pressure',
+      '1795465029.991927 lab headroom[1859]: killed app-bench-hog-10.scope: 1 processes, 0 left, cgroup.kill, 1920 ms',
+      '1795465029.5 lab headroom[1859]: killing app-bench-hog-10.scope (exhaustion, grace 0 ms)',
+    ].join('\n');
+    assert.deepEqual(killLines(log), { count: 3, firstAtS: 1795464939.974561 });
+    assert.deepEqual(killLines(''), { count: 0, firstAtS: null });
+    const banner = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '1' })), seriesText(T0 + 12_000), '', null, log.split('\n')[0]);
+    assert.equal(banner.killedBy, 'unknown', 'the banner alone is no kill');
+    const real = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '0' })), seriesText(T0 + 12_000), '', null, `${(T0 + 11_500) / 1000} x headroom[1]: killed app-bench-hog-1.scope`);
+    assert.equal(real.killedBy, 'killer');
+    assert.equal(real.killerLoggedKillS, 11.5);
   });
 });
 

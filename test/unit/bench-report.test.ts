@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 
 import type { RunResult } from '../../bench/lib.js';
 import { renderPlot, representative } from '../../bench/plot.js';
-import { losses, renderReport, type BenchResults } from '../../bench/report.js';
+import { losses, renderReplay, renderReport, type BenchResults } from '../../bench/report.js';
+import { replay, variants } from '../../bench/replay.js';
 import { summarize } from '../../bench/lib.js';
 import { rankScale } from '../../bench/scale.js';
 
@@ -76,5 +77,34 @@ describe('bench scale', () => {
     assert.equal(r.scopes, 1000);
     assert.ok(r.medianMs > 0);
     assert.match(r.victim, /^app-headroom-app\d+-[0-9a-f]{16}\.scope$/);
+  });
+});
+
+describe('bench replay of the policy', () => {
+  // 100 ms samples of a storm without swap: MemAvailable 1800 MiB falling 10 MiB per sample (100 MiB/s)
+  const samples = Array.from({ length: 200 }, (_, i) => ({
+    atMs: 1000 + 100 * i, memAvailableKiB: (1800 - 10 * i) * 1024, swapFreeKiB: 0, some10: 0, full10: 0, fullTotalUs: 0, treeFull10: 0, populated: 1,
+  }));
+  const t0 = 1000 + 3000;
+  test('the prediction fires below the elevated level; a higher level fires earlier', () => {
+    const [base, elevated15] = variants();
+    const a = replay(samples, t0, 1_000_000, 2000, 0, base!.config);
+    assert.equal(a.reason, 'exhaustion');
+    assert.ok(a.memAvailableMiB! < 200 && a.memAvailableMiB! > 100, `at ${a.memAvailableMiB} MiB`);
+    const b = replay(samples, t0, 1_000_000, 2000, 0, elevated15!.config);
+    assert.ok(b.atS! < a.atS!, `${b.atS} < ${a.atS}`);
+    assert.ok(b.memAvailableMiB! <= 300 && b.memAvailableMiB! > 200, `at ${b.memAvailableMiB} MiB`);
+    assert.match(elevated15!.name, /prediction below 15 % within 5 s/);
+  });
+  test('nothing before the real kill: no decision', () => {
+    const [base] = variants();
+    assert.deepEqual(replay(samples, t0, t0 + 5000, 2000, 0, base!.config), { atS: null, memAvailableMiB: null, reason: '' });
+  });
+  test('the report shows every variant per workload and the calibration line', () => {
+    const r = { ...results.runs[0]!, replay: [{ variant: 'v1', atS: 10, memAvailableMiB: 190, reason: 'exhaustion' }, { variant: 'v2', atS: null, memAvailableMiB: null, reason: '' }] };
+    const md = renderReplay([r]);
+    assert.match(md, /\| workload \| v1 \(as run\) \| v2 \|/);
+    assert.match(md, /\| \(2\) zram, fast hog \| 1\/1: 10\.0 s, 190 MiB \| none of 1 \|/);
+    assert.match(md, /gone 12\.0 s after hog start; the replay of the same policy decided at 10\.0 s/);
   });
 });

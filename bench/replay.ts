@@ -1,0 +1,89 @@
+/**
+ * Replays Headroom's pure policy (decide()) over the storms the sampler recorded, for the
+ * policy as it is and for variants of its defaults: when would it have decided to kill?
+ * Every killer's run of a workload is the same storm up to that killer's own kill, so each
+ * one is a sample of the hog's course; a replay can only find a decision before the run's
+ * real kill (after it the series no longer shows the storm).
+ *
+ * Approximations, stated in the report: the replay decides at every sampler line (~100 ms;
+ * the agent ticks every 250 ms when elevated and less often when calm, and under emulation a
+ * tick of the Node agent itself takes a few hundred ms), and its "full" pressure is the
+ * system-wide /proc/pressure/memory total rather than user@1000.service's (the sampler
+ * records only the system-wide total).
+ */
+import { DEFAULT_POLICY, type PolicyConfig } from '../agent/core/constants.js';
+import { INITIAL_MEMORY, decide } from '../agent/core/decide.js';
+import type { AppScope, Snapshot } from '../agent/core/snapshot.js';
+import type { Sample } from './lib.js';
+
+const MiB = 1024 * 1024;
+
+export interface Variant {
+  name: string;
+  config: PolicyConfig;
+}
+
+const describe = (c: PolicyConfig): string =>
+  `prediction below ${c.memAvailableElevatedPct} % within ${c.exhaustionHorizonMs / 1000} s; pressure ${c.pressureFullLimitPct} % for ${c.pressureDurationMs / 1000} s`;
+
+/** The policy's defaults as built, and the variants the benchmark weighs against them. */
+export function variants(base: PolicyConfig = DEFAULT_POLICY): Variant[] {
+  const v = (over: Partial<PolicyConfig>): Variant => {
+    const config = { ...base, ...over };
+    return { name: describe(config), config };
+  };
+  return [
+    v({}),
+    v({ memAvailableElevatedPct: 15 }),
+    v({ exhaustionHorizonMs: 10_000 }),
+    v({ memAvailableElevatedPct: 15, exhaustionHorizonMs: 10_000 }),
+    v({ memAvailableElevatedPct: 20, exhaustionHorizonMs: 10_000 }),
+    v({ pressureFullLimitPct: 10, pressureDurationMs: 1000 }),
+  ];
+}
+
+export interface ReplayDecision {
+  /** Seconds from hog start to the decision; null: none before the run's real kill (or end). */
+  atS: number | null;
+  memAvailableMiB: number | null;
+  reason: string;
+}
+
+const hog: AppScope = {
+  unit: 'app-bench-hog-1.scope', cgroup: 'app.slice/app-bench-hog-1.scope', appId: 'hog', launcher: 'bench', displayName: '', icon: '', desktopEntry: '',
+  memoryBytes: 1024 * MiB, swapBytes: 0, anonBytes: 0, fileBytes: 0, pgscan: 0, processCount: 1, fullAvg10: 0, preference: 'none', protectedBecause: '',
+};
+
+/**
+ * decide() over the samples from 3 s before hog start (t0Ms) until endMs (the real kill, or
+ * the end of the storm).
+ */
+export function replay(samples: readonly Sample[], t0Ms: number, endMs: number, memTotalMiB: number, swapTotalMiB: number, config: PolicyConfig): ReplayDecision {
+  let memory = INITIAL_MEMORY;
+  for (const s of samples) {
+    if (s.atMs < t0Ms - 3000 || s.memAvailableKiB < 0) continue;
+    if (s.atMs >= endMs) break;
+    const snap: Snapshot = {
+      atMs: s.atMs,
+      wallMs: s.atMs,
+      tree: {
+        some: { avg10: s.some10, avg60: 0, avg300: 0, totalUs: 0 },
+        full: { avg10: s.treeFull10, avg60: 0, avg300: 0, totalUs: s.fullTotalUs },
+      },
+      appSlice: null,
+      meminfo: {
+        memTotalBytes: memTotalMiB * MiB,
+        memAvailableBytes: s.memAvailableKiB * 1024,
+        swapTotalBytes: swapTotalMiB * MiB,
+        swapFreeBytes: swapTotalMiB > 0 ? Math.max(0, s.swapFreeKiB) * 1024 : 0,
+      },
+      apps: [hog],
+    };
+    const d = decide(snap, memory, config);
+    memory = d.memory;
+    if (d.action.kind === 'kill' && s.atMs >= t0Ms) {
+      return { atS: Math.round((s.atMs - t0Ms) / 100) / 10, memAvailableMiB: Math.round(s.memAvailableKiB / 1024), reason: d.action.reason };
+    }
+  }
+  return { atS: null, memAvailableMiB: null, reason: '' };
+}
