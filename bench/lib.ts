@@ -10,6 +10,7 @@ export const KILLERS = [
   { id: 'oomd2', label: 'systemd-oomd, tuned (50 %, 2 s)' },
   { id: 'earlyoom', label: 'earlyoom defaults' },
   { id: 'headroom', label: 'Headroom defaults' },
+  { id: 'headroom-candidate', label: 'Headroom, candidate defaults' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
 
@@ -205,7 +206,12 @@ export function killLines(log: string): { count: number; firstAtS: number | null
 export function summarizeRun(item: { idx: number; round: number; killer: string; workload: string }, kv: Map<string, string>, seriesText: string, canaryText: string, hostLoad: number | null = null, killerLog?: string): RunResult {
   const notes: string[] = [];
   const t0 = num(kv.get('t0_ms'));
-  const complete = kv.get('done') === 'yes' && t0 !== null;
+  // A run whose hog never started in its scope measured nothing (systemd-run can time out
+  // moving it while the user manager is busy): it does not count.
+  const hogFailed = kv.get('hog_scope') === 'FAIL' || kv.get('hog_started') === 'FAIL';
+  // Nor does a run whose zram swap could not be set up: it measured the no-swap storm.
+  const swapFailed = kv.get('zram_device') === 'FAIL';
+  const complete = kv.get('done') === 'yes' && t0 !== null && !hogFailed && !swapFailed;
   const base: RunResult = {
     idx: item.idx, round: item.round, killer: item.killer, workload: item.workload, complete,
     cleanBefore: kv.get('clean_before') === 'yes', memAvailableBeforeMiB: num(kv.get('mem_available_mib_before')),
@@ -217,10 +223,11 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
     hostLoad, t0Ms: t0 ?? 0, trace: [], notes,
   };
   if (!complete || t0 === null) {
-    notes.push('run did not complete');
+    notes.push(hogFailed ? 'the hog did not start in its scope: run not counted'
+      : swapFailed ? 'zram swap could not be set up: run not counted' : 'run did not complete');
     return base;
   }
-  for (const key of ['apps_started', 'hog_started', 'hog_scope', 'killer_started', 'zram_device']) {
+  for (const key of ['apps_started', 'killer_started']) {
     if (kv.get(key) === 'FAIL') notes.push(`${key} failed`);
   }
   if (!base.cleanBefore) notes.push('state before the run was not clean');
@@ -334,13 +341,15 @@ export function fmtRange(r: Range | null, digits = 1): string {
 }
 
 /** "Headroom / best anchor" for a figure where lower is better; null where either is missing. */
-export function ratioToBestAnchor(cells: readonly Cell[], workload: string, pick: (c: Cell) => number | null): { ratio: number; anchor: string } | null {
-  const own = cells.find((c) => c.workload === workload && c.killer === 'headroom');
+export const isHeadroom = (killer: string): boolean => killer.startsWith('headroom');
+
+export function ratioToBestAnchor(cells: readonly Cell[], workload: string, pick: (c: Cell) => number | null, ownKiller = 'headroom'): { ratio: number; anchor: string } | null {
+  const own = cells.find((c) => c.workload === workload && c.killer === ownKiller);
   const ownValue = own ? pick(own) : null;
   if (ownValue === null) return null;
   let best: { value: number; killer: string } | null = null;
   for (const c of cells) {
-    if (c.workload !== workload || c.killer === 'headroom') continue;
+    if (c.workload !== workload || isHeadroom(c.killer)) continue;
     const v = pick(c);
     if (v === null) continue;
     if (best === null || v < best.value) best = { value: v, killer: c.killer };
@@ -373,15 +382,17 @@ export function renderTable(cells: readonly Cell[], capS: number): string {
 
 export function renderRatios(cells: readonly Cell[], capS: number): string {
   const lines: string[] = [];
-  lines.push('| workload | s to kill: Headroom / best anchor | canary worst: Headroom / best anchor | canary p99: Headroom / best anchor |');
-  lines.push('|---|---|---|---|');
+  lines.push('| workload | Headroom | s to kill: Headroom / best anchor | canary worst: Headroom / best anchor | canary p99: Headroom / best anchor |');
+  lines.push('|---|---|---|---|---|');
   const show = (r: { ratio: number; anchor: string } | null): string =>
     r === null ? '–' : `${r.ratio.toFixed(2)} (vs ${killerLabel(r.anchor)})${r.ratio <= 1 ? '' : ' **Headroom slower**'}`;
   for (const w of WORKLOADS) {
-    if (!cells.some((c) => c.workload === w.id)) continue;
-    lines.push(
-      `| ${w.label} | ${show(ratioToBestAnchor(cells, w.id, (c) => killTimeForRatio(c, capS)))} | ${show(ratioToBestAnchor(cells, w.id, (c) => c.canaryWorstMs?.median ?? null))} | ${show(ratioToBestAnchor(cells, w.id, (c) => c.canaryP99Ms?.median ?? null))} |`,
-    );
+    for (const own of ['headroom', 'headroom-candidate']) {
+      if (!cells.some((c) => c.workload === w.id && c.killer === own)) continue;
+      lines.push(
+        `| ${w.label} | ${killerLabel(own)} | ${show(ratioToBestAnchor(cells, w.id, (c) => killTimeForRatio(c, capS), own))} | ${show(ratioToBestAnchor(cells, w.id, (c) => c.canaryWorstMs?.median ?? null, own))} | ${show(ratioToBestAnchor(cells, w.id, (c) => c.canaryP99Ms?.median ?? null, own))} |`,
+      );
+    }
   }
   return lines.join('\n');
 }

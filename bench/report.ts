@@ -65,20 +65,21 @@ export interface BenchResults {
 /** Every place where Headroom is not the best: wrong victims, kernel kills, slower or stalls longer. */
 export function losses(cells: readonly Cell[], capS: number): string[] {
   const out: string[] = [];
-  for (const w of WORKLOADS) {
-    const own = cells.find((c) => c.workload === w.id && c.killer === 'headroom');
+  for (const w of WORKLOADS) for (const ownKiller of ['headroom', 'headroom-candidate']) {
+    const own = cells.find((c) => c.workload === w.id && c.killer === ownKiller);
     if (!own) continue;
-    if (own.rightVictimPct < 100) out.push(`${w.label}: right victim in only ${own.rightVictimPct} % of runs`);
-    if (own.kernelOomKills > 0) out.push(`${w.label}: ${own.kernelOomKills} kernel OOM kill(s)`);
-    if (own.killedRuns < own.runs) out.push(`${w.label}: no kill within ${capS} s in ${own.runs - own.killedRuns} of ${own.runs} runs`);
+    const who = ownKiller === 'headroom' ? w.label : `${w.label}, ${killerLabel(ownKiller)}`;
+    if (own.rightVictimPct < 100) out.push(`${who}: right victim in only ${own.rightVictimPct} % of runs`);
+    if (own.kernelOomKills > 0) out.push(`${who}: ${own.kernelOomKills} kernel OOM kill(s)`);
+    if (own.killedRuns < own.runs) out.push(`${who}: no kill within ${capS} s in ${own.runs - own.killedRuns} of ${own.runs} runs`);
     const checks: Array<[string, (c: Cell) => number | null]> = [
       ['time to kill', (c) => killTimeForRatio(c, capS)],
       ['canary worst lateness', (c) => c.canaryWorstMs?.median ?? null],
       ['canary p99 lateness', (c) => c.canaryP99Ms?.median ?? null],
     ];
     for (const [name, pick] of checks) {
-      const r = ratioToBestAnchor(cells, w.id, pick);
-      if (r !== null && r.ratio > 1) out.push(`${w.label}: ${name} ${r.ratio.toFixed(2)}× that of ${killerLabel(r.anchor)} (medians)`);
+      const r = ratioToBestAnchor(cells, w.id, pick, ownKiller);
+      if (r !== null && r.ratio > 1) out.push(`${who}: ${name} ${r.ratio.toFixed(2)}× that of ${killerLabel(r.anchor)} (medians)`);
     }
   }
   return out;
@@ -184,7 +185,7 @@ export function renderReport(r: BenchResults): string {
     L.push(`${r.leak.cycles} warn/kill cycles in ${r.leak.seconds.toFixed(0)} s: RSS ${kib(r.leak.rssKiBAfterStart)} after start → ${kib(r.leak.rssKiBAfterCycles)} after the cycles` +
       `${r.leak.heapUsedKiBAfterStart !== null && r.leak.heapUsedKiBAfterCycles !== null ? `; V8 heap used ${kib(r.leak.heapUsedKiBAfterStart)} → ${kib(r.leak.heapUsedKiBAfterCycles)}` : ''}. ${r.leak.how}`);
     L.push('');
-    const rss = r.runs.filter((x) => x.complete && x.killer !== 'headroom' && x.killer !== 'none' && x.killerRssKiBBefore !== null && x.killerRssKiBAfter !== null);
+    const rss = r.runs.filter((x) => x.complete && !x.killer.startsWith('headroom') && x.killer !== 'none' && x.killerRssKiBBefore !== null && x.killerRssKiBAfter !== null);
     if (rss.length > 0) {
       L.push('systemd-oomd and earlyoom, RSS before and after each storm run (one kill each; they are restarted per run):');
       L.push('');

@@ -5,7 +5,7 @@
  *
  *   npm run bench -- [--runs N] [--killers a,b] [--workloads a,b] [--cap S] [--per-boot N]
  *                    [--idle S|0] [--scale|--no-scale] [--leak N|0] [--leak-from FILE] [--fresh]
- *                    [--report-only] [--out DIR]
+ *                    [--report-only] [--resummarize] [--plan killer:workload,…] [--candidate-config TOML] [--out DIR]
  *
  * Results accumulate in DIR/results.json (runs from several invocations are merged, so a
  * long set can be done in pieces; --fresh starts over); every invocation rewrites
@@ -29,7 +29,9 @@ import { rankScale } from './scale.js';
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
-    killers: { type: 'string', default: KILLERS.map((k) => k.id).join(',') },
+    killers: { type: 'string', default: KILLERS.filter((k) => k.id !== 'headroom-candidate').map((k) => k.id).join(',') },
+    /** TOML for the killer "headroom-candidate": defaults to try before they become the defaults. */
+    'candidate-config': { type: 'string', default: '' },
     workloads: { type: 'string', default: WORKLOADS.map((w) => w.id).join(',') },
     cap: { type: 'string', default: '200' },
     'per-boot': { type: 'string', default: '8' },
@@ -42,6 +44,10 @@ const { values: args } = parseArgs({
     leak: { type: 'string', default: '1000' },
     'leak-from': { type: 'string' },
     resummarize: { type: 'boolean', default: false },
+    /** Explicit runs instead of rounds: "killer:workload,killer:workload,…" in this order. */
+    plan: { type: 'string' },
+    /** Take bin/, dist/agent and dist/shared from this directory instead of the checkout (to keep the agent of earlier runs). */
+    'agent-from': { type: 'string' },
   },
   strict: true,
 });
@@ -90,7 +96,8 @@ function snapshot(): void {
   const snap = join(root, SNAP);
   rmSync(snap, { recursive: true, force: true });
   mkdirSync(snap, { recursive: true });
-  for (const p of ['bin', join('dist', 'agent'), join('dist', 'shared')]) cpSync(join(root, p), join(snap, p), { recursive: true });
+  const from = args['agent-from'] ?? root;
+  for (const p of ['bin', join('dist', 'agent'), join('dist', 'shared')]) cpSync(join(from, p), join(snap, p), { recursive: true });
   cpSync(join(root, 'bench', 'guest', 'bench.sh'), join(snap, 'bench.sh'));
   buildNative(join(snap, 'benchbin'));
 }
@@ -145,6 +152,7 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
       BENCH_IDLE_S: String(idleS),
       BENCH_SCALE: scale ? '1' : '0',
       BENCH_HEADROOM: join(SNAP, 'bin', 'headroom'),
+      BENCH_HEADROOM_CONFIG: args['candidate-config'],
       BENCH_BIN: join(SNAP, 'benchbin'),
     },
     timeoutMs,
@@ -264,9 +272,17 @@ async function main(): Promise<void> {
   save(r);
 
   const runs = Number(args.runs);
-  const plan = runs > 0 && killers.length > 0 && workloads.length > 0
-    ? makePlan(runs, killers as KillerId[], workloads as WorkloadId[], Math.max(0, ...r.runs.map((x) => x.idx)) + 1, Math.max(0, ...r.runs.map((x) => x.round)) + 1)
-    : [];
+  const nextIdx = Math.max(0, ...r.runs.map((x) => x.idx)) + 1;
+  const nextRound = Math.max(0, ...r.runs.map((x) => x.round)) + 1;
+  const plan: PlanItem[] = args.plan !== undefined
+    ? args.plan.split(',').filter((p) => p !== '').map((p, i) => {
+      const [killer = '', workload = ''] = p.split(':');
+      if (!isKiller(killer) || !isWorkload(workload)) throw new Error(`--plan: bad item ${p}`);
+      return { idx: nextIdx + i, round: nextRound, killer, workload };
+    })
+    : runs > 0 && killers.length > 0 && workloads.length > 0
+      ? makePlan(runs, killers as KillerId[], workloads as WorkloadId[], nextIdx, nextRound)
+      : [];
   const idleS = Number(args.idle);
   const idle = idleS > 0 ? ['headroom', 'oomd20', 'earlyoom'] : [];
   const scale = args.scale && !args['no-scale'];
@@ -279,7 +295,7 @@ async function main(): Promise<void> {
   const available = labAvailable();
   if (!available.ok) throw new Error(`the lab cannot run here: ${available.why}`);
   snapshot();
-  const agentAt = gitState();
+  const agentAt = args['agent-from'] !== undefined ? `the copy in ${args['agent-from']}` : gitState();
   await ensureLabImage();
   const groups = batches(plan, Number(args['per-boot']));
   if (groups.length === 0) groups.push([]);

@@ -54,6 +54,12 @@ killer_start() {
     oomd20) oomd_dropins 20s && systemctl start systemd-oomd.service && wait_until 20 systemctl -q is-active systemd-oomd.service ;;
     oomd2) oomd_dropins 2s && systemctl start systemd-oomd.service && wait_until 20 systemctl -q is-active systemd-oomd.service ;;
     headroom) [ -f "$AGENT_DIR/$AGENT_UNIT" ] || install_agent
+        as_lab rm -f "$LAB_HOME/.config/headroom/config.toml"
+        as_lab timeout 120 systemctl --user start "$AGENT_UNIT" && wait_until 60 agent_on_bus ;;
+    headroom-candidate) [ -f "$AGENT_DIR/$AGENT_UNIT" ] || install_agent
+        # candidate defaults, as a config file (BENCH_HEADROOM_CONFIG: TOML text)
+        as_lab mkdir -p "$LAB_HOME/.config/headroom"
+        printf '%s\n' "${BENCH_HEADROOM_CONFIG:-}" | as_lab tee "$LAB_HOME/.config/headroom/config.toml" >/dev/null
         as_lab timeout 120 systemctl --user start "$AGENT_UNIT" && wait_until 60 agent_on_bus ;;
     *) echo "unknown killer $1"; return 1 ;;
     esac
@@ -63,14 +69,15 @@ killer_stop() {
     none) ;;
     earlyoom) systemctl stop earlyoom.service ;;
     oomd20 | oomd2) systemctl stop systemd-oomd.service systemd-oomd.socket; oomd_dropins_off ;;
-    headroom) as_lab timeout 60 systemctl --user stop "$AGENT_UNIT" ;;
+    headroom | headroom-candidate) as_lab timeout 60 systemctl --user stop "$AGENT_UNIT"
+        as_lab rm -f "$LAB_HOME/.config/headroom/config.toml" ;;
     esac
 }
 killer_pid() {
     case $1 in
     earlyoom) systemctl show -P MainPID earlyoom.service ;;
     oomd20 | oomd2) systemctl show -P MainPID systemd-oomd.service ;;
-    headroom) agent_main_pid ;;
+    headroom | headroom-candidate) agent_main_pid ;;
     esac
 }
 killer_cg() {
@@ -83,7 +90,7 @@ killer_active() {
     none) return 1 ;;
     earlyoom) systemctl -q is-active earlyoom.service ;;
     oomd20 | oomd2) systemctl -q is-active systemd-oomd.service ;;
-    headroom) agent_active ;;
+    headroom | headroom-candidate) agent_active ;;
     esac
 }
 # killer_log KILLER SINCE_EPOCH: the killer's journal lines since then
@@ -91,7 +98,7 @@ killer_log() {
     case $1 in
     earlyoom) journalctl --no-pager -o short-unix -u earlyoom.service --since "@$2" ;;
     oomd20 | oomd2) journalctl --no-pager -o short-unix --since "@$2" -u systemd-oomd.service; journalctl --no-pager -o short-unix --since "@$2" -u user@1000.service | grep -i oom ;;
-    headroom) journalctl --no-pager -o short-unix --since "@$2" _SYSTEMD_USER_UNIT="$AGENT_UNIT" ;;
+    headroom | headroom-candidate) journalctl --no-pager -o short-unix --since "@$2" _SYSTEMD_USER_UNIT="$AGENT_UNIT" ;;
     esac 2>/dev/null
 }
 # kill lines of each killer's log (as KILL_LINE_RE in bench/lib.ts): earlyoom "sending SIGTERM
@@ -109,6 +116,17 @@ zram_reset() {
         sleep 0.5
     done
     echo "zram_reset: $1 still busy"
+    return 1
+}
+# zram_swap (lib.sh) with retries: right after a big swapoff and reset, zramctl --find can
+# still find the device busy (a run without its swap measures the wrong workload)
+bench_zram_swap() {
+    local dev _
+    for _ in $(seq 1 20); do
+        dev=$(zram_swap 2G 2>/dev/null) && { echo "$dev"; return 0; }
+        udevadm settle --timeout=10 2>/dev/null
+        sleep 1
+    done
     return 1
 }
 clean_state() {
@@ -162,7 +180,7 @@ run_one() {
     esac
     if [ "$swap" = zram ]; then
         local dev
-        dev=$(zram_swap 2G) && kv zram_device "$dev" || kv zram_device FAIL
+        dev=$(bench_zram_swap) && kv zram_device "$dev" || kv zram_device FAIL
     fi
     kv swap_total_mib "$(( $(meminfo_kib SwapTotal) / 1024 ))"
     kv hog "$mib0 MiB then $step MiB every $every ms, $hog_mode"

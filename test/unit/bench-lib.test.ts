@@ -135,6 +135,12 @@ describe('one run', () => {
     assert.equal(cap.killedBy, 'none');
     const unfinished = summarizeRun(item, parseKv(kvText({ done: '' })), '', '');
     assert.equal(unfinished.complete, false);
+    const noHog = summarizeRun(item, parseKv(kvText({ hog_scope: 'FAIL', t_end_ms: String(T0 + 500) })), seriesText(T0 + 500), '');
+    assert.equal(noHog.complete, false);
+    assert.match(noHog.notes.join(), /did not start/);
+    const noSwap = summarizeRun(item, parseKv(kvText({ zram_device: 'FAIL' })), seriesText(T0 + 12_000), '');
+    assert.equal(noSwap.complete, false);
+    assert.match(noSwap.notes.join(), /zram/);
     const unknown = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '0' })), seriesText(T0 + 12_000), '');
     assert.equal(unknown.killedBy, 'unknown');
     assert.match(unknown.notes.join(), /neither the kernel nor the killer/);
@@ -184,7 +190,7 @@ describe('summary and table', () => {
     assert.match(table, /\| \(2\) zram, fast hog \| Headroom defaults \| 3 \| 100 % \| 13\.0 \(12\.0–14\.0\) \| 100 \| 200 \(100–300\) \| 20 \(10–30\) \| 0 \| 3\/3 \| itself 3 \|/);
     assert.match(table, /kernel only \| 2 \| 50 % \| 60\.0 \+ 1× no kill in 200 s \|/);
     const ratios = renderRatios(cells, 200);
-    assert.match(ratios, /\| \(2\) zram, fast hog \| 0\.29 \(vs earlyoom defaults\) \| 0\.01 \(vs earlyoom defaults\) \|/);
+    assert.match(ratios, /\| \(2\) zram, fast hog \| Headroom defaults \| 0\.29 \(vs earlyoom defaults\) \| 0\.01 \(vs earlyoom defaults\) \|/);
     assert.equal(fmtRange(null), '–');
     assert.equal(fmtRange({ median: 5, min: 5, max: 5 }, 0), '5');
   });
