@@ -7,13 +7,13 @@
  */
 import { KILLERS, WORKLOADS, killerLabel, workloadLabel, type RunResult } from './lib.js';
 
-const PANEL_W = 300;
+const PANEL_W = 330;
 const PANEL_H = 150;
 const PAD_L = 46;
 const PAD_R = 34;
 const PAD_T = 22;
 const PAD_B = 24;
-const LABEL_W = 150;
+const LABEL_W = 175;
 const HEADER_H = 56;
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -44,7 +44,7 @@ export function renderPlot(runs: readonly RunResult[], o: PlotOptions): string {
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
   out.push(`<text x="10" y="18" font-size="15" font-weight="bold">${esc(o.title)}</text>`);
   out.push(`<text x="10" y="34" fill="#444">${esc(o.subtitle)}</text>`);
-  out.push(`<text x="10" y="${height - 10}" fill="#444"><tspan fill="#1f5fbf">━ MemAvailable (MiB, left)</tspan>   <tspan fill="#e07000">━ full avg10 of user@1000.service (%, right)</tspan>   <tspan fill="#c00000">┃ hog gone</tspan></text>`);
+  out.push(`<text x="10" y="${height - 10}" fill="#444"><tspan fill="#1f5fbf">━ MemAvailable (MiB, left)</tspan>   <tspan fill="#e07000">━ full avg10 of user@1000.service (%, right)</tspan>   <tspan fill="#c00000">┃ hog gone</tspan>   long straight segments: no samples (the guest was frozen)</text>`);
 
   workloads.forEach((w, col) => {
     const x0 = LABEL_W + col * (PANEL_W + 12);
@@ -54,7 +54,11 @@ export function renderPlot(runs: readonly RunResult[], o: PlotOptions): string {
     const tMax = Math.max(30, ...reps.map((r) => (r ? Math.min(o.capS + 6, r.trace[r.trace.length - 1]?.[0] ?? 0) : 0)));
     killers.forEach((k, row) => {
       const y0 = HEADER_H + row * (PANEL_H + 10);
-      if (col === 0) out.push(`<text x="8" y="${y0 + PANEL_H / 2}" font-weight="bold">${esc(killerLabel(k.id))}</text>`);
+      if (col === 0) {
+        // "systemd-oomd, Fedora (50 %, 20 s)" → two lines at the comma
+        const [first = '', ...rest] = killerLabel(k.id).split(', ');
+        out.push(`<text x="8" y="${y0 + PANEL_H / 2}" font-weight="bold">${esc(first)}${rest.length ? `<tspan x="8" dy="14">${esc(rest.join(', '))}</tspan>` : ''}</text>`);
+      }
       out.push(panel(reps[row] ?? null, x0, y0, tMax, o));
     });
   });
@@ -91,11 +95,11 @@ function panel(run: RunResult | null, x0: number, y0: number, tMax: number, o: P
   if (run.hogKilled && run.secondsToKill !== null) {
     const x = px(run.secondsToKill);
     s.push(`<line x1="${x}" y1="${y0 + PAD_T}" x2="${x}" y2="${y0 + PAD_T + ph}" stroke="#c00000" stroke-width="1.5"/>`);
-    label = `killed at ${run.secondsToKill.toFixed(1)} s by ${run.killedBy === 'killer' ? 'itself' : run.killedBy}${run.rightVictim ? '' : ' (WRONG victim)'}`;
+    label = `gone at ${run.secondsToKill.toFixed(1)} s, by ${run.killedBy === 'killer' ? 'itself' : run.killedBy}${run.rightVictim ? '' : ' (WRONG victim)'}`;
   } else {
     label = `no kill within ${o.capS} s`;
   }
-  const worst = run.canaryWorstMs !== null ? `, canary worst ${Math.round(run.canaryWorstMs)} ms` : '';
-  s.push(`<text x="${x0 + PAD_L}" y="${y0 + PAD_T - 6}" fill="#222">run ${run.idx}: ${esc(label)}${esc(worst)}</text>`);
+  const worst = run.canaryWorstMs !== null ? `; canary ${run.canaryWorstMs >= 1000 ? `${(run.canaryWorstMs / 1000).toFixed(1)} s` : `${Math.round(run.canaryWorstMs)} ms`}` : '';
+  s.push(`<text x="${x0 + 4}" y="${y0 + PAD_T - 6}" fill="#222" font-size="10">run ${run.idx}: ${esc(label)}${esc(worst)}</text>`);
   return s.join('\n');
 }

@@ -98,7 +98,7 @@ export function renderReplay(runs: readonly RunResult[]): string {
   if (withReplay.length === 0) return '';
   const names = withReplay[0]!.replay!.map((x) => x.variant);
   const L: string[] = [];
-  L.push(`| workload | ${names.map((n, i) => (i === 0 ? `${n} (as run)` : n)).join(' | ')} |`);
+  L.push(`| workload | ${names.map((n, i) => (i === 0 ? `${n} (the defaults as run)` : n)).join(' | ')} |`);
   L.push(`|---|${names.map(() => '---').join('|')}|`);
   for (const w of WORKLOADS) {
     const rs = withReplay.filter((r) => r.workload === w.id);
@@ -207,7 +207,7 @@ export function renderReport(r: BenchResults): string {
     if (r.scale !== null) {
       const s = r.scale;
       L.push(`- Killing one scope of ${s.processes} processes in the guest (emulated): Headroom \`headroom kill\` → scope empty ${s.headroomGoneSeconds.toFixed(1)} s` +
-        `${s.headroomKillDurationMs !== null ? ` (kill record: ${s.headroomKillDurationMs} ms including ${s.headroomGraceMs ?? 0} ms SIGTERM grace; the rest is the CLI's Node start-up)` : ''}; ` +
+        `${s.headroomKillDurationMs !== null ? ` (its kill record: ${s.headroomKillDurationMs} ms from SIGTERM to an empty scope, with up to ${s.headroomGraceMs ?? 0} ms of grace allowed; the rest is the CLI's Node start-up)` : ''}; ` +
         `a bare \`cgroup.kill\` as root: ${s.cgroupKillGoneSeconds.toFixed(1)} s.`);
     }
     L.push('');
