@@ -201,8 +201,8 @@ describe('calmWatchIntervalMs', () => {
     calmWatchIntervalMs(meminfo(availablePct, { memTotalBytes: totalGiB * GiB, memAvailableBytes: (totalGiB * GiB * availablePct) / 100 }), config);
 
   test('half the time a 1 GiB/s hog needs to reach the elevated level', () => {
-    // 8 GiB, 30 % available: 20 % = 1.6 GiB of margin → 1.6 s → look again in 0.8 s.
-    assert.equal(at(30), 800);
+    // 8 GiB, 30 % available, elevated below 15 %: 15 % = 1.2 GiB of margin → 1.2 s → look again in 0.6 s.
+    assert.equal(at(30), 600);
   });
 
   test('long sleeps with plenty of memory, capped', () => {
@@ -215,7 +215,7 @@ describe('calmWatchIntervalMs', () => {
   });
 
   test('above the floor, a 1 GiB/s hog cannot cross the margin between two looks', () => {
-    for (let pct = 14; pct <= 100; pct += 3) {
+    for (let pct = config.memAvailableElevatedPct + 4; pct <= 100; pct += 3) {
       const marginBytes = (8 * GiB * (pct - config.memAvailableElevatedPct)) / 100;
       assert.ok(at(pct) / 1000 * GiB <= marginBytes, `${pct} %`);
     }
