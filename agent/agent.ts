@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { type AgentState, isPreference, type KillReason, type Preference } from '../shared/names.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
 import {
-  NO_GRACE_MEM_AVAILABLE_PCT, POLL_CRITICAL_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
+  CALM_FULL_TICK_MAX_MS, NO_GRACE_MEM_AVAILABLE_PCT, POLL_CRITICAL_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
   type PolicyConfig,
 } from './core/constants.js';
-import { calmWatchIntervalMs, decide, describeVictim, INITIAL_MEMORY, type Decision, type PolicyMemory } from './core/decide.js';
+import { calmLookWantsTick, calmWatchIntervalMs, decide, describeVictim, INITIAL_MEMORY, type Decision, type PolicyMemory } from './core/decide.js';
 import type { MemInfo } from './core/meminfo.js';
 import { footprintBytes, selectVictim, type RankedCandidate } from './core/rank.js';
 import type { AppScope, Snapshot } from './core/snapshot.js';
@@ -31,6 +31,8 @@ export interface AgentDeps {
   config: PolicyConfig;
   version: string;
   readSnapshot(): Promise<Snapshot>;
+  /** /proc/meminfo alone: the cheap look while calm. Synchronous: one small file, no thread pool hop. */
+  readMeminfo(): MemInfo;
   killScope(cgroupDir: string, opts: KillScopeOptions): Promise<KillScopeResult>;
   /** Arm PSI triggers; `onEvent` runs on each. */
   watchPressure(onEvent: () => void): PressureWatch;
@@ -67,6 +69,7 @@ export class Agent implements AgentApi {
   #lastWarningWallMs = -Infinity;
   #lastApps: readonly AppScope[] = [];
   #lastMeminfo: MemInfo | null = null;
+  #lastFullTickMs = -Infinity;
   #config: PolicyConfig;
 
   constructor(private readonly deps: AgentDeps) {
@@ -127,6 +130,7 @@ export class Agent implements AgentApi {
     const snapshot = await this.deps.readSnapshot();
     this.#lastApps = snapshot.apps;
     this.#lastMeminfo = snapshot.meminfo;
+    this.#lastFullTickMs = performance.now();
     const decision = decide(snapshot, this.#memory, this.#config);
     const previous = this.#memory.state;
     this.#memory = decision.memory;
@@ -230,11 +234,34 @@ export class Agent implements AgentApi {
     // Calm: PSI triggers wake us on stalls; the watch interval covers the no-swap case, where
     // memory runs out before anything stalls (see CALM_WATCH_WORST_RATE_BYTES_PER_S).
     const watchMs = this.#lastMeminfo ? calmWatchIntervalMs(this.#lastMeminfo, this.#config) : POLL_FALLBACK_MS;
+    const triggersArmed = (this.#watch?.armed.length ?? 0) > 0;
     const delay = state === 'critical' ? POLL_CRITICAL_MS
       : state === 'elevated' ? POLL_ELEVATED_MS
-      : (this.#watch?.armed.length ?? 0) > 0 ? watchMs
+      : triggersArmed ? watchMs
       : Math.min(watchMs, POLL_FALLBACK_MS);
-    this.#timer = setTimeout(() => void this.tick(), delay);
+    this.#timer = setTimeout(() => (state === 'calm' && triggersArmed ? this.#calmLook() : void this.tick()), delay);
+  }
+
+  /**
+   * Calm, with PSI triggers armed: read /proc/meminfo alone, and pay for a full tick only near
+   * the elevated level or when the last one is CALM_FULL_TICK_MAX_MS old.
+   */
+  #calmLook(): void {
+    this.#timer = null;
+    if (!this.#running) return;
+    let meminfo: MemInfo;
+    try {
+      meminfo = this.deps.readMeminfo();
+    } catch {
+      void this.tick(); // the full tick reports what is wrong
+      return;
+    }
+    if (calmLookWantsTick(meminfo, this.#config) || performance.now() - this.#lastFullTickMs >= CALM_FULL_TICK_MAX_MS || this.#ticking) {
+      void this.tick();
+      return;
+    }
+    this.#lastMeminfo = meminfo;
+    this.#schedule();
   }
 
   /** Re-read the config (SIGHUP, Reload). An invalid file keeps the last good config. */

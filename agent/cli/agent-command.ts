@@ -19,7 +19,9 @@ import { openPreferences } from '../io/preferences.js';
 import { watchPressure } from '../io/pressure-watch.js';
 import { readSelfCgroup, readSnapshot } from '../io/read-snapshot.js';
 import { locateUserTree } from '../io/user-tree.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseMeminfo } from '../core/meminfo.js';
 import { CliError, EXIT_FAILURE } from './exit-codes.js';
 
 export interface AgentOptions {
@@ -89,6 +91,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     tree,
     config,
     version: packageVersion(),
+    readMeminfo: () => parseMeminfo(readFileSync(join(tree.procRoot, 'meminfo'), 'utf8')),
     readSnapshot: async () => {
       const s = await readSnapshot(sources);
       unitPrefs.retain(new Set(s.apps.map((a) => a.unit)));

@@ -4,7 +4,7 @@
 // "what would die now" is by construction what would die.
 import type { AgentState, KillReason } from '../../shared/names.js';
 import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
-import { CALM_HOLD_MS, CALM_WATCH_MAX_MS, CALM_WATCH_WORST_RATE_BYTES_PER_S, MAX_RATE_INTERVAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, type PolicyConfig } from './constants.js';
+import { CALM_HOLD_MS, CALM_LOOK_MARGIN_PCT, CALM_WATCH_MAX_MS, CALM_WATCH_WORST_RATE_BYTES_PER_S, MAX_RATE_INTERVAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, type PolicyConfig } from './constants.js';
 import type { MemInfo } from './meminfo.js';
 import { stallPct } from './psi.js';
 import { rankVictims, selectVictim, type RankedCandidate } from './rank.js';
@@ -193,4 +193,15 @@ export function calmWatchIntervalMs(meminfo: MemInfo, config: PolicyConfig): num
   const marginBytes = meminfo.memAvailableBytes - (meminfo.memTotalBytes * config.memAvailableElevatedPct) / 100;
   const ms = (marginBytes / CALM_WATCH_WORST_RATE_BYTES_PER_S) * 1000 / 2;
   return Math.round(Math.min(CALM_WATCH_MAX_MS, Math.max(POLL_ELEVATED_MS, ms)));
+}
+
+/**
+ * While calm, does a look at /proc/meminfo alone call for a full tick? Only near the elevated
+ * level can the state leave calm without a stall (stalls wake the agent through PSI triggers),
+ * and only a full tick can decide that.
+ */
+export function calmLookWantsTick(meminfo: MemInfo, config: PolicyConfig): boolean {
+  if (meminfo.memTotalBytes <= 0) return true;
+  const availablePct = (meminfo.memAvailableBytes / meminfo.memTotalBytes) * 100;
+  return availablePct < config.memAvailableElevatedPct + CALM_LOOK_MARGIN_PCT;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CALM_HOLD_MS, DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
-import { calmWatchIntervalMs, decide, INITIAL_MEMORY, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
+import { calmLookWantsTick, calmWatchIntervalMs, decide, INITIAL_MEMORY, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
 import type { Snapshot } from '../../agent/core/snapshot.js';
 import { app, GiB, meminfo, MiB, pressure, snapshot } from '../support/snapshots.js';
 
@@ -219,5 +219,19 @@ describe('calmWatchIntervalMs', () => {
       const marginBytes = (8 * GiB * (pct - config.memAvailableElevatedPct)) / 100;
       assert.ok(at(pct) / 1000 * GiB <= marginBytes, `${pct} %`);
     }
+  });
+});
+
+describe('calmLookWantsTick', () => {
+  const at = (availablePct: number, totalGiB = 2) => ({ ...meminfo(availablePct), memTotalBytes: totalGiB * GiB, memAvailableBytes: (totalGiB * GiB * availablePct) / 100 });
+  test('a full tick only within the margin above the elevated level (or below it)', () => {
+    const config = { ...DEFAULT_POLICY, memAvailableElevatedPct: 15 };
+    assert.equal(calmLookWantsTick(at(80), config), false);
+    assert.equal(calmLookWantsTick(at(20.5), config), false);
+    assert.equal(calmLookWantsTick(at(19.5), config), true);
+    assert.equal(calmLookWantsTick(at(3), config), true);
+  });
+  test('a meminfo without a total is no basis for skipping the full tick', () => {
+    assert.equal(calmLookWantsTick({ ...at(80), memTotalBytes: 0 }, DEFAULT_POLICY), true);
   });
 });
