@@ -107,15 +107,8 @@ export function parseCanary(text: string): Wake[] {
   return out;
 }
 
-/** Reads key=value lines into a map (a later key wins). */
-export function parseKv(text: string): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) map.set(line.slice(0, i), line.slice(i + 1));
-  }
-  return map;
-}
+/** Reads key=value lines into a map (a later key wins): the lab's own reader. */
+export { parseKeyValues as parseKv } from '../test/lab/guest.js';
 
 // ---- statistics ----
 

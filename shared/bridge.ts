@@ -54,6 +54,18 @@ export interface DashboardBridge {
   subscribe(listener: (event: BridgeEvent) => void): () => void;
 }
 
+/**
+ * A PreferenceChanged event applied to a view of the agent (the dashboard's state, the tray's):
+ * the map and the running apps of that id.
+ */
+export function withPreference<S extends { preferences: Record<string, Preference>; apps: AppRecord[] }>(s: S, appId: string, preference: Preference): S {
+  return {
+    ...s,
+    preferences: { ...s.preferences, [appId]: preference },
+    apps: s.apps.map((a) => (a.appId === appId ? { ...a, preference } : a)),
+  };
+}
+
 /** The request/response methods, by name: what both transports carry. */
 export const BRIDGE_METHODS = ['load', 'setPreference', 'listLaunchers', 'launch'] as const;
 export type BridgeMethod = (typeof BRIDGE_METHODS)[number];

@@ -1,7 +1,7 @@
 // What the tray knows about the agent, as one value, and how each event changes it.
 // Pure (no Electron, no IO, no clock): main.ts feeds it the backend's events and redraws the
 // icon, tooltip and menu from the result, so every picture the tray can show is a unit test.
-import type { BridgeEvent, DashboardState } from '../../shared/bridge.js';
+import { withPreference, type BridgeEvent, type DashboardState } from '../../shared/bridge.js';
 import { formatBytes, formatPct } from '../../shared/format.js';
 import type { AgentState, Preference } from '../../shared/names.js';
 import type { AppRecord, KillRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
@@ -77,11 +77,7 @@ export function reduceTray(s: TrayState, e: TrayEvent): TrayState {
     case 'warned':
       return { ...s, history: withKill(s.history, e.kill) };
     case 'preference':
-      return {
-        ...s,
-        preferences: { ...s.preferences, [e.appId]: e.preference },
-        apps: s.apps.map((a) => (a.appId === e.appId ? { ...a, preference: e.preference } : a)),
-      };
+      return withPreference(s, e.appId, e.preference);
     case 'launchers':
       return { ...s, launchers: e.launchers };
     case 'installed':

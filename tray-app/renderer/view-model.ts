@@ -1,7 +1,7 @@
 // What the page shows, computed from DashboardState without touching the DOM: the badge, the
 // summary, the chart's series and kill markers, the apps table, the kill history, and how a
 // live event changes the state. Plain data in, plain data out, so Node's tests hold it.
-import type { BridgeEvent, DashboardState, SystemFacts } from '../../shared/bridge.js';
+import { withPreference, type BridgeEvent, type DashboardState, type SystemFacts } from '../../shared/bridge.js';
 import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
 import { isKillAttempt, type Preference } from '../../shared/names.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
@@ -224,11 +224,7 @@ export function applyEvent(s: DashboardState, e: BridgeEvent): DashboardState {
     case 'pressure':
       return { ...s, pressure: e.pressure, pressureHistory: withPressure(s.pressureHistory, e.pressure) };
     case 'preference':
-      return {
-        ...s,
-        preferences: { ...s.preferences, [e.appId]: e.preference },
-        apps: s.apps.map((a) => (a.appId === e.appId ? { ...a, preference: e.preference } : a)),
-      };
+      return withPreference(s, e.appId, e.preference);
     case 'agent':
       // Without an agent no toggle can work and the sizes go stale: show none (as load() does).
       return e.running ? { ...s, agentRunning: true } : { ...s, agentRunning: false, state: '', explanation: null, apps: [] };
