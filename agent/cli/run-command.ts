@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeSync } from 'node:fs';
 import type { Preference } from '../../shared/names.js';
-import { chooseTerminal, DesktopLaunchError, planDesktopLaunch, type DesktopLaunch } from '../core/desktop-launch.js';
+import { DesktopLaunchError, planDesktopLaunch, type DesktopLaunch } from '../core/desktop-launch.js';
+import { desktopLaunchContext } from '../io/app-launcher.js';
 import { buildExecLine, buildLaunchArgv } from '../core/launch.js';
 import { defaultAppId } from '../core/unit-name.js';
 import { AgentClient, AgentNotRunningError } from '../bus/agent-client.js';
@@ -23,8 +24,6 @@ export interface RunOptions {
   desktop?: string;
 }
 
-const locale = (): string => process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || '';
-
 /** Find a desktop entry (an id, or a path when it holds a "/") and expand its Exec= for `targets`. */
 async function resolveDesktopEntry(ref: string, targets: string[]): Promise<DesktopLaunch> {
   const file = ref.includes('/') ? await readDesktopFileAt(ref) : await findDesktopFile(ref);
@@ -34,9 +33,7 @@ async function resolveDesktopEntry(ref: string, targets: string[]): Promise<Desk
       : `no desktop entry ${ref.endsWith('.desktop') ? ref : `${ref}.desktop`} in ${applicationDirs().join(', ')}`);
   }
   try {
-    return planDesktopLaunch(file, targets, {
-      locale: locale(), cwd: process.cwd(), isInstalled: (p) => isInstalled(p), terminal: chooseTerminal(process.env.TERMINAL, (p) => isInstalled(p)),
-    });
+    return planDesktopLaunch(file, targets, desktopLaunchContext(process.env, process.cwd()));
   } catch (err) {
     if (err instanceof DesktopLaunchError) throw new CliError(err.message, err.kind === 'usage' ? EXIT_USAGE : undefined);
     throw err;

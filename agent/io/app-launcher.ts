@@ -4,10 +4,10 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Preference } from '../../shared/names.js';
 import type { LauncherRecord } from '../../shared/records.js';
-import { chooseTerminal, launcherRecords, planDesktopLaunch } from '../core/desktop-launch.js';
+import { chooseTerminal, launcherRecords, planDesktopLaunch, type DesktopLaunchContext } from '../core/desktop-launch.js';
 import { buildLaunchArgv } from '../core/launch.js';
 import { makeScopeName } from '../core/unit-name.js';
-import { applicationDirs, findDesktopFile, listDesktopFiles } from './desktop-entries.js';
+import { applicationDirs, findDesktopFile, listDesktopFiles, messagesLocale } from './desktop-entries.js';
 import { isInstalled } from './programs.js';
 
 export interface AppLauncher {
@@ -24,14 +24,18 @@ export class LaunchError extends Error {
 /** systemd-run fails fast (bad unit, no user manager): wait this long for that before saying "started". */
 const EARLY_EXIT_WINDOW_MS = 1000;
 
-const locale = (env: NodeJS.ProcessEnv): string => env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
+/** What planDesktopLaunch needs from the environment, for `headroom run X.desktop` and Launch alike. */
+export function desktopLaunchContext(env: NodeJS.ProcessEnv, cwd: string): DesktopLaunchContext {
+  const installed = (p: string): boolean => isInstalled(p, env.PATH ?? '');
+  return { locale: messagesLocale(env), cwd, isInstalled: installed, terminal: chooseTerminal(env.TERMINAL, installed) };
+}
 
 export function createAppLauncher(env: NodeJS.ProcessEnv = process.env): AppLauncher {
   const installed = (p: string): boolean => isInstalled(p, env.PATH ?? '');
   return {
     async list() {
       const desktops = (env.XDG_CURRENT_DESKTOP ?? '').split(':').filter((d) => d !== '');
-      return launcherRecords(await listDesktopFiles(applicationDirs(env)), { locale: locale(env), isInstalled: installed, desktops });
+      return launcherRecords(await listDesktopFiles(applicationDirs(env)), { locale: messagesLocale(env), isInstalled: installed, desktops });
     },
 
     async launch(desktopId, uris, preference) {
@@ -40,7 +44,7 @@ export function createAppLauncher(env: NodeJS.ProcessEnv = process.env): AppLaun
       if (!file) throw new LaunchError(`no desktop entry ${desktopId.replace(/\.desktop$/, '')}.desktop in ${applicationDirs(env).join(', ')}`);
       let plan;
       try {
-        plan = planDesktopLaunch(file, uris, { locale: locale(env), cwd: env.HOME ?? '/', isInstalled: installed, terminal: chooseTerminal(env.TERMINAL, installed) });
+        plan = planDesktopLaunch(file, uris, desktopLaunchContext(env, env.HOME ?? '/'));
       } catch (err) {
         throw new LaunchError((err as Error).message);
       }

@@ -27,7 +27,10 @@ export function desktopFileNames(appId: string): string[] {
 
 const MISS_TTL_MS = 60_000;
 
-export function createDesktopLookup(dirs = applicationDirs(), locale = process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || ''): DesktopLookup {
+/** The locale names and comments are shown in (LC_MESSAGES rules: LC_ALL, then LC_MESSAGES, then LANG). */
+export const messagesLocale = (env: NodeJS.ProcessEnv = process.env): string => env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
+
+export function createDesktopLookup(dirs = applicationDirs(), locale = messagesLocale()): DesktopLookup {
   const hits = new Map<string, DesktopEntry & { path: string }>();
   const misses = new Map<string, number>();
   return {
