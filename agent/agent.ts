@@ -248,7 +248,8 @@ export class Agent implements AgentApi {
    */
   #calmLook(): void {
     this.#timer = null;
-    if (!this.#running) return;
+    // A tick under way (a PSI wake) reschedules when it ends: looking now would only add one.
+    if (!this.#running || this.#ticking) return;
     let meminfo: MemInfo;
     try {
       meminfo = this.deps.readMeminfo();
@@ -256,7 +257,7 @@ export class Agent implements AgentApi {
       void this.tick(); // the full tick reports what is wrong
       return;
     }
-    if (calmLookWantsTick(meminfo, this.#config) || performance.now() - this.#lastFullTickMs >= CALM_FULL_TICK_MAX_MS || this.#ticking) {
+    if (calmLookWantsTick(meminfo, this.#config) || performance.now() - this.#lastFullTickMs >= CALM_FULL_TICK_MAX_MS) {
       void this.tick();
       return;
     }
