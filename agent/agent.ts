@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { type AgentState, isPreference, type KillReason, type Preference } from '../shared/names.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
 import {
-  CALM_FULL_TICK_MAX_MS, NO_GRACE_MEM_AVAILABLE_PCT, POLL_CRITICAL_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
+  CALM_FULL_TICK_MAX_MS, POLL_CRITICAL_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
   type PolicyConfig,
 } from './core/constants.js';
-import { calmLookWantsTick, calmWatchIntervalMs, decide, describeVictim, INITIAL_MEMORY, type Decision, type PolicyMemory } from './core/decide.js';
+import { calmLookWantsTick, calmWatchIntervalMs, decide, describeVictim, INITIAL_MEMORY, killGraceMs, type Decision, type PolicyMemory } from './core/decide.js';
 import type { MemInfo } from './core/meminfo.js';
 import { footprintBytes, selectVictim, type RankedCandidate } from './core/rank.js';
 import type { AppScope, Snapshot } from './core/snapshot.js';
@@ -202,9 +202,7 @@ export class Agent implements AgentApi {
   /** Kill (or in dry-run, only report) one victim; record and announce it. */
   async #kill(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string): Promise<KillRecord> {
     const { app } = victim;
-    const m = decision.measures;
-    // Grace costs memory we may not have: none when nearly out, or when out within two graces.
-    const graceMs = m.memAvailablePct < NO_GRACE_MEM_AVAILABLE_PCT || m.exhaustionInMs < 2 * this.#config.killGraceMs ? 0 : this.#config.killGraceMs;
+    const graceMs = killGraceMs(decision.measures, this.#config);
     const base = this.#eventBase(snapshot, decision, victim, reason, because);
 
     let record: KillRecord;

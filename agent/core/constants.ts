@@ -64,8 +64,6 @@ export const MAX_RATE_INTERVAL_MS = 3000;
 export const RATE_SMOOTHING = 0.5;
 /** Leaving elevated for calm needs this long below every threshold, so the state does not flap. */
 export const CALM_HOLD_MS = 5000;
-/** No SIGTERM grace at all below this % of MemAvailable: every second counts. */
-export const NO_GRACE_MEM_AVAILABLE_PCT = 2;
 /** Poll intervals while not calm; calm relies on PSI triggers and does not poll at all. */
 export const POLL_ELEVATED_MS = 250;
 export const POLL_CRITICAL_MS = 100;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CALM_HOLD_MS, DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
-import { calmLookWantsTick, calmWatchIntervalMs, decide, INITIAL_MEMORY, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
+import { calmLookWantsTick, calmWatchIntervalMs, decide, INITIAL_MEMORY, killGraceMs, type Measures, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
 import type { Snapshot } from '../../agent/core/snapshot.js';
 import { app, GiB, meminfo, MiB, pressure, snapshot } from '../support/snapshots.js';
 
@@ -233,5 +233,28 @@ describe('calmLookWantsTick', () => {
   });
   test('a meminfo without a total is no basis for skipping the full tick', () => {
     assert.equal(calmLookWantsTick({ ...at(80), memTotalBytes: 0 }, DEFAULT_POLICY), true);
+  });
+});
+
+describe('killGraceMs', () => {
+  const calmish: Measures = { fullRecentPct: 30, someRecentPct: 40, memAvailablePct: 12, swapFreePct: 50, declineBytesPerSec: 0, exhaustionInMs: Infinity };
+
+  test('a pressure kill with memory to spare lets the app flush', () => {
+    assert.equal(killGraceMs(calmish, config), config.killGraceMs);
+    assert.equal(killGraceMs({ ...calmish, exhaustionInMs: 2 * config.killGraceMs }, config), config.killGraceMs);
+  });
+
+  test('no grace at or below the hard limit: a loaded guest spent 2 s of grace at 3.7 %', () => {
+    assert.equal(killGraceMs({ ...calmish, memAvailablePct: config.memAvailableCriticalPct }, config), 0);
+    assert.equal(killGraceMs({ ...calmish, memAvailablePct: 3.7 }, config), 0);
+    assert.equal(killGraceMs({ ...calmish, memAvailablePct: config.memAvailableCriticalPct + 0.1 }, config), config.killGraceMs);
+  });
+
+  test('no grace when memory runs out within two graces', () => {
+    assert.equal(killGraceMs({ ...calmish, exhaustionInMs: 2 * config.killGraceMs - 1 }, config), 0);
+  });
+
+  test('a configured grace of 0 stays 0', () => {
+    assert.equal(killGraceMs(calmish, { ...config, killGraceMs: 0 }), 0);
   });
 });
