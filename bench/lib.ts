@@ -11,8 +11,15 @@ export const KILLERS = [
   { id: 'earlyoom', label: 'earlyoom defaults' },
   { id: 'headroom', label: 'Headroom defaults' },
   { id: 'headroom-candidate', label: 'Headroom, candidate defaults' },
+  // Runs of Headroom made before the benchmark moved its defaults (a3efece): kept as measured,
+  // under their own name, so they are neither lost nor mixed with runs of today's defaults.
+  { id: 'headroom-prev', label: 'Headroom, previous defaults (10 %, 5 s)' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
+/** Killers that only appear in recorded results: nothing can run them any more. */
+export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev'];
+/** Headroom's own rows, compared against the best anchor in this order. */
+export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-prev'] as const;
 
 export const WORKLOADS = [
   { id: 'nosw', label: '(1) no swap, fast hog' },
@@ -380,7 +387,7 @@ export function renderRatios(cells: readonly Cell[], capS: number): string {
   const show = (r: { ratio: number; anchor: string } | null): string =>
     r === null ? '–' : `${r.ratio.toFixed(2)} (vs ${killerLabel(r.anchor)})${r.ratio <= 1 ? '' : ' **Headroom slower**'}`;
   for (const w of WORKLOADS) {
-    for (const own of ['headroom', 'headroom-candidate']) {
+    for (const own of OWN_KILLERS) {
       if (!cells.some((c) => c.workload === w.id && c.killer === own)) continue;
       lines.push(
         `| ${w.label} | ${killerLabel(own)} | ${show(ratioToBestAnchor(cells, w.id, (c) => killTimeForRatio(c, capS), own))} | ${show(ratioToBestAnchor(cells, w.id, (c) => c.canaryWorstMs?.median ?? null, own))} | ${show(ratioToBestAnchor(cells, w.id, (c) => c.canaryP99Ms?.median ?? null, own))} |`,

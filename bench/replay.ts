@@ -23,12 +23,13 @@ export interface Variant {
   config: PolicyConfig;
 }
 
-const describe = (c: PolicyConfig): string =>
+export const describePolicy = (c: PolicyConfig): string =>
   `prediction below ${c.memAvailableElevatedPct} % within ${c.exhaustionHorizonMs / 1000} s; pressure ${c.pressureFullLimitPct} % for ${c.pressureDurationMs / 1000} s`;
 
 /**
- * The defaults the benchmark's `headroom` runs measured (before it moved them: see
- * agent/core/constants.ts), so the first variant stays "as run" whatever the defaults are now.
+ * The defaults the benchmark's first Headroom runs measured (killer `headroom-prev`, before it
+ * moved them: see agent/core/constants.ts). The variants stay the same set whatever the
+ * defaults are now, so runs recorded at different times replay the same policies.
  */
 export const MEASURED_POLICY: PolicyConfig = { ...DEFAULT_POLICY, exhaustionHorizonMs: 5000, memAvailableElevatedPct: 10 };
 
@@ -36,7 +37,7 @@ export const MEASURED_POLICY: PolicyConfig = { ...DEFAULT_POLICY, exhaustionHori
 export function variants(base: PolicyConfig = MEASURED_POLICY): Variant[] {
   const v = (over: Partial<PolicyConfig>): Variant => {
     const config = { ...base, ...over };
-    return { name: describe(config), config };
+    return { name: describePolicy(config), config };
   };
   return [
     v({}),

@@ -3,8 +3,10 @@
  * table, the ratios to the anchors, where Headroom loses, idle cost, scale and the leak check.
  * Pure: bench/run.ts writes it, test/unit/bench-report.test.ts checks it.
  */
-import { WORKLOADS, killTimeForRatio, killerLabel, median, ratioToBestAnchor, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
+import { OWN_KILLERS, WORKLOADS, killTimeForRatio, killerLabel, median, ratioToBestAnchor, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
 import type { RankScale } from './scale.js';
+import { DEFAULT_POLICY } from '../agent/core/constants.js';
+import { describePolicy } from './replay.js';
 
 export interface IdleResult {
   killer: string;
@@ -65,7 +67,7 @@ export interface BenchResults {
 /** Every place where Headroom is not the best: wrong victims, kernel kills, slower or stalls longer. */
 export function losses(cells: readonly Cell[], capS: number): string[] {
   const out: string[] = [];
-  for (const w of WORKLOADS) for (const ownKiller of ['headroom', 'headroom-candidate']) {
+  for (const w of WORKLOADS) for (const ownKiller of OWN_KILLERS) {
     const own = cells.find((c) => c.workload === w.id && c.killer === ownKiller);
     if (!own) continue;
     const who = ownKiller === 'headroom' ? w.label : `${w.label}, ${killerLabel(ownKiller)}`;
@@ -97,8 +99,11 @@ export function renderReplay(runs: readonly RunResult[]): string {
   const withReplay = runs.filter((r) => r.complete && r.replay && r.replay.length > 0);
   if (withReplay.length === 0) return '';
   const names = withReplay[0]!.replay!.map((x) => x.variant);
+  const today = describePolicy(DEFAULT_POLICY);
+  const asRun = (n: string, i: number): string =>
+    n === today ? `${n} (today's defaults)` : i === 0 ? `${n} (the previous defaults)` : n;
   const L: string[] = [];
-  L.push(`| workload | ${names.map((n, i) => (i === 0 ? `${n} (the defaults as run)` : n)).join(' | ')} |`);
+  L.push(`| workload | ${names.map(asRun).join(' | ')} |`);
   L.push(`|---|${names.map(() => '---').join('|')}|`);
   for (const w of WORKLOADS) {
     const rs = withReplay.filter((r) => r.workload === w.id);
@@ -110,12 +115,15 @@ export function renderReplay(runs: readonly RunResult[]): string {
     });
     L.push(`| ${w.label} | ${cells.join(' | ')} |`);
   }
-  const own = withReplay.filter((r) => r.killer === 'headroom' && r.hogKilled && r.secondsToKill !== null);
-  if (own.length > 0) {
-    const lags = own.map((r) => ({ r, rep: r.replay![0]! })).filter((x) => x.rep.atS !== null);
+  // Each Headroom killer against the replay of the policy it ran.
+  const ran: Array<[string, string]> = [['headroom', today], ['headroom-prev', names[0] ?? '']];
+  for (const [killer, variant] of ran) {
+    const own = withReplay.filter((r) => r.killer === killer && r.hogKilled && r.secondsToKill !== null);
+    const lags = own.map((r) => ({ r, rep: r.replay!.find((x) => x.variant === variant) })).filter((x) => x.rep !== undefined && x.rep.atS !== null);
+    if (lags.length === 0) continue;
     L.push('');
-    L.push(`Calibration, Headroom's own runs: the agent's hog was gone ${lags.map((x) => `${x.r.secondsToKill!.toFixed(1)} s`).join(', ')} after hog start; ` +
-      `the replay of the same policy decided at ${lags.map((x) => `${x.rep.atS!.toFixed(1)} s`).join(', ')} ` +
+    L.push(`Calibration, ${killerLabel(killer)}: the agent's hog was gone ${lags.map((x) => `${x.r.secondsToKill!.toFixed(1)} s`).join(', ')} after hog start; ` +
+      `the replay of the same policy decided at ${lags.map((x) => `${x.rep!.atS!.toFixed(1)} s`).join(', ')} ` +
       `(the agent's own delay: its tick interval, a Node tick under emulation, and the kill itself).`);
   }
   return L.join('\n');

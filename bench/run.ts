@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { bootGuest, ensureLabImage, labAvailable, repoRoot } from '../test/lab/guest.js';
-import { KILLERS, WORKLOADS, batches, isKiller, isWorkload, makePlan, parseKv, parseSeries, summarizeRun, type RunResult, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
+import { KILLERS, RECORDED_ONLY_KILLERS, WORKLOADS, batches, isKiller, isWorkload, makePlan, parseKv, parseSeries, summarizeRun, type RunResult, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
 import { renderPlot } from './plot.js';
 import { renderReport, type BenchResults, type IdleResult, type ScaleResult } from './report.js';
 import { leakCheck } from './leak.js';
@@ -29,7 +29,7 @@ import { rankScale } from './scale.js';
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
-    killers: { type: 'string', default: KILLERS.filter((k) => k.id !== 'headroom-candidate').map((k) => k.id).join(',') },
+    killers: { type: 'string', default: KILLERS.filter((k) => k.id !== 'headroom-candidate' && !RECORDED_ONLY_KILLERS.includes(k.id)).map((k) => k.id).join(',') },
     /** TOML for the killer "headroom-candidate": defaults to try before they become the defaults. */
     'candidate-config': { type: 'string', default: '' },
     workloads: { type: 'string', default: WORKLOADS.map((w) => w.id).join(',') },
@@ -44,7 +44,7 @@ const { values: args } = parseArgs({
     leak: { type: 'string', default: '1000' },
     'leak-from': { type: 'string' },
     resummarize: { type: 'boolean', default: false },
-    /** Explicit runs instead of rounds: "killer:workload,killer:workload,…" in this order. */
+    /** Explicit runs instead of rounds: "killer:workload,killer:workload,…" in this order; ";" starts the next round. */
     plan: { type: 'string' },
     /** Take bin/, dist/agent and dist/shared from this directory instead of the checkout (to keep the agent of earlier runs). */
     'agent-from': { type: 'string' },
@@ -249,7 +249,8 @@ async function main(): Promise<void> {
   }
   const killers = args.killers.split(',').filter((k) => k !== '');
   const workloads = args.workloads.split(',').filter((w) => w !== '');
-  for (const k of killers) if (!isKiller(k)) throw new Error(`unknown killer ${k}; known: ${KILLERS.map((x) => x.id).join(', ')}`);
+  const runnable = KILLERS.filter((k) => !RECORDED_ONLY_KILLERS.includes(k.id));
+  for (const k of killers) if (!isKiller(k) || RECORDED_ONLY_KILLERS.includes(k)) throw new Error(`unknown killer ${k}; known: ${runnable.map((x) => x.id).join(', ')}`);
   for (const w of workloads) if (!isWorkload(w)) throw new Error(`unknown workload ${w}; known: ${WORKLOADS.map((x) => x.id).join(', ')}`);
 
   // The host-side leak check (light: it mostly sleeps) runs beside the boots.
@@ -275,11 +276,11 @@ async function main(): Promise<void> {
   const nextIdx = Math.max(0, ...r.runs.map((x) => x.idx)) + 1;
   const nextRound = Math.max(0, ...r.runs.map((x) => x.round)) + 1;
   const plan: PlanItem[] = args.plan !== undefined
-    ? args.plan.split(',').filter((p) => p !== '').map((p, i) => {
+    ? args.plan.split(';').flatMap((round, r) => round.split(',').filter((p) => p !== '').map((p) => {
       const [killer = '', workload = ''] = p.split(':');
-      if (!isKiller(killer) || !isWorkload(workload)) throw new Error(`--plan: bad item ${p}`);
-      return { idx: nextIdx + i, round: nextRound, killer, workload };
-    })
+      if (!isKiller(killer) || RECORDED_ONLY_KILLERS.includes(killer) || !isWorkload(workload)) throw new Error(`--plan: bad item ${p}`);
+      return { round: nextRound + r, killer, workload };
+    })).map((p, i) => ({ ...p, idx: nextIdx + i }))
     : runs > 0 && killers.length > 0 && workloads.length > 0
       ? makePlan(runs, killers as KillerId[], workloads as WorkloadId[], nextIdx, nextRound)
       : [];

@@ -68,6 +68,10 @@ describe('automatic kills', { skip: unavailable || false }, () => {
   test('memory running out kills the heaviest app that may die; the omitted and the small survive', async () => {
     writeFileSync(config, '[kill]\ngrace_ms = 200\ncooldown_ms = 30000\n[watch]\npsi_triggers = false\n');
     await startAgent();
+    // bin/headroom caps the session-long agent's heap (bench leak check), by flag so apps it launches do not inherit it
+    const argv = readFileSync(`/proc/${agent!.child.pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(argv.includes('--max-old-space-size=64'), argv.join(' '));
+    assert.equal(readFileSync(`/proc/${agent!.child.pid}/environ`, 'utf8').includes('max-old-space'), false);
     await waitState('elevated');
     proc.setAvailable(2); // exhaustion
     const ev = await monitor!.waitFor((e) => e.event === 'Killed');

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import type { RunResult } from '../../bench/lib.js';
 import { renderPlot, representative } from '../../bench/plot.js';
 import { losses, renderReplay, renderReport, type BenchResults } from '../../bench/report.js';
-import { replay, variants } from '../../bench/replay.js';
+import { describePolicy, replay, variants } from '../../bench/replay.js';
+import { DEFAULT_POLICY } from '../../agent/core/constants.js';
 import { summarize } from '../../bench/lib.js';
 import { rankScale } from '../../bench/scale.js';
 
@@ -101,11 +102,19 @@ describe('bench replay of the policy', () => {
     const [base] = variants();
     assert.deepEqual(replay(samples, t0, t0 + 5000, 2000, 0, base!.config), { atS: null, memAvailableMiB: null, reason: '' });
   });
-  test('the report shows every variant per workload and the calibration line', () => {
-    const r = { ...results.runs[0]!, replay: [{ variant: 'v1', atS: 10, memAvailableMiB: 190, reason: 'exhaustion' }, { variant: 'v2', atS: null, memAvailableMiB: null, reason: '' }] };
-    const md = renderReplay([r]);
-    assert.match(md, /\| workload \| v1 \(the defaults as run\) \| v2 \|/);
-    assert.match(md, /\| \(2\) zram, fast hog \| 1\/1: 10\.0 s, 190 MiB \| none of 1 \|/);
-    assert.match(md, /gone 12\.0 s after hog start; the replay of the same policy decided at 10\.0 s/);
+  test('the report marks the previous and today\'s defaults and calibrates each Headroom killer against the policy it ran', () => {
+    const today = describePolicy(DEFAULT_POLICY);
+    const replayed = [
+      { variant: 'v1', atS: 9, memAvailableMiB: 150, reason: 'exhaustion' },
+      { variant: 'v2', atS: null, memAvailableMiB: null, reason: '' },
+      { variant: today, atS: 10, memAvailableMiB: 190, reason: 'exhaustion' },
+    ];
+    const now = { ...run(1, 'headroom', 'zram', 12, 30), replay: replayed };
+    const before = { ...run(2, 'headroom-prev', 'zram', 14, 30), replay: replayed };
+    const md = renderReplay([now, before]);
+    assert.ok(md.includes(`| workload | v1 (the previous defaults) | v2 | ${today} (today's defaults) |`), md);
+    assert.match(md, /\| \(2\) zram, fast hog \| 2\/2: 9\.0 s, 150 MiB \| none of 2 \| 2\/2: 10\.0 s, 190 MiB \|/);
+    assert.match(md, /Calibration, Headroom defaults: the agent's hog was gone 12\.0 s after hog start; the replay of the same policy decided at 10\.0 s/);
+    assert.match(md, /Calibration, Headroom, previous defaults \(10 %, 5 s\): the agent's hog was gone 14\.0 s after hog start; the replay of the same policy decided at 9\.0 s/);
   });
 });
