@@ -23,6 +23,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMeminfo } from '../core/meminfo.js';
 import { CliError, EXIT_FAILURE } from './exit-codes.js';
+import { withoutAppImageEnv } from '../core/appimage.js';
+
+function replaceEnv(next: Record<string, string>): void {
+  for (const key of Object.keys(process.env)) if (!(key in next)) delete process.env[key];
+  Object.assign(process.env, next);
+}
 
 export interface AgentOptions {
   dryRun: boolean;
@@ -51,6 +57,9 @@ async function startOnBus(agent: Agent, bus: MessageBus | null, log: Logger): Pr
 }
 
 export async function runAgent(opts: AgentOptions): Promise<never> {
+  // Started from an AppImage, the agent inherits AppRun's search paths into a mount that is not
+  // the apps' business: desktop entries, Launch and `systemd-run` must see the session's own.
+  replaceEnv(withoutAppImageEnv(process.env));
   const log = createLogger({ debug: opts.debug });
   const uid = process.getuid?.() ?? 0;
   const tree = await locateUserTree({ uid, userTree: opts.userTree ?? process.env.HEADROOM_USER_TREE, cgroupRoot: opts.cgroupRoot, procRoot: opts.procRoot });

@@ -1,11 +1,13 @@
 // `headroom install` / `headroom uninstall`: the agent as a systemd user service, plus a D-Bus
 // activation file so that a call to org.headroom.Agent1 starts it through systemd. Files the
 // user edited (or that headroom never wrote) are never overwritten or removed without --force.
-import { UNIT_NAME, conflictMessage, planInstallFile, planUninstallFile, transientInstallation, type InstallAction, type UninstallAction } from '../core/install-plan.js';
+import { appImageSource } from '../core/appimage.js';
+import { UNIT_NAME, conflictMessage, planInstallFile, planUninstallFile, type InstallAction, type UninstallAction } from '../core/install-plan.js';
+import { appImageLayout, copyAppOut, linkCommand, removeAppImageInstall, removeOtherVersions, writeAppImageRecord, type LinkResult } from '../io/appimage-install.js';
 import { readTextIfExists, writeFileAtomic } from '../io/files.js';
-import { packageRoot } from '../io/package-root.js';
+import { packageRoot, packageVersion } from '../io/package-root.js';
 import {
-  backupFile, desiredFiles, installPaths, readInstallRecord, removeIfExists, sha256, systemctlUser, writeInstallRecord,
+  backupFile, desiredFiles, headroomBin, installPaths, readInstallRecord, removeIfExists, sha256, systemctlUser, writeInstallRecord,
   type InstallRecord,
 } from '../io/install.js';
 import { CliError } from './exit-codes.js';
@@ -51,9 +53,10 @@ async function plan<A>(
 async function planOrRefuse<A>(
   verb: 'install' | 'uninstall',
   decide: (facts: { current: string | null; matchesRecord: boolean }, desired: string) => A,
+  bin: string,
 ): Promise<{ paths: ReturnType<typeof installPaths>; record: InstallRecord; plans: Planned<A>[] }> {
   const paths = installPaths();
-  const desired = await desiredFiles();
+  const desired = await desiredFiles(bin);
   const record = await readInstallRecord(paths.record, warn);
   const plans = await plan([{ path: paths.unit, desired: desired.unit }, { path: paths.activation, desired: desired.activation }], record, decide);
   const conflicts = plans.filter((p) => p.action === 'conflict');
@@ -64,11 +67,25 @@ async function planOrRefuse<A>(
 const systemctlLine = (args: readonly string[]): string => `systemctl --user ${args.join(' ')}`;
 
 export async function install(opts: InstallOptions): Promise<void> {
-  const transient = transientInstallation(packageRoot(), process.env);
-  if (transient !== null) throw new CliError(transient);
-  const { paths, record, plans } = await planOrRefuse('install', (facts, want): InstallAction => planInstallFile(facts, want, opts.force));
+  const root = packageRoot();
+  const source = appImageSource(root, process.env);
+  if (source.kind === 'refuse') throw new CliError(source.why);
+  // From an AppImage the unit runs a copy outside the mount (agent/core/appimage.ts says why).
+  const layout = source.kind === 'appimage' ? appImageLayout(packageVersion()) : null;
+  // Refusals (edited files) come before anything is copied or written.
+  const { paths, record, plans } = await planOrRefuse('install', (facts, want): InstallAction => planInstallFile(facts, want, opts.force), layout?.command ?? headroomBin());
 
   const lines: string[] = [];
+  let link: LinkResult | null = null;
+  if (layout !== null && source.kind === 'appimage') {
+    await copyAppOut(root, source.appImage, layout);
+    await writeAppImageRecord(layout, { version: packageVersion(), appImage: source.appImage, dir: layout.dir });
+    lines.push(`copied the agent out of the AppImage to ${layout.dir}; it runs with ${source.appImage} as its Node, so keep that file where it is `
+      + '(if you move it, start it once and its tray installs again)');
+    link = await linkCommand(layout);
+    lines.push(typeof link === 'object' ? `not linking the headroom command: ${link.skipped}`
+      : link === 'unchanged' ? `${layout.link} already runs this copy` : `${link === 'created' ? 'linked' : 'relinked'} ${layout.link} to it (the headroom command, where ~/.local/bin is on your PATH)`);
+  }
   const changed: string[] = [];
   const backups: string[] = [];
   for (const p of plans) {
@@ -117,11 +134,17 @@ export async function install(opts: InstallOptions): Promise<void> {
     }
   }
   const started = opts.systemctl && opts.start && failure === null;
+  // Earlier copies only once the unit points at this one (and a running agent was restarted).
+  if (layout !== null && failure === null) {
+    for (const dir of await removeOtherVersions(layout)) lines.push(`removed the earlier copy ${dir}`);
+  }
 
   if (opts.json) {
     printJson({
       unit: paths.unit, activation: paths.activation, changed, backups, enabled, started,
       systemctl: failure === null ? null : { failed: systemctlLine(failure.step), detail: failure.detail },
+      appImage: layout === null || source.kind !== 'appimage' ? null
+        : { dir: layout.dir, command: layout.command, appImage: source.appImage, link: typeof link === 'object' && link !== null ? null : layout.link },
     });
   } else {
     console.log(lines.join('\n'));
@@ -142,7 +165,7 @@ export interface UninstallOptions {
 }
 
 export async function uninstall(opts: UninstallOptions): Promise<void> {
-  const { paths, record, plans } = await planOrRefuse('uninstall', (facts, want): UninstallAction => planUninstallFile(facts, want, opts.force));
+  const { paths, record, plans } = await planOrRefuse('uninstall', (facts, want): UninstallAction => planUninstallFile(facts, want, opts.force), headroomBin());
 
   const lines: string[] = [];
   const removed: string[] = [];
@@ -177,14 +200,17 @@ export async function uninstall(opts: UninstallOptions): Promise<void> {
   let recordChanged = false;
   for (const p of plans) recordChanged = record.delete(p.path) || recordChanged;
   if (recordChanged) await writeInstallRecord(paths.record, record);
-  if (removed.length === 0) lines.push(`headroom is not installed here (no ${paths.unit}, no ${paths.activation}); nothing to do`);
+  // What an AppImage install copied out: nothing runs it once the unit is gone.
+  const copies = await removeAppImageInstall();
+  for (const path of copies) lines.push(`removed ${path}`);
+  if (removed.length === 0 && copies.length === 0) lines.push(`headroom is not installed here (no ${paths.unit}, no ${paths.activation}); nothing to do`);
 
   let failure: string | null = null;
   if (unitPresent && !systemctlMissing) {
     const r = await systemctlUser(['daemon-reload']);
     if (!r.ok) failure = `"${systemctlLine(['daemon-reload'])}" failed (${r.detail}). The files are removed; run it once systemctl works, so systemd forgets ${UNIT_NAME}`;
   }
-  if (opts.json) printJson({ unit: paths.unit, activation: paths.activation, removed, backups, disabled });
+  if (opts.json) printJson({ unit: paths.unit, activation: paths.activation, removed: [...removed, ...copies], backups, disabled });
   else console.log(lines.join('\n'));
   if (failure !== null) throw new CliError(failure);
 }

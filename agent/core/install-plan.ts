@@ -86,15 +86,3 @@ export function conflictMessage(path: string, recorded: boolean, command: 'insta
 /** A backup name for a file: <file>.bak-YYYYMMDDTHHMMSSZ (neither systemd nor D-Bus loads it). */
 export const backupName = (path: string, nowMs: number): string =>
   `${path}.bak-${new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
-
-/**
- * Why this installation cannot be installed as a service, or null. An AppImage is mounted at
- * $APPDIR only while it runs: a unit whose ExecStart points there breaks once it exits.
- */
-export function transientInstallation(packageRoot: string, env: { APPDIR?: string | undefined; APPIMAGE?: string | undefined }): string | null {
-  const appDir = env.APPDIR?.replace(/\/+$/, '');
-  if (!appDir || !(packageRoot === appDir || packageRoot.startsWith(`${appDir}/`))) return null;
-  return `headroom runs from inside an AppImage${env.APPIMAGE ? ` (${env.APPIMAGE})` : ''}, mounted at ${appDir} only while it runs: `
-    + 'a service pointing there would stop working once it exits. Install the .deb package (it ships the user unit), '
-    + 'or run "headroom install" from an unpacked copy (npm ci in a checkout).';
-}

@@ -9,6 +9,7 @@ import { ACTIVATION_FILE_NAME, UNIT_NAME, backupName, renderActivation, renderUn
 import { isErrno, readTextIfExists, writeFileAtomic } from './files.js';
 import { assetPath, packageRoot, packageVersion } from './package-root.js';
 import { stateDir } from './paths.js';
+import { copiedAppCommand } from './appimage-install.js';
 
 const home = (env: NodeJS.ProcessEnv): string => env.HOME || homedir();
 
@@ -31,16 +32,18 @@ export function installPaths(env: NodeJS.ProcessEnv = process.env): InstallPaths
   };
 }
 
-/** This installation's command: <package root>/bin/headroom. */
-export const headroomBin = (): string => join(packageRoot(), 'bin', 'headroom');
+/**
+ * The command the unit runs for this installation: <package root>/bin/headroom, or for a copy
+ * made from an AppImage, the launcher beside it (which runs it with the AppImage's Electron).
+ */
+export const headroomBin = (): string => copiedAppCommand(packageRoot()) ?? join(packageRoot(), 'bin', 'headroom');
 
-/** What the two files should say for this installation. */
-export async function desiredFiles(): Promise<{ unit: string; activation: string }> {
+/** What the two files should say for an installation whose command is `bin`. */
+export async function desiredFiles(bin: string = headroomBin()): Promise<{ unit: string; activation: string }> {
   const [unitTemplate, activationTemplate] = await Promise.all([
     readFile(assetPath(UNIT_NAME), 'utf8'),
     readFile(assetPath(ACTIVATION_FILE_NAME), 'utf8'),
   ]);
-  const bin = headroomBin();
   const version = packageVersion();
   return { unit: renderUnit(unitTemplate, bin, version), activation: renderActivation(activationTemplate, bin, version) };
 }

@@ -76,7 +76,7 @@ describe('headroom install', () => {
     const r = await cli(s.home, ['install', '--json'], s.env);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    assert.deepEqual(out, { unit: s.unit, activation: s.activation, changed: [], backups: [], enabled: true, started: true, systemctl: null });
+    assert.deepEqual(out, { unit: s.unit, activation: s.activation, changed: [], backups: [], enabled: true, started: true, systemctl: null, appImage: null });
     assert.deepEqual([mtime(s.unit), mtime(s.activation), mtime(s.record)], before);
     const human = await cli(s.home, ['install'], s.env);
     assert.match(human.stdout, /already installed .*no file changed/);
@@ -145,6 +145,7 @@ describe('headroom install', () => {
     assert.deepEqual(JSON.parse(late.stdout), {
       unit: s.unit, activation: s.activation, changed: [], backups: [], enabled: false, started: false,
       systemctl: { failed: 'systemctl --user enable --now headroom-agent.service', detail: 'exit status 1: Failed to connect to bus: No medium found' },
+      appImage: null,
     });
     assert.match(late.stderr, /Once there is, run: systemctl --user enable --now headroom-agent\.service$/m);
   });

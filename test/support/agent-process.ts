@@ -64,8 +64,9 @@ export class AgentProcess {
   readonly log: string[] = [];
   private constructor(readonly child: ChildProcess) {}
 
-  static async start(home: Home, args: string[]): Promise<AgentProcess> {
-    const child = spawn(HEADROOM, ['agent', '--debug', ...args], { env: home.env, stdio: ['ignore', 'inherit', 'pipe'] });
+  /** `command agent --debug args…`; command is this checkout's bin/headroom unless another installation is under test. */
+  static async start(home: Home, args: string[], command = HEADROOM): Promise<AgentProcess> {
+    const child = spawn(command, ['agent', '--debug', ...args], { env: home.env, stdio: ['ignore', 'inherit', 'pipe'] });
     const agent = new AgentProcess(child);
     createInterface({ input: child.stderr }).on('line', (l) => agent.log.push(l));
     await agent.waitForLog(/on the session bus as org\.headroom\.Agent1/, 15_000);
@@ -98,13 +99,13 @@ export interface CliResult {
 }
 
 /** Run the CLI; a command that has not finished in `timeoutMs` is killed and fails the test. */
-export function cli(home: Home, args: string[], extraEnv: NodeJS.ProcessEnv = {}, opts: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export function cli(home: Home, args: string[], extraEnv: NodeJS.ProcessEnv = {}, opts: { timeoutMs?: number; cwd?: string; command?: string } = {}): Promise<CliResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(HEADROOM, args, { cwd: opts.cwd, env: { ...home.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.command ?? HEADROOM, args, { cwd: opts.cwd, env: { ...home.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`headroom ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+      reject(new Error(`${opts.command ?? 'headroom'} ${args.join(' ')} did not finish within ${timeoutMs} ms`));
     }, timeoutMs);
     child.once('exit', () => clearTimeout(timer));
     let stdout = '';

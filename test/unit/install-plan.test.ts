@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import {
-  backupName, conflictMessage, dbusExecWord, planInstallFile, planUninstallFile, renderActivation, renderUnit, systemdExecWord, transientInstallation,
+  backupName, conflictMessage, dbusExecWord, planInstallFile, planUninstallFile, renderActivation, renderUnit, systemdExecWord,
 } from '../../agent/core/install-plan.js';
 
 const asset = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../assets/${name}`, import.meta.url)), 'utf8');
@@ -98,14 +98,3 @@ describe('messages and names', () => {
   });
 });
 
-describe('transientInstallation', () => {
-  test('refuses a package root inside the running AppImage mount, naming it', () => {
-    const why = transientInstallation('/tmp/.mount_HeadroXYZ/resources/app', { APPDIR: '/tmp/.mount_HeadroXYZ', APPIMAGE: '/home/u/Headroom.AppImage' });
-    assert.match(why ?? '', /AppImage \(\/home\/u\/Headroom\.AppImage\), mounted at \/tmp\/\.mount_HeadroXYZ only while it runs/);
-  });
-  test('anything else is installable', () => {
-    assert.equal(transientInstallation('/opt/headroom', { APPDIR: '/tmp/.mount_HeadroXYZ' }), null);
-    assert.equal(transientInstallation('/tmp/.mount_HeadroXYZ2/app', { APPDIR: '/tmp/.mount_HeadroXYZ/' }), null, 'a sibling with the same prefix is not inside');
-    assert.equal(transientInstallation('/home/u/headroom', {}), null);
-  });
-});

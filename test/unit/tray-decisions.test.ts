@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BridgeCallError, dispatchBridgeCall, parseBridgeCall } from '../../tray-app/main/bridge-call.js';
-import { activationName, sessionServiceDirs, shouldOfferInstall } from '../../tray-app/main/first-run.js';
+import { activationName, installStep, sessionServiceDirs } from '../../tray-app/main/first-run.js';
 import {
   ACTIVATION_MAX_ATTEMPTS, ACTIVATION_MAX_RETRY_MS, APPS_REFRESH_CALM_MS, APPS_REFRESH_TIGHT_MS, activationDelayMs, appsRefreshMs,
 } from '../../tray-app/main/reconnect.js';
@@ -34,15 +34,32 @@ describe('app list refresh', () => {
 });
 
 describe('first run (AppImage)', () => {
-  const base = { appImage: true, installed: false, agentRunning: false, answer: null } as const;
+  const image = { path: '/home/u/Apps/Headroom-0.2.0.AppImage', version: '0.2.0' };
+  const base = { appImage: image, installed: false, agentRunning: false, answer: null, record: null, recordImageExists: false } as const;
   test('offers headroom install from an AppImage with no agent installed or running', () => {
-    assert.equal(shouldOfferInstall(base), true);
+    assert.equal(installStep(base), 'offer');
   });
   test('does not offer it when installed, running, outside an AppImage, or after "Don\'t ask again"', () => {
-    assert.equal(shouldOfferInstall({ ...base, installed: true }), false);
-    assert.equal(shouldOfferInstall({ ...base, agentRunning: true }), false);
-    assert.equal(shouldOfferInstall({ ...base, appImage: false }), false);
-    assert.equal(shouldOfferInstall({ ...base, answer: 'never' }), false);
+    assert.equal(installStep({ ...base, installed: true }), null);
+    assert.equal(installStep({ ...base, agentRunning: true }), null);
+    assert.equal(installStep({ ...base, appImage: null }), null);
+    assert.equal(installStep({ ...base, answer: 'never' }), null);
+  });
+  const installed = { ...base, installed: true, record: { version: '0.2.0', appImage: image.path, dir: '/d/0.2.0' }, recordImageExists: true } as const;
+  test('an install from this very image is left alone', () => {
+    assert.equal(installStep(installed), null);
+  });
+  test('updates without asking when the installed image is gone (moved, or replaced by this one)', () => {
+    assert.equal(installStep({ ...installed, record: { ...installed.record, appImage: '/home/u/Downloads/Headroom-0.1.0.AppImage' }, recordImageExists: false }), 'update');
+    assert.equal(installStep({ ...installed, record: { ...installed.record, appImage: '/home/u/Downloads/Headroom-0.1.0.AppImage' }, recordImageExists: true }), null,
+      'another image still in place, same version: the user may run either');
+  });
+  test('updates when this image is newer, never back to an older one', () => {
+    assert.equal(installStep({ ...installed, record: { ...installed.record, version: '0.1.9' } }), 'update');
+    assert.equal(installStep({ ...installed, record: { ...installed.record, version: '0.10.0' } }), null);
+  });
+  test('a record but no activation file (removed by hand): offered again like a first run', () => {
+    assert.equal(installStep({ ...installed, installed: false }), 'offer');
   });
   test('reads the bus name from a D-Bus service file, only from its [D-BUS Service] section', () => {
     assert.equal(activationName('[D-BUS Service]\nName=org.headroom.Agent1\nExec=/usr/bin/headroom agent\n'), 'org.headroom.Agent1');

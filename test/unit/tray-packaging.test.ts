@@ -15,6 +15,8 @@ interface BuilderConfig {
   extraFiles: { from: string; to: string }[];
   linux: { target: string[]; icon: string; executableArgs: string[] };
   deb: { fpm: string[] };
+  asar?: boolean;
+  electronFuses?: { runAsNode?: boolean };
 }
 
 // The YAML parser electron-builder itself reads the file with, and its own schema check.
@@ -35,6 +37,11 @@ function keys(text: string): Map<string, string> {
 describe('electron-builder.yml', () => {
   test("passes electron-builder's own configuration schema", async () => {
     await builderConfig.validateConfiguration(config, new DebugLogger(false));
+  });
+
+  test('Electron stays usable as Node, unpacked: the deb\'s /usr/bin/headroom and the AppImage\'s install run the agent that way', () => {
+    assert.notEqual(config.electronFuses?.runAsNode, false, 'the RunAsNode fuse must stay on');
+    assert.equal(config.asar, false, 'headroom install copies resources/app out as files');
   });
 
   test('builds an AppImage and a deb', () => {

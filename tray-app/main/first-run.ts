@@ -1,25 +1,40 @@
 // Whether the tray offers `headroom install` when it starts, and how it finds out that the
 // agent is installed. Pure: install-check.ts reads the files and the remembered answer.
+import { compareVersions, type AppImageInstallRecord } from '../../shared/appimage.js';
 
 /** What the user answered last time (remembered in $XDG_CONFIG_HOME/headroom/tray.json). */
 export type InstallAnswer = 'never' | null;
 
 export interface FirstRunFacts {
-  /** Running from an AppImage ($APPIMAGE is set): nothing installed the agent's unit for us. */
-  appImage: boolean;
+  /** Running from an AppImage ($APPIMAGE and this app's version); null for the deb or a checkout. */
+  appImage: { path: string; version: string } | null;
   /** A D-Bus activation file for org.headroom.Agent1 exists. */
   installed: boolean;
   agentRunning: boolean;
   answer: InstallAnswer;
+  /** What an earlier install from an AppImage recorded (shared/appimage.ts), if any. */
+  record: AppImageInstallRecord | null;
+  /** Whether the image file that record names still exists. */
+  recordImageExists: boolean;
 }
 
 /**
- * Offer to install only where it is needed and wanted: from an AppImage (the deb installs the
- * unit itself, a checkout runs the agent from `npm start`), with no agent installed or
- * running, and not after "Don't ask again". "Not now" asks again at the next start.
+ * What to do about `headroom install` at start. Only from an AppImage: the deb installs the
+ * unit itself, a checkout runs the agent from `npm start`.
+ * - 'offer': nothing installed, no agent running, and not after "Don't ask again" ("Not now"
+ *   asks again at the next start);
+ * - 'update': installed from an AppImage earlier, and either that image file is gone (moved
+ *   or replaced by this one: the unit would fail to start) or this image is newer. The user
+ *   said yes once; the install runs again without asking.
  */
-export function shouldOfferInstall(f: FirstRunFacts): boolean {
-  return f.appImage && !f.installed && !f.agentRunning && f.answer !== 'never';
+export function installStep(f: FirstRunFacts): 'offer' | 'update' | null {
+  if (f.appImage === null) return null;
+  if (f.installed && f.record !== null) {
+    if (!f.recordImageExists && f.record.appImage !== f.appImage.path) return 'update';
+    if (compareVersions(f.appImage.version, f.record.version) > 0) return 'update';
+    return null;
+  }
+  return !f.installed && !f.agentRunning && f.answer !== 'never' ? 'offer' : null;
 }
 
 /**

@@ -1,8 +1,9 @@
 // The IO behind first-run.ts: is an activation file for the agent installed, and what did the
 // user answer to the install offer. Node only, no Electron.
-import { readdir, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENT_BUS_NAME } from '../../shared/names.js';
+import { APPIMAGE_RECORD_NAME, parseAppImageInstallRecord, type AppImageInstallRecord } from '../../shared/appimage.js';
 import { activationName, sessionServiceDirs, type InstallAnswer } from './first-run.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -43,4 +44,22 @@ export async function rememberNeverInstall(env: NodeJS.ProcessEnv = process.env)
   const file = answerFile(env);
   await mkdir(join(file, '..'), { recursive: true });
   await writeFile(file, JSON.stringify({ installOffer: 'never' }, null, 2) + '\n');
+}
+
+/** The record an install from an AppImage left, and whether the image it names still exists. */
+export async function readAppImageInstall(env: NodeJS.ProcessEnv = process.env): Promise<{ record: AppImageInstallRecord | null; recordImageExists: boolean }> {
+  const dataHome = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  let record: AppImageInstallRecord | null = null;
+  try {
+    record = parseAppImageInstallRecord(await readFile(join(dataHome, 'headroom', 'appimage', APPIMAGE_RECORD_NAME), 'utf8'));
+  } catch {
+    return { record: null, recordImageExists: false };
+  }
+  if (record === null) return { record, recordImageExists: false };
+  try {
+    await access(record.appImage);
+    return { record, recordImageExists: true };
+  } catch {
+    return { record, recordImageExists: false };
+  }
 }

@@ -12,8 +12,8 @@ import { exportTray } from '../../agent/bus/tray-service.js';
 import type { BridgeEvent } from '../../shared/bridge.js';
 import { BridgeCallError, dispatchBridgeCall, parseBridgeCall } from './bridge-call.js';
 import { toElectronTemplate } from './electron-menu.js';
-import { shouldOfferInstall } from './first-run.js';
-import { agentActivatable, readInstallAnswer, rememberNeverInstall } from './install-check.js';
+import { installStep } from './first-run.js';
+import { agentActivatable, readAppImageInstall, readInstallAnswer, rememberNeverInstall } from './install-check.js';
 import { buildMenuModel, type MenuAction } from './menu-model.js';
 import { activationDelayMs, appsRefreshMs, type ActivationCause } from './reconnect.js';
 import { initialTrayState, reduceTray, trayIcon, trayTooltip, TRAY_ICONS, type TrayEvent, type TrayIcon, type TrayState } from './tray-state.js';
@@ -163,7 +163,7 @@ class TrayApp {
           this.scheduleActivation('user');
           return;
         case 'install-agent':
-          await this.runInstall();
+          await this.runInstall({ quiet: false });
           return;
         case 'quit':
           this.quit();
@@ -179,7 +179,7 @@ class TrayApp {
    * `headroom install`, run by this Electron binary acting as Node (an AppImage has no Node of
    * its own), with its output shown to the user.
    */
-  private async runInstall(): Promise<void> {
+  private async runInstall({ quiet }: { quiet: boolean }): Promise<void> {
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn(process.execPath, [CLI_MAIN, 'install'], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
@@ -189,7 +189,8 @@ class TrayApp {
       child.once('close', (code) => resolve({ code, output }));
     });
     this.dispatch({ kind: 'installed', installed: await agentActivatable() });
-    await dialog.showMessageBox({
+    // An update after a move or a newer image: say something only when it went wrong.
+    if (!(quiet && result.code === 0)) await dialog.showMessageBox({
       type: result.code === 0 ? 'info' : 'error', title: 'Headroom',
       message: result.code === 0 ? 'The Headroom agent is installed and started.' : 'headroom install failed',
       detail: result.output.trim(),
@@ -197,16 +198,24 @@ class TrayApp {
     if (result.code === 0) await this.reload();
   }
 
-  /** AppImage only: nothing installed the agent's unit, so ask once (see first-run.ts). */
+  /** AppImage only: offer the install once, or bring an earlier one up to this image (first-run.ts). */
   private async offerInstallOnce(): Promise<void> {
-    const facts = { appImage: Boolean(process.env.APPIMAGE), installed: this.state.installed, agentRunning: this.state.link === 'running', answer: await readInstallAnswer() };
-    if (!shouldOfferInstall(facts)) return;
+    const appImage = process.env.APPIMAGE ? { path: process.env.APPIMAGE, version: app.getVersion() } : null;
+    const facts = { appImage, installed: this.state.installed, agentRunning: this.state.link === 'running', answer: await readInstallAnswer(), ...(await readAppImageInstall()) };
+    const step = installStep(facts);
+    if (step === 'update') {
+      await this.runInstall({ quiet: true });
+      return;
+    }
+    if (step !== 'offer') return;
     const { response } = await dialog.showMessageBox({
       type: 'question', title: 'Headroom', buttons: ['Install', 'Not now', "Don't ask again"], defaultId: 0, cancelId: 1,
       message: 'Install the Headroom agent as your user service?',
-      detail: 'The tray only shows what the agent does. "headroom install" puts the agent\'s systemd user unit and D-Bus activation file in your home directory and starts it; "headroom uninstall" removes them.',
+      detail: 'The tray only shows what the agent does. "headroom install" copies the agent out of this AppImage into your home directory, '
+        + 'adds its systemd user unit and D-Bus activation file, and starts it. Keep the AppImage where it is: the agent runs with it. '
+        + '"headroom uninstall" removes all of it.',
     });
-    if (response === 0) await this.runInstall();
+    if (response === 0) await this.runInstall({ quiet: false });
     else if (response === 2) await rememberNeverInstall();
   }
 

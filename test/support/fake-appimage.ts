@@ -1,0 +1,80 @@
+// An AppImage of this checkout as electron-builder would lay it out, for `headroom install`
+// from an AppImage. Two parts stand in for what cannot be had here:
+// - the runtime (a squashfs mounted through FUSE): the image file is a script that copies the
+//   AppDir to a fresh /tmp-like ".mount_HeadroXXXXXX" per run, sets APPDIR, APPIMAGE, ARGV0 and
+//   OWD, execs AppRun in the same process (so the PID stays, as with the real runtime) and
+//   removes the "mount" once that process is gone;
+// - Electron (its binary is downloaded from outside): `headroom-tray` is Node when
+//   ELECTRON_RUN_AS_NODE=1, as Electron is; with --tray-runs it does what the tray does for its
+//   install offer: run the CLI with itself as Node.
+// AppRun exports what electron-builder's AppRun template exports, line for line.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { REPO } from './agent-process.js';
+
+const APPRUN = `#!/bin/sh
+export PATH="\${APPDIR}:\${APPDIR}/usr/sbin:\${PATH}"
+export XDG_DATA_DIRS="./share/:/usr/share/gnome:/usr/local/share/:/usr/share/:\${XDG_DATA_DIRS}"
+export LD_LIBRARY_PATH="\${APPDIR}/usr/lib:\${LD_LIBRARY_PATH}"
+export XDG_DATA_DIRS="\${APPDIR}"/usr/share/:"\${XDG_DATA_DIRS}":/usr/share/gnome/:/usr/local/share/:/usr/share/
+export GSETTINGS_SCHEMA_DIR="\${APPDIR}/usr/share/glib-2.0/schemas:\${GSETTINGS_SCHEMA_DIR}"
+exec "$APPDIR/headroom-tray" "$@"
+`;
+
+const electronStandIn = (node: string): string => `#!/bin/sh
+if [ "$ELECTRON_RUN_AS_NODE" = 1 ]; then exec '${node}' "$@"; fi
+if [ "$1" = --tray-runs ]; then
+  shift
+  ELECTRON_RUN_AS_NODE=1 exec "$0" "$APPDIR/resources/app/dist/agent/cli/main.js" "$@"
+fi
+echo 'headroom-tray stand-in: no Electron GUI here' >&2
+exit 3
+`;
+
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+const runtime = (stage: string, mounts: string, self: string): string => `#!/bin/sh
+mnt=$(mktemp -d ${q(`${mounts}/.mount_HeadroXXXXXX`)}) || exit 1
+cp -a ${q(`${stage}/.`)} "$mnt" || exit 1
+( while kill -0 $$ 2>/dev/null; do sleep 0.1; done; rm -rf "$mnt" ) </dev/null >/dev/null 2>&1 &
+export APPDIR="$mnt" APPIMAGE=${q(self)} ARGV0="$0" OWD="$PWD"
+exec "$mnt/AppRun" "$@"
+`;
+
+/** The production packages (what electron-builder puts into resources/app/node_modules). */
+function productionModules(): string[] {
+  const r = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO, encoding: 'utf8' });
+  return r.stdout.split('\n').filter((p) => p.includes('/node_modules/')).map((p) => relative(REPO, p));
+}
+
+export interface FakeAppImage {
+  /** The .AppImage file: what $APPIMAGE names. */
+  image: string;
+  /** Where its runs are "mounted": empty when none runs. */
+  mounts: string;
+}
+
+/** Build an image of this checkout (dist/ as built) with `version` in its package.json. */
+export function buildFakeAppImage(imagePath: string, version: string): FakeAppImage {
+  const work = mkdtempSync(join(tmpdir(), 'headroom-appimage-'));
+  const stage = join(work, 'AppDir');
+  const app = join(stage, 'resources', 'app');
+  mkdirSync(app, { recursive: true });
+  // electron-builder.yml's files: package.json, bin/headroom, assets, dist/{shared,agent,tray-app}
+  for (const part of ['bin/headroom', 'assets', 'dist/shared', 'dist/agent', ...productionModules()]) {
+    cpSync(join(REPO, part), join(app, part), { recursive: true, verbatimSymlinks: true });
+  }
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ ...pkg, version }, null, 2));
+  writeFileSync(join(stage, 'AppRun'), APPRUN);
+  writeFileSync(join(stage, 'headroom-tray'), electronStandIn(process.execPath));
+  chmodSync(join(stage, 'AppRun'), 0o755);
+  chmodSync(join(stage, 'headroom-tray'), 0o755);
+  const mounts = join(work, 'mounts');
+  mkdirSync(mounts);
+  writeFileSync(imagePath, runtime(stage, mounts, imagePath));
+  chmodSync(imagePath, 0o755);
+  return { image: imagePath, mounts };
+}
