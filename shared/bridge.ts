@@ -1,7 +1,7 @@
 // The dashboard's one API, with two transports: Electron preload IPC (tray-app/preload) and
 // localhost HTTP + WebSocket (`headroom dashboard`). The page (tray-app/renderer) sees only
 // DashboardBridge; the Node side implements it once over the agent's D-Bus client.
-import type { AgentState, Preference } from './names.js';
+import { isPreference, PREFERENCES, type AgentState, type Preference } from './names.js';
 import type { AppRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from './records.js';
 
 /** Facts about the machine that do not change while the page is open. */
@@ -70,6 +70,53 @@ export function withPreference<S extends { preferences: Record<string, Preferenc
 export const BRIDGE_METHODS = ['load', 'setPreference', 'listLaunchers', 'launch'] as const;
 export type BridgeMethod = (typeof BRIDGE_METHODS)[number];
 export const isBridgeMethod = (v: unknown): v is BridgeMethod => typeof v === 'string' && (BRIDGE_METHODS as readonly string[]).includes(v);
+
+/** A bridge method with its parameters checked: what either transport hands the backend. */
+export type BridgeCall =
+  | { method: 'load'; params: [] }
+  | { method: 'setPreference'; params: [string, Preference] }
+  | { method: 'listLaunchers'; params: [] }
+  | { method: 'launch'; params: [string] };
+
+/** Longer than any app id or desktop id (systemd unit names stop at 255). */
+const MAX_ID_LENGTH = 255;
+const isId = (v: unknown): v is string => typeof v === 'string' && v !== '' && v.length <= MAX_ID_LENGTH;
+const notAnId = (what: string): string => `${what} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`;
+
+/**
+ * Check one call from a page, for both transports, before anything reaches the agent: the page
+ * is ours, but a compromised one must still not get anything but the four methods with
+ * well-formed arguments through. The typed call, or a sentence saying what is wrong.
+ */
+export function checkBridgeCall(method: BridgeMethod, params: readonly unknown[]): BridgeCall | string {
+  switch (method) {
+    case 'load':
+    case 'listLaunchers':
+      return params.length === 0 ? { method, params: [] } : `${method} takes no parameters`;
+    case 'setPreference': {
+      if (params.length !== 2) return 'setPreference takes [appId, preference]';
+      const [appId, preference] = params;
+      if (!isId(appId)) return `setPreference: ${notAnId('appId')}`;
+      if (typeof preference !== 'string' || !isPreference(preference)) return `setPreference: preference must be one of ${PREFERENCES.join(', ')} (got ${JSON.stringify(preference)})`;
+      return { method, params: [appId, preference] };
+    }
+    case 'launch': {
+      if (params.length !== 1) return 'launch takes [desktopId]';
+      const [desktopId] = params;
+      return isId(desktopId) ? { method, params: [desktopId] } : `launch: ${notAnId('desktopId')}`;
+    }
+  }
+}
+
+/** Run a checked call against the backend. */
+export function callBridge(bridge: DashboardBridge, call: BridgeCall): Promise<unknown> {
+  switch (call.method) {
+    case 'load': return bridge.load();
+    case 'setPreference': return bridge.setPreference(...call.params);
+    case 'listLaunchers': return bridge.listLaunchers();
+    case 'launch': return bridge.launch(...call.params);
+  }
+}
 
 /** Messages on the wire (WebSocket JSON; the IPC transport uses the same shapes). */
 export type BridgeRequest = { id: number; method: BridgeMethod; params: unknown[] };

@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { BridgeEvent, BridgeMessage, BridgeResponse, DashboardBridge } from '../../shared/bridge.js';
+import { callBridge, type BridgeEvent, type BridgeMessage, type BridgeResponse, type DashboardBridge } from '../../shared/bridge.js';
 import { toJsonSafe } from '../../shared/records.js';
-import { contentTypeOf, dispatch, hostAllowed, MAX_MESSAGE_BYTES, PAGE_PATH, originAllowed, parseBridgeRequest, requestToken, resolveStaticPath, tokenMatches } from './wire.js';
+import { contentTypeOf, hostAllowed, MAX_MESSAGE_BYTES, PAGE_PATH, originAllowed, parseBridgeRequest, requestToken, resolveStaticPath, tokenMatches } from './wire.js';
 
 export const WEBSOCKET_PATH = '/ws';
 
@@ -146,8 +146,8 @@ function attach(ws: WebSocket, bridge: DashboardBridge): void {
       send({ id: parsed.id ?? -1, ok: false, error: parsed.error });
       return;
     }
-    const { id } = parsed.request;
-    dispatch(bridge, parsed.request).then(
+    const { id } = parsed;
+    callBridge(bridge, parsed.call).then(
       (result: unknown) => send({ id, ok: true, result: result ?? null } satisfies BridgeResponse),
       (err: unknown) => send({ id, ok: false, error: err instanceof Error ? err.message : String(err) }),
     );

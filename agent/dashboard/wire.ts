@@ -3,35 +3,16 @@
 // request can be refused (token, Host, Origin, path) is one pure function.
 import { timingSafeEqual } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { isBridgeMethod, type BridgeMethod, type BridgeRequest, type DashboardBridge } from '../../shared/bridge.js';
-import { isPreference, PREFERENCES } from '../../shared/names.js';
+import { checkBridgeCall, isBridgeMethod, type BridgeCall } from '../../shared/bridge.js';
 
 /** The longest message we accept; the largest real request is a few hundred bytes. */
 export const MAX_MESSAGE_BYTES = 16 * 1024;
 
 export type ParsedRequest =
-  | { ok: true; request: BridgeRequest }
+  | { ok: true; id: number; call: BridgeCall }
   | { ok: false; id: number | null; error: string };
 
-const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-
-/** What each method's params must be: an error sentence, or '' when they are fine. */
-const PARAM_CHECKS: Record<BridgeMethod, (params: unknown[]) => string> = {
-  load: (p) => (p.length === 0 ? '' : 'load takes no parameters'),
-  listLaunchers: (p) => (p.length === 0 ? '' : 'listLaunchers takes no parameters'),
-  setPreference: (p) => {
-    if (p.length !== 2) return 'setPreference takes [appId, preference]';
-    const [appId, pref] = p;
-    if (typeof appId !== 'string' || appId === '' || appId.length > 255) return 'setPreference: appId must be a non-empty string';
-    if (typeof pref !== 'string' || !isPreference(pref)) return `setPreference: preference must be one of ${PREFERENCES.join(', ')}`;
-    return '';
-  },
-  launch: (p) => {
-    if (p.length !== 1) return 'launch takes [desktopId]';
-    const [id] = p;
-    return typeof id === 'string' && id !== '' && id.length <= 255 ? '' : 'launch: desktopId must be a non-empty string';
-  },
-};
+const isRequestId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Parse and validate one text message from the page. Never throws. */
 export function parseBridgeRequest(text: string): ParsedRequest {
@@ -44,24 +25,13 @@ export function parseBridgeRequest(text: string): ParsedRequest {
   }
   if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return { ok: false, id: null, error: 'expected an object {id, method, params}' };
   const { id, method, params } = msg as Record<string, unknown>;
-  if (!isId(id)) return { ok: false, id: null, error: 'id must be a non-negative integer' };
+  if (!isRequestId(id)) return { ok: false, id: null, error: 'id must be a non-negative integer' };
   if (!isBridgeMethod(method)) return { ok: false, id, error: `unknown method ${JSON.stringify(method)}` };
   const list = params ?? [];
   if (!Array.isArray(list)) return { ok: false, id, error: 'params must be an array' };
-  const problem = PARAM_CHECKS[method](list as unknown[]);
-  if (problem !== '') return { ok: false, id, error: problem };
-  return { ok: true, request: { id, method, params: list as unknown[] } };
-}
-
-/** Call the bridge for a request that parseBridgeRequest accepted. */
-export function dispatch(bridge: DashboardBridge, request: BridgeRequest): Promise<unknown> {
-  const p = request.params;
-  switch (request.method) {
-    case 'load': return bridge.load();
-    case 'listLaunchers': return bridge.listLaunchers();
-    case 'setPreference': return bridge.setPreference(p[0] as string, p[1] as Parameters<DashboardBridge['setPreference']>[1]);
-    case 'launch': return bridge.launch(p[0] as string);
-  }
+  const call = checkBridgeCall(method, list as unknown[]);
+  if (typeof call === 'string') return { ok: false, id, error: call };
+  return { ok: true, id, call };
 }
 
 /** Constant-time comparison: a wrong token must not be guessable byte by byte from timings. */

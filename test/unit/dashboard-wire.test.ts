@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { DashboardBridge, DashboardState } from '../../shared/bridge.js';
+import { callBridge, type DashboardBridge, type DashboardState } from '../../shared/bridge.js';
 import type { Preference } from '../../shared/names.js';
 import {
-  contentTypeOf, dispatch, hostAllowed, MAX_MESSAGE_BYTES, originAllowed, parseBridgeRequest, requestToken, resolveStaticPath, tokenMatches,
+  contentTypeOf, hostAllowed, MAX_MESSAGE_BYTES, originAllowed, parseBridgeRequest, requestToken, resolveStaticPath, tokenMatches,
 } from '../../agent/dashboard/wire.js';
 
 describe('parseBridgeRequest', () => {
@@ -21,7 +21,7 @@ describe('parseBridgeRequest', () => {
     test(`accepts ${text}`, () => {
       const r = parseBridgeRequest(text);
       assert.ok(r.ok, JSON.stringify(r));
-      assert.deepEqual(r.request.params, params);
+      assert.deepEqual(r.call.params, params);
     });
   }
 
@@ -61,7 +61,7 @@ describe('parseBridgeRequest', () => {
   });
 });
 
-describe('dispatch', () => {
+describe('callBridge', () => {
   test('each method reaches the bridge method of the same name with its params', async () => {
     const calls: unknown[][] = [];
     const bridge: DashboardBridge = {
@@ -74,7 +74,7 @@ describe('dispatch', () => {
     for (const text of ['{"id":1,"method":"load"}', '{"id":2,"method":"setPreference","params":["hog","omit"]}', '{"id":3,"method":"listLaunchers"}', '{"id":4,"method":"launch","params":["x"]}']) {
       const r = parseBridgeRequest(text);
       assert.ok(r.ok);
-      await dispatch(bridge, r.request);
+      await callBridge(bridge, r.call);
     }
     assert.deepEqual(calls, [['load'], ['setPreference', 'hog', 'omit'], ['listLaunchers'], ['launch', 'x']]);
   });

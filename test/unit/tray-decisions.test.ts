@@ -84,13 +84,13 @@ describe('bridge calls from the page', () => {
     ['subscribe', [], /unknown method/],
     [42, [], /unknown method 42/],
     ['load', 'x', /params must be an array/],
-    ['load', [1], /expected 0 parameter/],
-    ['setPreference', ['firefox'], /expected 2 parameter/],
-    ['setPreference', ['firefox', 'kill'], /expected none, avoid or omit, got "kill"/],
+    ['load', [1], /load takes no parameters/],
+    ['setPreference', ['firefox'], /takes \[appId, preference\]/],
+    ['setPreference', ['firefox', 'kill'], /one of none, avoid, omit \(got "kill"\)/],
     ['setPreference', ['', 'avoid'], /non-empty string/],
     ['setPreference', [{}, 'avoid'], /non-empty string/],
     ['launch', ['x'.repeat(256)], /at most 255/],
-    ['launch', [], /expected 1 parameter/],
+    ['launch', [], /takes \[desktopId\]/],
   ];
   for (const [method, params, why] of bad) {
     test(`refuses ${JSON.stringify(method)} ${JSON.stringify(params).slice(0, 40)}`, () => {
