@@ -43,6 +43,8 @@ export async function leakCheck(cycles: number, log: (m: string) => void = () =>
   try {
     agent = await AgentProcess.start(home, ['--user-tree', tree.path, '--proc-root', proc.path, '--config', config]);
     const pid = agent.child.pid!;
+    // The runtime flags bin/headroom gives the agent (a heap cap), as the report should name them.
+    const runtimeFlags = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a.startsWith('--max-') || a.startsWith('--expose')).join(' ');
     // let start-up garbage settle: a few cycles before the first reading
     const cycle = async (i: number): Promise<void> => {
       const dir = tree.unit(`app.slice/app-headroom-leak${i % 7}-${i.toString(16).padStart(16, '0')}.scope`);
@@ -85,7 +87,7 @@ export async function leakCheck(cycles: number, log: (m: string) => void = () =>
       heapUsedKiBAfterStart: null,
       heapUsedKiBAfterCycles: null,
       seconds: (Date.now() - t0) / 1000,
-      how: `${nodeOptions !== '' ? `Agent run with NODE_OPTIONS=${nodeOptions}. ` : ''}On the host (Node ${process.version}, not emulated), as test/integration/agent-kills.test.ts drives the agent: private bus, real cgroups, a /proc/meminfo set to 9 % (elevated, warning) then 1 % (critical) per cycle, one fresh app scope killed per cycle (${killed} kills logged, 10 warm-up cycles before the first reading).`,
+      how: `${nodeOptions !== '' ? `Agent run with NODE_OPTIONS=${nodeOptions}. ` : ''}${runtimeFlags !== '' ? `Agent run with ${runtimeFlags} (bin/headroom). ` : ''}On the host (Node ${process.version}, not emulated), as test/integration/agent-kills.test.ts drives the agent: private bus, real cgroups, a /proc/meminfo set to 9 % (elevated, warning) then 1 % (critical) per cycle, one fresh app scope killed per cycle (${killed} kills logged, 10 warm-up cycles before the first reading).`,
     };
   } finally {
     for (const c of children) c.kill('SIGKILL');

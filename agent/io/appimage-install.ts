@@ -6,9 +6,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { appImageInstallDir, appImageRoot, renderAppImageCommand, renderAppImageNode } from '../core/appimage.js';
 import { APPIMAGE_RECORD_NAME, type AppImageInstallRecord } from '../../shared/appimage.js';
-import { isErrno, readTextIfExists, writeFileAtomic } from './files.js';
+import { isErrno, writeFileAtomic } from './files.js';
+import { dataHome } from './paths.js';
 
-const dataHome = (env: NodeJS.ProcessEnv): string => env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
 const binHome = (env: NodeJS.ProcessEnv): string => join(env.HOME || homedir(), '.local', 'bin');
 
 export interface AppImageLayout {
@@ -126,7 +126,7 @@ export async function removeAppImageInstall(env: NodeJS.ProcessEnv = process.env
   } catch (err) {
     if (!isErrno(err, 'ENOENT') && !isErrno(err, 'EINVAL')) throw err;
   }
-  if ((await readTextIfExists(join(root, APPIMAGE_RECORD_NAME))) !== null || (await exists(root))) {
+  if (await exists(root)) {
     await rm(root, { recursive: true, force: true });
     removed.push(root);
   }

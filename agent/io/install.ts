@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ACTIVATION_FILE_NAME, UNIT_NAME, backupName, renderActivation, renderUnit } from '../core/install-plan.js';
 import { isErrno, readTextIfExists, writeFileAtomic } from './files.js';
 import { assetPath, packageRoot, packageVersion } from './package-root.js';
-import { stateDir } from './paths.js';
+import { dataHome, stateDir } from './paths.js';
 import { copiedAppCommand } from './appimage-install.js';
 
 const home = (env: NodeJS.ProcessEnv): string => env.HOME || homedir();
@@ -24,10 +24,9 @@ export interface InstallPaths {
 
 export function installPaths(env: NodeJS.ProcessEnv = process.env): InstallPaths {
   const config = env.XDG_CONFIG_HOME || join(home(env), '.config');
-  const data = env.XDG_DATA_HOME || join(home(env), '.local', 'share');
   return {
     unit: join(config, 'systemd', 'user', UNIT_NAME),
-    activation: join(data, 'dbus-1', 'services', ACTIVATION_FILE_NAME),
+    activation: join(dataHome(env), 'dbus-1', 'services', ACTIVATION_FILE_NAME),
     record: join(stateDir(env), 'installed.json'),
   };
 }

@@ -9,6 +9,9 @@ export const configDir = (env: NodeJS.ProcessEnv = process.env): string =>
 export const stateDir = (env: NodeJS.ProcessEnv = process.env): string =>
   join(env.XDG_STATE_HOME || join(home(env), '.local', 'state'), 'headroom');
 
+/** $XDG_DATA_HOME, or ~/.local/share. */
+export const dataHome = (env: NodeJS.ProcessEnv = process.env): string => env.XDG_DATA_HOME || join(home(env), '.local', 'share');
+
 export const configFile = (env?: NodeJS.ProcessEnv): string => join(configDir(env), 'config.toml');
 export const preferencesFile = (env?: NodeJS.ProcessEnv): string => join(configDir(env), 'preferences.json');
 export const historyFile = (env?: NodeJS.ProcessEnv): string => join(stateDir(env), 'history.jsonl');
