@@ -6,11 +6,12 @@
  * except with CI=true, where that is a failure.
  */
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
-import { bootGuest, ensureLabImage, labAvailable, parseKeyValues } from './guest.js';
+import { bootGuest, ensureLabImage, labAvailable, parseKeyValues, repoRoot } from './guest.js';
+import { fakeAppImageRuntime, writeFakeAppDir } from '../support/fake-appimage.js';
 
 interface BootGroup {
   name: string;
@@ -21,7 +22,7 @@ interface BootGroup {
 
 const GROUPS: BootGroup[] = [
   { name: 'A', scenarios: ['install', 'gnome', 'restart', 'dryrun'], timeoutMs: 480_000 },
-  { name: 'B', scenarios: ['install', 'storm', 'avoid'], timeoutMs: 420_000 },
+  { name: 'B', scenarios: ['install', 'storm', 'avoid', 'appimage'], timeoutMs: 720_000 },
   { name: 'C', scenarios: ['install', 'zram', 'notify'], timeoutMs: 720_000 },
 ];
 
@@ -33,6 +34,7 @@ const TITLES: Record<string, string> = {
   gnome: 'app-gnome-<id>-<pid>.scope recognised and killable',
   restart: 'kill -9: systemd restarts the agent, history and preferences intact',
   dryrun: 'dry-run: nothing dies, WouldKill names the hog',
+  appimage: 'headroom install from an AppImage: the unit runs a copy with the image as Node; launched apps get the session\'s environment; uninstall removes it all',
   notify: 'kill notification reaches dunst; its avoid action protects the next launch (ManagedOOMPreference on the scope)',
 };
 
@@ -54,6 +56,18 @@ function skipReason(): string | null {
   return available.why;
 }
 
+/**
+ * The image scenario `appimage` installs from, built into the shared checkout (dist/lab-appimage,
+ * /mnt/share in the guest) with the guest's paths baked in: test/support/fake-appimage.ts.
+ */
+async function prepareLabAppImage(): Promise<void> {
+  const dir = join(repoRoot(), 'dist', 'lab-appimage');
+  await rm(dir, { recursive: true, force: true });
+  writeFakeAppDir(join(dir, 'AppDir'), '0.1.0-lab', '/usr/bin/node');
+  await writeFile(join(dir, 'Headroom.AppImage'),
+    fakeAppImageRuntime('/mnt/share/dist/lab-appimage/AppDir', '/home/lab/.cache/appimage-mounts', '/home/lab/Applications/Headroom.AppImage'), { mode: 0o755 });
+}
+
 async function runGroup(t: TestContext, group: BootGroup): Promise<void> {
   const skip = skipReason();
   if (skip !== null) {
@@ -62,6 +76,7 @@ async function runGroup(t: TestContext, group: BootGroup): Promise<void> {
   }
   const image = await ensureLabImage();
   t.diagnostic(`image ${image.dir}`);
+  if (group.scenarios.includes('appimage')) await prepareLabAppImage();
 
   const result = await bootGuest({
     script: 'test/lab/guest/scenarios.sh',

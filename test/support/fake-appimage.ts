@@ -3,7 +3,7 @@
 // - the runtime (a squashfs mounted through FUSE): the image file is a script that copies the
 //   AppDir to a fresh /tmp-like ".mount_HeadroXXXXXX" per run, sets APPDIR, APPIMAGE, ARGV0 and
 //   OWD, execs AppRun in the same process (so the PID stays, as with the real runtime) and
-//   removes the "mount" once that process is gone;
+//   removes the "mount" once that process is gone (also when systemd stops the unit);
 // - Electron (its binary is downloaded from outside): `headroom-tray` is Node when
 //   ELECTRON_RUN_AS_NODE=1, as Electron is; with --tray-runs it does what the tray does for its
 //   install offer: run the CLI with itself as Node.
@@ -38,16 +38,37 @@ const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 const runtime = (stage: string, mounts: string, self: string): string => `#!/bin/sh
 mnt=$(mktemp -d ${q(`${mounts}/.mount_HeadroXXXXXX`)}) || exit 1
 cp -a ${q(`${stage}/.`)} "$mnt" || exit 1
-( while kill -0 $$ 2>/dev/null; do sleep 0.1; done; rm -rf "$mnt" ) </dev/null >/dev/null 2>&1 &
+( trap '' TERM; while kill -0 $$ 2>/dev/null; do sleep 0.1; done; rm -rf "$mnt" ) </dev/null >/dev/null 2>&1 &
 export APPDIR="$mnt" APPIMAGE=${q(self)} ARGV0="$0" OWD="$PWD"
 exec "$mnt/AppRun" "$@"
 `;
 
-/** The production packages (what electron-builder puts into resources/app/node_modules). */
+/** The production packages (what electron-builder puts into resources/app/node_modules), outermost only. */
 function productionModules(): string[] {
   const r = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO, encoding: 'utf8' });
-  return r.stdout.split('\n').filter((p) => p.includes('/node_modules/')).map((p) => relative(REPO, p));
+  const all = r.stdout.split('\n').filter((p) => p.includes('/node_modules/')).map((p) => relative(REPO, p));
+  return all.filter((m) => !all.some((o) => o !== m && m.startsWith(`${o}/`)));
 }
+
+/**
+ * The AppDir of an image of this checkout (dist/ as built) with `version` in its package.json;
+ * `node` is the Node the Electron stand-in runs as, on the machine that will run the image.
+ */
+export function writeFakeAppDir(appDir: string, version: string, node: string): void {
+  const app = join(appDir, 'resources', 'app');
+  mkdirSync(app, { recursive: true });
+  // electron-builder.yml's files: package.json, bin/headroom, assets, dist/{shared,agent,tray-app}
+  for (const part of ['bin/headroom', 'assets', 'dist/shared', 'dist/agent', ...productionModules()]) {
+    cpSync(join(REPO, part), join(app, part), { recursive: true, verbatimSymlinks: true });
+  }
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ ...pkg, version }, null, 2));
+  writeFileSync(join(appDir, 'AppRun'), APPRUN, { mode: 0o755 });
+  writeFileSync(join(appDir, 'headroom-tray'), electronStandIn(node), { mode: 0o755 });
+}
+
+/** The image file's text: "mounts" appDir (as seen where it runs) under mounts, as `self`. */
+export const fakeAppImageRuntime = runtime;
 
 export interface FakeAppImage {
   /** The .AppImage file: what $APPIMAGE names. */
@@ -56,25 +77,14 @@ export interface FakeAppImage {
   mounts: string;
 }
 
-/** Build an image of this checkout (dist/ as built) with `version` in its package.json. */
+/** Build an image of this checkout on this machine. */
 export function buildFakeAppImage(imagePath: string, version: string): FakeAppImage {
   const work = mkdtempSync(join(tmpdir(), 'headroom-appimage-'));
-  const stage = join(work, 'AppDir');
-  const app = join(stage, 'resources', 'app');
-  mkdirSync(app, { recursive: true });
-  // electron-builder.yml's files: package.json, bin/headroom, assets, dist/{shared,agent,tray-app}
-  for (const part of ['bin/headroom', 'assets', 'dist/shared', 'dist/agent', ...productionModules()]) {
-    cpSync(join(REPO, part), join(app, part), { recursive: true, verbatimSymlinks: true });
-  }
-  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ ...pkg, version }, null, 2));
-  writeFileSync(join(stage, 'AppRun'), APPRUN);
-  writeFileSync(join(stage, 'headroom-tray'), electronStandIn(process.execPath));
-  chmodSync(join(stage, 'AppRun'), 0o755);
-  chmodSync(join(stage, 'headroom-tray'), 0o755);
+  const appDir = join(work, 'AppDir');
+  writeFakeAppDir(appDir, version, process.execPath);
   const mounts = join(work, 'mounts');
   mkdirSync(mounts);
-  writeFileSync(imagePath, runtime(stage, mounts, imagePath));
+  writeFileSync(imagePath, runtime(appDir, mounts, imagePath));
   chmodSync(imagePath, 0o755);
   return { image: imagePath, mounts };
 }

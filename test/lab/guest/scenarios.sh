@@ -429,6 +429,76 @@ scenario_notify() {
     scen_end
 }
 
+# ---- AppImage: `headroom install` from an image (the tray's path), the real user manager ----
+# The image is built on the host (scenarios.test.ts, test/support/fake-appimage.ts): a runtime
+# stand-in that "mounts" a fresh copy of the AppDir per run, electron-builder's AppRun exports,
+# /usr/bin/node standing in for Electron as Node.
+APPIMAGE_FILE=$LAB_HOME/Applications/Headroom.AppImage
+appimage_copy_dir() { find "$LAB_HOME/.local/share/headroom/appimage" -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null; }
+proc_env() { tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | sed -n "s/^$2=//p"; }
+proc_runs_script() { tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | xargs -r -d '\n' realpath -m -- 2>/dev/null | grep -qxF "$2"; }
+scenario_appimage() {
+    scen_begin appimage
+    local unit=$LAB_HOME/.config/systemd/user/$AGENT_UNIT out rc copy pid mount pid2 mount2 scope envfile=$LAB_HOME/.cache/appimage-launched.env
+    # The checkout's hand-written unit (scenario install) makes way: headroom install refuses a unit it did not write.
+    as_lab systemctl --user disable --now "$AGENT_UNIT" >/dev/null 2>&1
+    rm -f "$unit"
+    as_lab systemctl --user daemon-reload
+    as_lab mkdir -p "$LAB_HOME/Applications" "$LAB_HOME/.cache/appimage-mounts" "$LAB_HOME/.local/share/applications"
+    as_lab install -m 0755 "$LAB_REPO/dist/lab-appimage/Headroom.AppImage" "$APPIMAGE_FILE"
+
+    out=$(as_lab timeout 600 "$APPIMAGE_FILE" --tray-runs install 2>&1); rc=$?
+    printf '%s\n' "$out" >"$LAB_OUT/appimage-install.txt"
+    expect install_exit "$rc" 0
+    copy=$(appimage_copy_dir)
+    rec copy_dir "$copy"
+    check unit_runs_the_copy grep -qxF "ExecStart=$copy/headroom agent" "$unit"
+    check is_active agent_active
+    check owns_bus_name wait_until 180 agent_on_bus
+    pid=$(agent_main_pid)
+    expect bus_owner_is_main_pid "$(bus_owner_pid)" "$pid"
+    check runs_the_copied_agent proc_runs_script "$pid" "$copy/app/dist/agent/cli/main.js"
+    mount=$(proc_env "$pid" APPDIR)
+    rec agent_mount "$mount"
+    check runs_through_the_image expect_mount "$mount"
+    expect node_is_the_image "$(proc_env "$pid" APPIMAGE)" "$APPIMAGE_FILE"
+    check command_linked test "$(readlink "$LAB_HOME/.local/bin/headroom")" = "$copy/headroom"
+
+    # A restart mounts the image afresh: nothing depends on the mount the install ran from.
+    as_lab systemctl --user restart "$AGENT_UNIT"
+    check restarted wait_until 180 agent_on_bus
+    pid2=$(agent_main_pid)
+    mount2=$(proc_env "$pid2" APPDIR)
+    rec agent_mount_after_restart "$mount2"
+    check new_mount_after_restart test -n "$mount2" -a "$mount2" != "$mount"
+
+    # Launch through the bus, real systemd-run: the app sees the session's environment, not the image's.
+    printf '#!/bin/sh\nenv >%s.tmp && mv %s.tmp %s\nexec sleep 30\n' "$envfile" "$envfile" "$envfile" | as_lab tee "$LAB_HOME/.cache/dumpenv" >/dev/null
+    chmod 0755 "$LAB_HOME/.cache/dumpenv"
+    printf '[Desktop Entry]\nType=Application\nName=Dump Env\nExec=%s\n' "$LAB_HOME/.cache/dumpenv" | as_lab tee "$LAB_HOME/.local/share/applications/dumpenv.desktop" >/dev/null
+    scope=$(as_lab busctl --user call org.headroom.Agent1 /org/headroom/Agent1 org.headroom.Agent1 Launch sas dumpenv.desktop 0 2>&1 | sed -n 's/^s "\(.*\)"$/\1/p')
+    rec launched_scope "$scope"
+    expect_match launch_scope_name "$scope" '^app-headroom-dumpenv-[0-9a-f]{16}\.scope$'
+    check launched_app_ran wait_until 60 test -s "$envfile"
+    cp "$envfile" "$LAB_OUT/appimage-launched.env" 2>/dev/null
+    check app_env_without_image_vars not_grep -E '^(APPDIR|APPIMAGE|ARGV0|OWD|ELECTRON_RUN_AS_NODE|LD_LIBRARY_PATH|GSETTINGS_SCHEMA_DIR)=' "$envfile"
+    check app_paths_without_mount not_grep -F 'appimage-mounts' "$envfile"
+    check app_in_its_scope unit_populated "$scope"
+    unit_kill "$scope"
+
+    # Uninstall through the linked command: unit, activation file, link and copies gone.
+    out=$(as_lab timeout 600 "$LAB_HOME/.local/bin/headroom" uninstall 2>&1); rc=$?
+    printf '%s\n' "$out" >"$LAB_OUT/appimage-uninstall.txt"
+    expect uninstall_exit "$rc" 0
+    check agent_stopped eval '! agent_active'
+    check unit_removed test ! -e "$unit"
+    check copies_removed test ! -e "$LAB_HOME/.local/share/headroom/appimage"
+    check link_removed test ! -L "$LAB_HOME/.local/bin/headroom"
+    scen_end
+}
+expect_mount() { [[ $1 == "$LAB_HOME/.cache/appimage-mounts/.mount_Headro"* ]] && [ -d "$1" ]; }
+not_grep() { ! grep -q "$@"; }
+
 failed=0
 for s in ${LAB_SCENARIOS:-install}; do
     if declare -F "scenario_$s" >/dev/null; then
