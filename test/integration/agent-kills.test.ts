@@ -70,7 +70,7 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     await startAgent();
     // bin/headroom caps the session-long agent's heap (bench leak check), by flag so apps it launches do not inherit it
     const argv = readFileSync(`/proc/${agent!.child.pid}/cmdline`, 'utf8').split('\0');
-    assert.ok(argv.includes('--max-old-space-size=64'), argv.join(' '));
+    assert.ok(argv.includes('--max-old-space-size=64') && argv.includes('--max-semi-space-size=1'), argv.join(' '));
     assert.equal(readFileSync(`/proc/${agent!.child.pid}/environ`, 'utf8').includes('max-old-space'), false);
     await waitState('elevated');
     proc.setAvailable(2); // exhaustion

@@ -22,7 +22,7 @@ interface BootGroup {
 
 const GROUPS: BootGroup[] = [
   { name: 'A', scenarios: ['install', 'gnome', 'restart', 'dryrun'], timeoutMs: 480_000 },
-  { name: 'B', scenarios: ['install', 'storm', 'avoid', 'appimage'], timeoutMs: 720_000 },
+  { name: 'B', scenarios: ['install', 'storm', 'avoid', 'appimage'], timeoutMs: 900_000 },
   { name: 'C', scenarios: ['install', 'zram', 'notify'], timeoutMs: 720_000 },
 ];
 
@@ -65,7 +65,7 @@ async function prepareLabAppImage(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   writeFakeAppDir(join(dir, 'AppDir'), '0.1.0-lab', '/usr/bin/node');
   await writeFile(join(dir, 'Headroom.AppImage'),
-    fakeAppImageRuntime('/mnt/share/dist/lab-appimage/AppDir', '/home/lab/.cache/appimage-mounts', '/home/lab/Applications/Headroom.AppImage'), { mode: 0o755 });
+    fakeAppImageRuntime('/home/lab/.cache/appimage-stage', '/home/lab/.cache/appimage-mounts', '/home/lab/Applications/Headroom.AppImage'), { mode: 0o755 });
 }
 
 async function runGroup(t: TestContext, group: BootGroup): Promise<void> {

@@ -1,7 +1,8 @@
 // An AppImage of this checkout as electron-builder would lay it out, for `headroom install`
 // from an AppImage. Two parts stand in for what cannot be had here:
-// - the runtime (a squashfs mounted through FUSE): the image file is a script that copies the
-//   AppDir to a fresh /tmp-like ".mount_HeadroXXXXXX" per run, sets APPDIR, APPIMAGE, ARGV0 and
+// - the runtime (a squashfs mounted through FUSE): the image file is a script that hard-links
+//   the AppDir into a fresh /tmp-like ".mount_HeadroXXXXXX" per run (a new path each run, as a
+//   mount has; the AppDir must be on the same filesystem), sets APPDIR, APPIMAGE, ARGV0 and
 //   OWD, execs AppRun in the same process (so the PID stays, as with the real runtime) and
 //   removes the "mount" once that process is gone (also when systemd stops the unit);
 // - Electron (its binary is downloaded from outside): `headroom-tray` is Node when
@@ -37,7 +38,7 @@ const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 const runtime = (stage: string, mounts: string, self: string): string => `#!/bin/sh
 mnt=$(mktemp -d ${q(`${mounts}/.mount_HeadroXXXXXX`)}) || exit 1
-cp -a ${q(`${stage}/.`)} "$mnt" || exit 1
+cp -al ${q(`${stage}/.`)} "$mnt" || exit 1
 ( trap '' TERM; while kill -0 $$ 2>/dev/null; do sleep 0.1; done; rm -rf "$mnt" ) </dev/null >/dev/null 2>&1 &
 export APPDIR="$mnt" APPIMAGE=${q(self)} ARGV0="$0" OWD="$PWD"
 exec "$mnt/AppRun" "$@"
@@ -67,7 +68,7 @@ export function writeFakeAppDir(appDir: string, version: string, node: string): 
   writeFileSync(join(appDir, 'headroom-tray'), electronStandIn(node), { mode: 0o755 });
 }
 
-/** The image file's text: "mounts" appDir (as seen where it runs) under mounts, as `self`. */
+/** The image file's text: "mounts" appDir (as seen where it runs; same filesystem as mounts) under mounts, as `self`. */
 export const fakeAppImageRuntime = runtime;
 
 export interface FakeAppImage {
