@@ -6,6 +6,7 @@
  * except with CI=true, where that is a failure.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -43,6 +44,7 @@ const FIGURES = [
   'seconds_to_kill', 'mem_available_mib_at_kill', 'swap_free_mib_at_kill', 'full_avg10_at_kill', 'some_avg10_at_kill',
   'full_recent_pct_at_kill', 'first_alert', 'victim_reason', 'victim_mib', 'kernel_oom', 'start_seconds', 'restart_seconds', 'scenario_seconds',
   'notice_summary', 'notice_body', 'notice_seconds_after_kill', 'relaunch_carries_avoid',
+  'stage_seconds', 'install_seconds', 'copy_dir', 'agent_mount', 'agent_mount_after_restart', 'launched_scope',
 ];
 
 const readText = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '');
@@ -64,6 +66,10 @@ async function prepareLabAppImage(): Promise<void> {
   const dir = join(repoRoot(), 'dist', 'lab-appimage');
   await rm(dir, { recursive: true, force: true });
   writeFakeAppDir(join(dir, 'AppDir'), '0.1.0-lab', '/usr/bin/node');
+  // One file over 9p: a tree of a few thousand small files took minutes to copy under TCG.
+  const tar = spawnSync('tar', ['-cf', join(dir, 'AppDir.tar'), '-C', dir, 'AppDir']);
+  if (tar.status !== 0) throw new Error(`tar: ${tar.stderr.toString()}`);
+  await rm(join(dir, 'AppDir'), { recursive: true, force: true });
   await writeFile(join(dir, 'Headroom.AppImage'),
     fakeAppImageRuntime('/home/lab/.cache/appimage-stage', '/home/lab/.cache/appimage-mounts', '/home/lab/Applications/Headroom.AppImage'), { mode: 0o755 });
 }
