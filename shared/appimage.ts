@@ -2,6 +2,8 @@
 // its next start (is the installed agent this image's version, does its image still exist).
 // Shared because the CLI writes it and the tray reads it; no Node, no Electron here.
 
+/** Where copies made from AppImages live, under the data home ($XDG_DATA_HOME or ~/.local/share). */
+export const APPIMAGE_DIR = 'headroom/appimage';
 /** The record's name inside <data home>/headroom/appimage/. */
 export const APPIMAGE_RECORD_NAME = 'installed.json';
 

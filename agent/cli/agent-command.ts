@@ -58,7 +58,8 @@ async function startOnBus(agent: Agent, bus: MessageBus | null, log: Logger): Pr
 
 export async function runAgent(opts: AgentOptions): Promise<never> {
   // Started from an AppImage, the agent inherits AppRun's search paths into a mount that is not
-  // the apps' business: desktop entries, Launch and `systemd-run` must see the session's own.
+  // the apps' business, and from the packages ELECTRON_RUN_AS_NODE (it would turn every Electron
+  // app it launches into plain Node): desktop entries, Launch and `systemd-run` see the session's own.
   replaceEnv(withoutAppImageEnv(process.env));
   const log = createLogger({ debug: opts.debug });
   const uid = process.getuid?.() ?? 0;

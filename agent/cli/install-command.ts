@@ -71,16 +71,16 @@ export async function install(opts: InstallOptions): Promise<void> {
   const source = appImageSource(root, process.env);
   if (source.kind === 'refuse') throw new CliError(source.why);
   // From an AppImage the unit runs a copy outside the mount (agent/core/appimage.ts says why).
-  const layout = source.kind === 'appimage' ? appImageLayout(packageVersion()) : null;
+  const layout = source.kind === 'appimage' ? { ...appImageLayout(packageVersion()), appImage: source.appImage } : null;
   // Refusals (edited files) come before anything is copied or written.
   const { paths, record, plans } = await planOrRefuse('install', (facts, want): InstallAction => planInstallFile(facts, want, opts.force), layout?.command ?? headroomBin());
 
   const lines: string[] = [];
   let link: LinkResult | null = null;
-  if (layout !== null && source.kind === 'appimage') {
-    await copyAppOut(root, source.appImage, layout);
-    await writeAppImageRecord(layout, { version: packageVersion(), appImage: source.appImage, dir: layout.dir });
-    lines.push(`copied the agent out of the AppImage to ${layout.dir}; it runs with ${source.appImage} as its Node, so keep that file where it is `
+  if (layout !== null) {
+    await copyAppOut(root, layout.appImage, layout);
+    await writeAppImageRecord(layout, { version: packageVersion(), appImage: layout.appImage, dir: layout.dir });
+    lines.push(`copied the agent out of the AppImage to ${layout.dir}; it runs with ${layout.appImage} as its Node, so keep that file where it is `
       + '(if you move it, start it once and its tray installs again)');
     link = await linkCommand(layout);
     lines.push(typeof link === 'object' ? `not linking the headroom command: ${link.skipped}`
@@ -143,8 +143,8 @@ export async function install(opts: InstallOptions): Promise<void> {
     printJson({
       unit: paths.unit, activation: paths.activation, changed, backups, enabled, started,
       systemctl: failure === null ? null : { failed: systemctlLine(failure.step), detail: failure.detail },
-      appImage: layout === null || source.kind !== 'appimage' ? null
-        : { dir: layout.dir, command: layout.command, appImage: source.appImage, link: typeof link === 'object' && link !== null ? null : layout.link },
+      appImage: layout === null ? null
+        : { dir: layout.dir, command: layout.command, appImage: layout.appImage, link: typeof link === 'object' && link !== null ? null : layout.link },
     });
   } else {
     console.log(lines.join('\n'));

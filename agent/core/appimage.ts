@@ -7,6 +7,7 @@
 // node_modules/; a few MiB) to $XDG_DATA_HOME/headroom/appimage/<version>/app and runs it with
 // the image's Electron acting as Node: `ELECTRON_RUN_AS_NODE=1 <the .AppImage> <script>`.
 // electron-builder's AppRun passes its arguments through to the Electron binary unchanged.
+import { APPIMAGE_DIR } from '../../shared/appimage.js';
 
 /** Variables the AppImage runtime and AppRun set for the mount they run from. */
 export const APPIMAGE_VARIABLES = ['APPDIR', 'APPIMAGE', 'ARGV0', 'OWD', 'APPIMAGE_SILENT_INSTALL', 'APPIMAGE_EXIT_AFTER_INSTALL'] as const;
@@ -46,11 +47,11 @@ export const isSafeVersion = (v: string): boolean => /^[0-9A-Za-z][0-9A-Za-z.+-]
 /** Where one version of the app lives once copied out: <data home>/headroom/appimage/<version>. */
 export function appImageInstallDir(dataHome: string, version: string): string {
   if (!isSafeVersion(version)) throw new Error(`refusing to use "${version}" as a directory name`);
-  return `${trimSlash(dataHome)}/headroom/appimage/${version}`;
+  return `${appImageRoot(dataHome)}/${version}`;
 }
 
 /** The parent of every copied-out version (uninstall removes it whole). */
-export const appImageRoot = (dataHome: string): string => `${trimSlash(dataHome)}/headroom/appimage`;
+export const appImageRoot = (dataHome: string): string => `${trimSlash(dataHome)}/${APPIMAGE_DIR}`;
 
 /** A word for a POSIX shell: single-quoted unless plainly safe. */
 export function shellWord(word: string): string {

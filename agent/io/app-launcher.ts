@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Preference } from '../../shared/names.js';
 import type { LauncherRecord } from '../../shared/records.js';
-import { withoutAppImageEnv } from '../core/appimage.js';
 import { chooseTerminal, launcherRecords, planDesktopLaunch, type DesktopLaunchContext } from '../core/desktop-launch.js';
 import { buildLaunchArgv } from '../core/launch.js';
 import { makeScopeName } from '../core/unit-name.js';
@@ -64,12 +63,10 @@ export function createAppLauncher(env: NodeJS.ProcessEnv = process.env): AppLaun
  * restarts).
  */
 function startDetached(argv: readonly string[], env: NodeJS.ProcessEnv, what: string): Promise<void> {
-  // Where the agent runs on Electron's Node (the packages), ELECTRON_RUN_AS_NODE would turn every
-  // Electron app it launches into a plain Node process; from an AppImage, AppRun's search paths
-  // would point the app into Headroom's mount.
-  const appEnv = withoutAppImageEnv(env);
+  // env is the agent's, which runAgent already rid of ELECTRON_RUN_AS_NODE (the packages run the
+  // agent on Electron's Node) and of an AppImage's search paths (withoutAppImageEnv).
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'inherit', 'inherit'], env: appEnv });
+    const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', 'inherit', 'inherit'], env });
     const timer = setTimeout(() => {
       child.removeAllListeners();
       child.unref();

@@ -9,7 +9,8 @@ import { APPIMAGE_RECORD_NAME, type AppImageInstallRecord } from '../../shared/a
 import { isErrno, writeFileAtomic } from './files.js';
 import { dataHome } from './paths.js';
 
-const binHome = (env: NodeJS.ProcessEnv): string => join(env.HOME || homedir(), '.local', 'bin');
+/** ~/.local/bin/headroom: where the command of an AppImage installation is linked. */
+const commandLink = (env: NodeJS.ProcessEnv): string => join(env.HOME || homedir(), '.local', 'bin', 'headroom');
 
 export interface AppImageLayout {
   /** <data home>/headroom/appimage/<version> */
@@ -24,7 +25,7 @@ export interface AppImageLayout {
 
 export function appImageLayout(version: string, env: NodeJS.ProcessEnv = process.env): AppImageLayout {
   const dir = appImageInstallDir(dataHome(env), version);
-  return { dir, command: join(dir, 'headroom'), record: join(appImageRoot(dataHome(env)), APPIMAGE_RECORD_NAME), link: join(binHome(env), 'headroom') };
+  return { dir, command: join(dir, 'headroom'), record: join(appImageRoot(dataHome(env)), APPIMAGE_RECORD_NAME), link: commandLink(env) };
 }
 
 /**
@@ -116,7 +117,7 @@ export async function linkCommand(layout: AppImageLayout, env: NodeJS.ProcessEnv
 /** Undo all of it: the link (if ours), every copied version and the record. */
 export async function removeAppImageInstall(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const root = appImageRoot(dataHome(env));
-  const link = join(binHome(env), 'headroom');
+  const link = commandLink(env);
   const removed: string[] = [];
   try {
     if ((await readlink(link)).startsWith(`${root}/`)) {

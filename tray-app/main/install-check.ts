@@ -3,7 +3,7 @@
 import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENT_BUS_NAME } from '../../shared/names.js';
-import { APPIMAGE_RECORD_NAME, parseAppImageInstallRecord, type AppImageInstallRecord } from '../../shared/appimage.js';
+import { APPIMAGE_DIR, APPIMAGE_RECORD_NAME, parseAppImageInstallRecord, type AppImageInstallRecord } from '../../shared/appimage.js';
 import { activationName, sessionServiceDirs, type InstallAnswer } from './first-run.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -51,7 +51,7 @@ export async function readAppImageInstall(env: NodeJS.ProcessEnv = process.env):
   const dataHome = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   let record: AppImageInstallRecord | null = null;
   try {
-    record = parseAppImageInstallRecord(await readFile(join(dataHome, 'headroom', 'appimage', APPIMAGE_RECORD_NAME), 'utf8'));
+    record = parseAppImageInstallRecord(await readFile(join(dataHome, APPIMAGE_DIR, APPIMAGE_RECORD_NAME), 'utf8'));
   } catch {
     return { record: null, recordImageExists: false };
   }
