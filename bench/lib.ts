@@ -203,6 +203,24 @@ export function killLines(log: string): { count: number; firstAtS: number | null
   return { count: lines.length, firstAtS: Number.isFinite(first) && first > 0 ? first : null };
 }
 
+/**
+ * How long after hog start the host waits for the guest to end a run (the cap plus this)
+ * before it calls the guest frozen and stops it: under emulation a guest that thrashes without
+ * swap can stay unresponsive for 10–20 min before the kernel acts, which cost whole boots.
+ */
+export const FREEZE_MARGIN_S = 100;
+
+/**
+ * Whether the host should call the guest frozen in this run: the storm started (t0_ms
+ * written, first seen by the host at `t0SeenAtMs`, host clock) and has not ended (no
+ * t_end_ms) cap + FREEZE_MARGIN_S later. The guest ends every run by the cap on its own, so
+ * only a guest that stopped making progress gets here.
+ */
+export function stormOverdue(kv: Map<string, string>, t0SeenAtMs: number | undefined, nowMs: number, capS: number): boolean {
+  if (t0SeenAtMs === undefined || !kv.has('t0_ms') || kv.has('t_end_ms')) return false;
+  return nowMs - t0SeenAtMs > (capS + FREEZE_MARGIN_S) * 1000;
+}
+
 export function summarizeRun(item: { idx: number; round: number; killer: string; workload: string }, kv: Map<string, string>, seriesText: string, canaryText: string, hostLoad: number | null = null, killerLog?: string): RunResult {
   const notes: string[] = [];
   const t0 = num(kv.get('t0_ms'));
@@ -211,7 +229,11 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
   const hogFailed = kv.get('hog_scope') === 'FAIL' || kv.get('hog_started') === 'FAIL';
   // Nor does a run whose zram swap could not be set up: it measured the no-swap storm.
   const swapFailed = kv.get('zram_device') === 'FAIL';
-  const complete = kv.get('done') === 'yes' && t0 !== null && !hogFailed && !swapFailed;
+  // The host stopped a guest that made no progress long after the cap (stormOverdue): the
+  // run counts, as one in which nothing killed the hog in time; what the guest kept in memory
+  // (the canary's record, the samples, who survived, the kernel's log) is lost with it.
+  const frozenS = num(kv.get('host_frozen_s'));
+  const complete = (kv.get('done') === 'yes' || frozenS !== null) && t0 !== null && !hogFailed && !swapFailed;
   const base: RunResult = {
     idx: item.idx, round: item.round, killer: item.killer, workload: item.workload, complete,
     cleanBefore: kv.get('clean_before') === 'yes', memAvailableBeforeMiB: num(kv.get('mem_available_mib_before')),
@@ -231,6 +253,10 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
     if (kv.get(key) === 'FAIL') notes.push(`${key} failed`);
   }
   if (!base.cleanBefore) notes.push('state before the run was not clean');
+  if (frozenS !== null) {
+    notes.push(`guest frozen: no progress ${frozenS} s after hog start, stopped by the host (no canary record, survivors and kernel OOM kills unknown)`);
+    return base;
+  }
 
   const series = parseSeries(seriesText).filter((s) => s.atMs >= t0 - 3000);
   const hogKilled = kv.get('storm_end') === 'gone';

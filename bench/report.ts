@@ -43,6 +43,8 @@ export interface BootInfo {
   totalSeconds: number;
   exitCode: number | null;
   timedOut: boolean;
+  /** The host stopped this boot because the guest froze in this run (stormOverdue). */
+  frozenRun?: number;
   memTotalMiB: number;
   baselineMiB: number;
   systemd: string;

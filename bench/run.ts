@@ -12,14 +12,14 @@
  * DIR/results.md, DIR/plot.svg and DIR/plot.png (when rsvg-convert is installed).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { bootGuest, ensureLabImage, labAvailable, repoRoot } from '../test/lab/guest.js';
-import { KILLERS, RECORDED_ONLY_KILLERS, WORKLOADS, batches, isKiller, isWorkload, makePlan, parseKv, parseSeries, summarizeRun, type RunResult, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
+import { KILLERS, RECORDED_ONLY_KILLERS, WORKLOADS, batches, stormOverdue, isKiller, isWorkload, makePlan, parseKv, parseSeries, summarizeRun, type RunResult, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
 import { renderPlot } from './plot.js';
 import { renderReport, type BenchResults, type IdleResult, type ScaleResult } from './report.js';
 import { leakCheck } from './leak.js';
@@ -138,12 +138,44 @@ const readText = (path: string): string => {
   }
 };
 
-async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: boolean, r: BenchResults, agentAt: string): Promise<void> {
+/**
+ * Watches the runs' key=value files while the guest runs and aborts the boot when a storm
+ * outlives the cap by FREEZE_MARGIN_S (stormOverdue): a frozen guest otherwise holds the whole
+ * set for as long as the kernel takes to act.
+ */
+function freezeWatch(out: string, items: readonly PlanItem[], abort: AbortController): { stop: () => { idx: number; seconds: number } | null } {
+  const t0Seen = new Map<number, number>();
+  let frozen: { idx: number; seconds: number } | null = null;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const item of items) {
+      const kv = parseKv(readText(join(out, `run-${item.idx}.kv`)));
+      if (kv.has('t0_ms') && !t0Seen.has(item.idx)) t0Seen.set(item.idx, now);
+      if (frozen === null && stormOverdue(kv, t0Seen.get(item.idx), now, capS)) {
+        frozen = { idx: item.idx, seconds: Math.round((now - t0Seen.get(item.idx)!) / 1000) };
+        log(`run ${item.idx}: no end of the storm ${frozen.seconds} s after hog start; the guest is frozen, stopping it`);
+        abort.abort();
+      }
+    }
+  }, 5000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return frozen;
+    },
+  };
+}
+
+/** Runs one boot; returns the items it could not start because the guest froze before them. */
+async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: boolean, r: BenchResults, agentAt: string): Promise<PlanItem[]> {
   const out = await mkdtemp(join(tmpdir(), 'headroom-bench-'));
   const timeoutMs = (120 + idle.length * (idleS + 40) + items.length * (capS + 100) + (scale ? 240 : 0)) * 1000;
   log(`boot: ${items.map((i) => `${i.idx}:${i.killer}/${i.workload}`).join(' ')}${idle.length ? ` idle:${idle.join(',')}` : ''}${scale ? ' scale' : ''} (limit ${Math.round(timeoutMs / 1000)} s, out ${out})`);
   const loads = loadSampler();
+  const abort = new AbortController();
+  const watch = freezeWatch(out, items, abort);
   const boot = await bootGuest({
+    signal: abort.signal,
     script: join(SNAP, 'bench.sh'),
     env: {
       BENCH_PLAN: items.map((i) => `${i.idx}:${i.killer}:${i.workload}`).join(' '),
@@ -159,14 +191,18 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
     outDir: out,
   });
   const hostLoads = loads.stop();
+  const frozen = watch.stop();
+  if (frozen !== null) appendFileSync(join(out, `run-${frozen.idx}.kv`), `host_frozen_s=${frozen.seconds}\n`);
+  const notStarted = frozen === null ? [] : items.filter((i) => i.idx > frozen.idx);
   const bootKv = parseKv(readText(join(out, 'boot.kv')));
   r.boots.push({
-    out, bootSeconds: boot.bootSeconds, totalSeconds: boot.totalSeconds, exitCode: boot.exitCode, timedOut: boot.timedOut,
+    out, bootSeconds: boot.bootSeconds, totalSeconds: boot.totalSeconds, exitCode: boot.exitCode, timedOut: boot.timedOut, ...(frozen !== null ? { frozenRun: frozen.idx } : {}),
     memTotalMiB: Number(bootKv.get('mem_total_mib') ?? 0), baselineMiB: Number(bootKv.get('baseline_mib') ?? 0),
     systemd: bootKv.get('systemd') ?? '', kernel: bootKv.get('uname') ?? '', earlyoom: `${bootKv.get('earlyoom_version') ?? ''} ${bootKv.get('earlyoom_args') ?? ''}`.trim(),
     hostCpus: cpus().length, hostLoadMean: mean(hostLoads.map(([, l]) => l)), agentAt,
   });
   for (const item of items) {
+    if (notStarted.includes(item)) continue;
     const kv = parseKv(readText(join(out, `run-${item.idx}.kv`)));
     const t0 = Number(kv.get('t0_ms') ?? NaN);
     const tEnd = Number(kv.get('t_end_ms') ?? NaN) + 5000;
@@ -215,6 +251,7 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
     r.scale = s;
     log(`scale: ${JSON.stringify(s)}`);
   }
+  return notStarted;
 }
 
 /** Headroom's policy and its variants replayed over the run's raw samples. */
@@ -300,10 +337,12 @@ async function main(): Promise<void> {
   await ensureLabImage();
   const groups = batches(plan, Number(args['per-boot']));
   if (groups.length === 0) groups.push([]);
-  for (const [i, items] of groups.entries()) {
-    await runBoot(items, i === 0 ? idle : [], idleS, scale && i === groups.length - 1, r, agentAt);
+  for (let i = 0; i < groups.length; i++) {
+    const notStarted = await runBoot(groups[i]!, i === 0 ? idle : [], idleS, scale && i === groups.length - 1, r, agentAt);
     save(r);
     report(r);
+    // After a frozen guest, the runs it never reached get a fresh boot of their own.
+    if (notStarted.length > 0) groups.splice(i + 1, 0, notStarted);
   }
   await leak;
   save(r);

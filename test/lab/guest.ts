@@ -34,6 +34,8 @@ export interface BootOptions {
   outDir?: string;
   /** Extra kernel command-line words. */
   kernelArgs?: string[];
+  /** Stops the guest early (qemu gets SIGKILL), e.g. when the host sees it frozen. */
+  signal?: AbortSignal;
 }
 
 export interface BootResult {
@@ -41,6 +43,8 @@ export interface BootResult {
   exitCode: number | null;
   /** qemu was killed because timeoutMs elapsed. */
   timedOut: boolean;
+  /** qemu was killed because opts.signal aborted. */
+  aborted: boolean;
   /** The guest's serial console (also in <outDir>/console.log). */
   consoleLog: string;
   outDir: string;
@@ -261,6 +265,7 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   process.on('exit', killOnExit);
 
   let timedOut = false;
+  let aborted = false;
   let bootSeconds: number | null = null;
   let exitCodeSeenAt: number | undefined;
   const verbose = process.env.HEADROOM_LAB_VERBOSE === '1';
@@ -297,6 +302,12 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
     timedOut = true;
     child.kill('SIGKILL');
   }, opts.timeoutMs);
+  const abort = (): void => {
+    aborted = true;
+    child.kill('SIGKILL');
+  };
+  if (opts.signal?.aborted === true) abort();
+  else opts.signal?.addEventListener('abort', abort, { once: true });
   const poll = (async (): Promise<void> => {
     while (running) {
       await new Promise((r) => setTimeout(r, POLL_MS));
@@ -318,6 +329,7 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   } finally {
     running = false;
     clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', abort);
     process.removeListener('exit', killOnExit);
     await poll;
   }
@@ -330,6 +342,7 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   return {
     exitCode: Number.isNaN(parsed) ? null : parsed,
     timedOut,
+    aborted,
     consoleLog: (await readIfExists(consolePath)) ?? '',
     outDir,
     bootSeconds,

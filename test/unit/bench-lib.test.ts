@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  batches, fmtRange, killLines, killTimeForRatio, makePlan, median, parseCanary, parseKv, parseSeries, quantile, ratioToBestAnchor, renderRatios, renderTable,
-  summarize, summarizeRun, type PlanItem, type RunResult,
+  FREEZE_MARGIN_S, batches, fmtRange, killLines, killTimeForRatio, makePlan, median, parseCanary, parseKv, parseSeries, quantile, ratioToBestAnchor, renderRatios, renderTable,
+  stormOverdue, summarize, summarizeRun, type PlanItem, type RunResult,
 } from '../../bench/lib.js';
 
 const T0 = 1_000_000;
@@ -144,6 +144,32 @@ describe('one run', () => {
     const unknown = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '0' })), seriesText(T0 + 12_000), '');
     assert.equal(unknown.killedBy, 'unknown');
     assert.match(unknown.notes.join(), /neither the kernel nor the killer/);
+  });
+
+  test('a guest the host stopped as frozen: counted, nothing killed in time, nothing else known', () => {
+    // What the guest had written when it froze: up to the gate, no end of the storm.
+    const written = kvText({ t_end_ms: '', storm_end: '', innocent_survived: '', canary_survived: '', kernel_oom_kills: '', done: '' })
+      .split('\n').filter((l) => !/=$/.test(l)).join('\n');
+    const kv = parseKv(written);
+    assert.equal(stormOverdue(kv, undefined, T0 + 10_000_000, 200), false, 'not seen by the host yet');
+    assert.equal(stormOverdue(kv, T0, T0 + (200 + FREEZE_MARGIN_S) * 1000, 200), false, 'still within cap + margin');
+    assert.equal(stormOverdue(kv, T0, T0 + (200 + FREEZE_MARGIN_S) * 1000 + 1, 200), true);
+    const ended = parseKv(`${written}\nt_end_ms=${T0 + 400_000}\n`);
+    assert.equal(stormOverdue(ended, T0, T0 + 10_000_000, 200), false, 'a slow guest that ended the storm is not frozen');
+    assert.equal(stormOverdue(parseKv(kvText({ t0_ms: '' }).replace(/^t0_ms=\n/m, '').replace(/^t_end_ms=.*\n/m, '')), T0, T0 + 10_000_000, 200), false, 'no storm yet');
+
+    const lost = summarizeRun(item, kv, '', '');
+    assert.equal(lost.complete, false, 'without the host\'s verdict the run is simply unfinished');
+    const frozen = summarizeRun(item, parseKv(`${written}\nhost_frozen_s=305\n`), '', '');
+    assert.equal(frozen.complete, true);
+    assert.equal(frozen.hogKilled, false);
+    assert.equal(frozen.rightVictim, false);
+    assert.equal(frozen.secondsToKill, null);
+    assert.equal(frozen.killedBy, 'none');
+    assert.equal(frozen.canaryWorstMs, null);
+    assert.match(frozen.notes.join(), /guest frozen: no progress 305 s after hog start/);
+    const cell = summarize([frozen])[0]!;
+    assert.deepEqual([cell.runs, cell.killedRuns, cell.rightVictimPct], [1, 0, 0]);
   });
 });
 
