@@ -3,7 +3,7 @@
  * table, the ratios to the anchors, where Headroom loses, idle cost, scale and the leak check.
  * Pure: bench/run.ts writes it, test/unit/bench-report.test.ts checks it.
  */
-import { OWN_KILLERS, WORKLOADS, killTimeForRatio, killerLabel, median, ratioToBestAnchor, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
+import { OWN_KILLERS, WORKLOADS, killTimeForRatio, killerLabel, median, rankTestP, ratioToBestAnchor, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
 import type { RankScale } from './scale.js';
 import { DEFAULT_POLICY } from '../agent/core/constants.js';
 import { describePolicy } from './replay.js';
@@ -66,8 +66,13 @@ export interface BenchResults {
   boots: BootInfo[];
 }
 
-/** Every place where Headroom is not the best: wrong victims, kernel kills, slower or stalls longer. */
-export function losses(cells: readonly Cell[], capS: number): string[] {
+/**
+ * Every place where Headroom is not the best: wrong victims, kernel kills, slower or stalls
+ * longer. With the runs, each slower/longer also says whether the runs tell the two apart
+ * (rankTestP): under emulation on a shared host the canary's worst wake-up varies several-fold
+ * from run to run, and a ratio of medians over 5 runs alone can mislead.
+ */
+export function losses(cells: readonly Cell[], capS: number, runs: readonly RunResult[] = []): string[] {
   const out: string[] = [];
   for (const w of WORKLOADS) for (const ownKiller of OWN_KILLERS) {
     const own = cells.find((c) => c.workload === w.id && c.killer === ownKiller);
@@ -76,14 +81,22 @@ export function losses(cells: readonly Cell[], capS: number): string[] {
     if (own.rightVictimPct < 100) out.push(`${who}: right victim in only ${own.rightVictimPct} % of runs`);
     if (own.kernelOomKills > 0) out.push(`${who}: ${own.kernelOomKills} kernel OOM kill(s)`);
     if (own.killedRuns < own.runs) out.push(`${who}: no kill within ${capS} s in ${own.runs - own.killedRuns} of ${own.runs} runs`);
-    const checks: Array<[string, (c: Cell) => number | null]> = [
-      ['time to kill', (c) => killTimeForRatio(c, capS)],
-      ['canary worst lateness', (c) => c.canaryWorstMs?.median ?? null],
-      ['canary p99 lateness', (c) => c.canaryP99Ms?.median ?? null],
+    const checks: Array<[string, (c: Cell) => number | null, (r: RunResult) => number | null]> = [
+      ['time to kill', (c) => killTimeForRatio(c, capS), (r) => (r.hogKilled ? r.secondsToKill : capS)],
+      ['canary worst lateness', (c) => c.canaryWorstMs?.median ?? null, (r) => r.canaryWorstMs],
+      ['canary p99 lateness', (c) => c.canaryP99Ms?.median ?? null, (r) => r.canaryP99Ms],
     ];
-    for (const [name, pick] of checks) {
+    for (const [name, pick, perRun] of checks) {
       const r = ratioToBestAnchor(cells, w.id, pick, ownKiller);
-      if (r !== null && r.ratio > 1) out.push(`${who}: ${name} ${r.ratio.toFixed(2)}× that of ${killerLabel(r.anchor)} (medians)`);
+      if (r === null || r.ratio <= 1) continue;
+      const values = (killer: string): number[] =>
+        runs.filter((x) => x.complete && x.killer === killer && x.workload === w.id).map(perRun).filter((v): v is number => v !== null);
+      const mine = values(ownKiller);
+      const theirs = values(r.anchor);
+      const p = rankTestP(mine, theirs);
+      const test = Number.isNaN(p) ? ''
+        : `; rank test over ${mine.length} vs ${theirs.length} runs: p = ${p.toFixed(2)}${p >= 0.05 ? ', within run-to-run spread' : ''}`;
+      out.push(`${who}: ${name} ${r.ratio.toFixed(2)}× that of ${killerLabel(r.anchor)} (medians${test})`);
     }
   }
   return out;
@@ -171,7 +184,7 @@ export function renderReport(r: BenchResults): string {
     L.push(rep);
     L.push('');
   }
-  const lost = losses(cells, r.capS);
+  const lost = losses(cells, r.capS, r.runs);
   L.push('## Where Headroom loses');
   L.push('');
   L.push(lost.length === 0 ? 'Nowhere in these runs.' : lost.map((l) => `- ${l}`).join('\n'));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  FREEZE_MARGIN_S, batches, fmtRange, killLines, killTimeForRatio, makePlan, median, parseCanary, parseKv, parseSeries, quantile, ratioToBestAnchor, renderRatios, renderTable,
+  FREEZE_MARGIN_S, batches, fmtRange, killLines, killTimeForRatio, makePlan, median, parseCanary, parseKv, parseSeries, quantile, rankTestP, ratioToBestAnchor, renderRatios, renderTable,
   stormOverdue, summarize, summarizeRun, type PlanItem, type RunResult,
 } from '../../bench/lib.js';
 
@@ -72,6 +72,28 @@ describe('bench parsers and statistics', () => {
     assert.ok(Number.isNaN(quantile([], 0.5)));
     assert.equal(median([4, 1, 3, 2]), 2.5);
     assert.equal(median([5]), 5);
+  });
+});
+
+describe('rank test', () => {
+  test('exact over every split: separated groups, interleaved groups, ties, symmetry', () => {
+    // 5 against 5, fully separated: 2 of the 252 splits are as extreme (one per direction).
+    assert.equal(rankTestP([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]), 2 / 252);
+    assert.equal(rankTestP([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]), 2 / 252);
+    const interleaved = rankTestP([1, 3, 5, 7, 9], [2, 4, 6, 8, 10]);
+    assert.ok(interleaved > 0.6 && interleaved < 1, String(interleaved));
+    assert.equal(rankTestP([4, 4, 4], [4, 4, 4]), 1, 'all tied: nothing to tell apart');
+    assert.equal(rankTestP([1, 2], [2, 3]), rankTestP([2, 3], [1, 2]));
+    assert.ok(Number.isNaN(rankTestP([], [1, 2])));
+  });
+  test('drawn splits when there are too many to walk, the same answer every time', () => {
+    const a = Array.from({ length: 20 }, (_, i) => i);
+    const b = Array.from({ length: 10 }, (_, i) => 100 + i);
+    const p = rankTestP(a, b);
+    assert.ok(p > 0 && p < 0.001, String(p));
+    assert.equal(rankTestP(a, b), p);
+    const mixed = rankTestP(a.map((x) => x * 5), b.map((x) => (x - 100) * 10 + 1));
+    assert.ok(mixed > 0.05, String(mixed));
   });
 });
 

@@ -42,6 +42,13 @@ describe('bench report', () => {
       '(1) no swap, fast hog: canary worst lateness 1.85× that of earlyoom defaults (medians)',
       '(1) no swap, fast hog: canary p99 lateness 1.85× that of earlyoom defaults (medians)',
     ]);
+    // With the runs, each loss says whether the runs tell the two apart: 2 runs against 1 cannot
+    // (of the 3 ways to split them, 2 separate them as well as the real split does).
+    const withRuns = losses(summarize(results.runs), 200, results.runs);
+    assert.equal(withRuns[1], '(1) no swap, fast hog: time to kill 1.52× that of earlyoom defaults (medians; rank test over 2 vs 1 runs: p = 0.67, within run-to-run spread)');
+    assert.equal(withRuns[2], '(1) no swap, fast hog: canary worst lateness 1.85× that of earlyoom defaults (medians; rank test over 2 vs 1 runs: p = 0.67, within run-to-run spread)');
+    const many = [...results.runs, ...[1, 2, 3, 4, 5, 6].map((i) => run(10 + i, i % 2 ? 'earlyoom' : 'headroom', 'nosw', 25, i % 2 ? 100 + i : 5000 + i))];
+    assert.match(losses(summarize(many), 200, many).find((l) => l.includes('canary worst')) ?? '', /rank test over 5 vs 4 runs: p = 0\.02\)$/);
   });
   test('the Markdown has the caveat, the tables, idle, leak and scale', () => {
     const md = renderReport(results);
