@@ -134,12 +134,11 @@ export class Agent implements AgentApi {
     const decision = decide(snapshot, this.#memory, this.#config);
     const previous = this.#memory.state;
     this.#memory = decision.memory;
-    this.#pressure = toPressureRecord(snapshot, decision);
-    this.#remember(this.#pressure);
+    const pressure = this.#notePressure(snapshot, decision);
 
     if (decision.state !== previous) {
       this.deps.log.info(`state ${previous} → ${decision.state}: ${decision.because}`);
-      this.#signals?.stateChanged(decision.state, previous, decision.because, this.#pressure);
+      this.#signals?.stateChanged(decision.state, previous, decision.because, pressure);
       this.#lastPressureSignalMs = snapshot.atMs;
       if (previous === 'calm') this.#warn(snapshot, decision);
     } else if (decision.state !== 'calm' && snapshot.atMs - this.#lastPressureSignalMs >= PRESSURE_SIGNAL_MIN_INTERVAL_MS) {
@@ -154,12 +153,18 @@ export class Agent implements AgentApi {
     }
   }
 
-  #remember(p: PressureRecord): void {
+  /** The latest sample, for the Pressure property and the dashboard's history. */
+  #notePressure(snapshot: Snapshot, decision: Decision): PressureRecord {
+    const p = toPressureRecord(snapshot, decision);
+    this.#pressure = p;
     const ring = this.#pressureHistory;
     const last = ring[ring.length - 1];
-    if (last && p.sampledAtMs - last.sampledAtMs < PRESSURE_HISTORY_STEP_MS && p.sampledAtMs >= last.sampledAtMs) return;
+    // One per step; a sample a little older than the newest (an explain() that raced a tick)
+    // is dropped, one far older is the wall clock set back and starts anew.
+    if (last && p.sampledAtMs - last.sampledAtMs < PRESSURE_HISTORY_STEP_MS && p.sampledAtMs >= last.sampledAtMs - PRESSURE_HISTORY_STEP_MS) return p;
     ring.push(p);
     if (ring.length > PRESSURE_HISTORY_SAMPLES) ring.splice(0, ring.length - PRESSURE_HISTORY_SAMPLES);
+    return p;
   }
 
   /** Leaving calm: name the app that would go, once per episode, so the user can act first. */
@@ -328,10 +333,15 @@ export class Agent implements AgentApi {
     }
   }
 
-  /** decide() on a fresh snapshot without committing its memory: exactly what a tick would do. */
+  /**
+   * decide() on a fresh snapshot without committing its memory: exactly what a tick would do.
+   * The fresh sample is kept: while calm the agent samples rarely, and an open dashboard asks
+   * this on every refresh.
+   */
   async explain(): Promise<ExplanationRecord> {
     const snapshot = await this.deps.readSnapshot();
     const decision = decide(snapshot, this.#memory, this.#config);
+    this.#notePressure(snapshot, decision);
     const next = decision.action.kind === 'kill' ? decision.action.victim : selectVictim(decision.ranked);
     const because = decision.action.kind === 'kill' ? decision.because
       : next ? `${decision.because}; if memory ran out now, ${describeVictim(next, decision.ranked)}`

@@ -34,7 +34,7 @@ export const status = (json: boolean): Promise<void> => withAgent(async (c) => {
   const [state, pressure, dryRun, version] = await Promise.all([c.state(), c.pressure(), c.dryRun(), c.version()]);
   if (json) return printJson({ state, dryRun, version, pressure });
   console.log(`headroom agent ${version}: ${state}${dryRun ? ' (dry-run)' : ''}`);
-  console.log(renderPressure(pressure));
+  console.log(renderPressure(pressure, Date.now()));
 });
 
 export const list = (json: boolean): Promise<void> => withAgent(async (c) => {

@@ -8,10 +8,12 @@ export function renderTable(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export const renderPressure = (p: PressureRecord): string => {
+/** While calm the agent samples everything only once a minute: an older sample says its age. */
+export const renderPressure = (p: PressureRecord, nowMs: number): string => {
   const avail = `${formatBytes(p.memAvailableBytes)} of ${formatBytes(p.memTotalBytes)} available`;
   const swap = p.swapTotalBytes > 0 ? `, swap ${formatBytes(p.swapFreeBytes)} of ${formatBytes(p.swapTotalBytes)} free` : ', no swap';
-  return `${avail}${swap}; pressure full ${formatPct(p.fullAvg10)} some ${formatPct(p.someAvg10)} (avg10)`;
+  const ageS = Math.round((nowMs - p.sampledAtMs) / 1000);
+  return `${avail}${swap}; pressure full ${formatPct(p.fullAvg10)} some ${formatPct(p.someAvg10)} (avg10)${ageS >= 5 ? `, sampled ${ageS} s ago` : ''}`;
 };
 
 export const renderApps = (apps: AppRecord[]): string =>
