@@ -144,6 +144,43 @@ export function renderReplay(runs: readonly RunResult[]): string {
   return L.join('\n');
 }
 
+const README_START = '<!-- bench-tables:';
+const README_END = '<!-- /bench-tables -->';
+
+/** What the README shows of the latest results: both tables and the losses, nothing hand-copied. */
+export function renderReadmeTables(r: BenchResults): string {
+  const cells = summarize(r.runs);
+  const lost = losses(cells, r.capS, r.runs);
+  return [
+    renderTable(cells, r.capS),
+    '',
+    'Headroom against the best anchor (ratio of medians, below 1 is better; a killer that did not',
+    `kill within the ${r.capS} s cap counts as ${r.capS} s):`,
+    '',
+    renderRatios(cells, r.capS),
+    '',
+    'Where Headroom loses in these runs (a rank test over the runs says whether they tell the two apart):',
+    '',
+    lost.length === 0 ? '- nowhere' : lost.map((l) => `- ${l}`).join('\n'),
+  ].join('\n');
+}
+
+/**
+ * The README with its generated block (between `<!-- bench-tables: … -->` and
+ * `<!-- /bench-tables -->`) replaced by `content`; the marker lines stay. A README without
+ * exactly one such block is an error, not a silent no-op.
+ */
+export function spliceReadmeTables(readme: string, content: string): string {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start || readme.indexOf(README_START, start + 1) >= 0) {
+    throw new Error(`the README needs exactly one block from "${README_START} …" to "${README_END}"`);
+  }
+  const afterStart = readme.indexOf('\n', start) + 1;
+  if (afterStart === 0 || afterStart > end) throw new Error(`the README's "${README_START}" marker needs a line of its own`);
+  return `${readme.slice(0, afterStart)}${content.replace(/\n*$/, '\n')}${readme.slice(end)}`;
+}
+
 export function renderReport(r: BenchResults): string {
   const cells = summarize(r.runs);
   const complete = r.runs.filter((x) => x.complete);

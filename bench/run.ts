@@ -12,7 +12,7 @@
  * DIR/results.md, DIR/plot.svg and DIR/plot.png (when rsvg-convert is installed).
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { bootGuest, ensureLabImage, labAvailable, repoRoot } from '../test/lab/guest.js';
 import { KILLERS, RECORDED_ONLY_KILLERS, WORKLOADS, batches, stormOverdue, isKiller, isWorkload, makePlan, parseKv, parseSeries, summarizeRun, type RunResult, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
 import { renderPlot } from './plot.js';
-import { renderReport, type BenchResults, type IdleResult, type ScaleResult } from './report.js';
+import { renderReadmeTables, renderReport, spliceReadmeTables, type BenchResults, type IdleResult, type ScaleResult } from './report.js';
 import { leakCheck } from './leak.js';
 import { replay, variants } from './replay.js';
 import { rankScale } from './scale.js';
@@ -72,6 +72,16 @@ function save(r: BenchResults): void {
 function report(r: BenchResults): void {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.md'), renderReport(r));
+  // The README shows the latest tables: only for the project's own results directory.
+  if (args.out === 'bench/results') {
+    const readme = join(root, 'README.md');
+    const text = readFileSync(readme, 'utf8');
+    const next = spliceReadmeTables(text, renderReadmeTables(r));
+    if (next !== text) {
+      writeFileSync(`${readme}.tmp-${process.pid}`, next);
+      renameSync(`${readme}.tmp-${process.pid}`, readme);
+    }
+  }
   const memTotal = Number(r.boots.find((b) => b.memTotalMiB)?.memTotalMiB ?? 2000);
   const svg = renderPlot(r.runs, {
     capS: r.capS,

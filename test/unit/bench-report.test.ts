@@ -1,10 +1,12 @@
 // The benchmark's report and plot (bench/report.ts, bench/plot.ts) from made-up results.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import type { RunResult } from '../../bench/lib.js';
 import { renderPlot, representative } from '../../bench/plot.js';
-import { losses, renderReplay, renderReport, type BenchResults } from '../../bench/report.js';
+import { losses, renderReadmeTables, renderReplay, renderReport, spliceReadmeTables, type BenchResults } from '../../bench/report.js';
 import { describePolicy, replay, variants } from '../../bench/replay.js';
 import { DEFAULT_POLICY } from '../../agent/core/constants.js';
 import { summarize } from '../../bench/lib.js';
@@ -60,6 +62,30 @@ describe('bench report', () => {
     assert.match(md, /1000 warn\/kill cycles in 900 s: RSS 58\.6 MiB after start → 59\.6 MiB/);
     assert.match(md, /Ranking 1,000 app scopes/);
     assert.match(md, /scope of 2000 processes .* 14\.0 s .* 2400 ms from SIGTERM to an empty scope, with up to 2000 ms of grace/);
+  });
+});
+
+describe('README tables', () => {
+  const repo = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../${name}`, import.meta.url)), 'utf8');
+
+  test('the generated block is replaced, the text around it kept', () => {
+    const readme = 'intro\n<!-- bench-tables: generated -->\nold table\n<!-- /bench-tables -->\n\nprose\n';
+    const next = spliceReadmeTables(readme, renderReadmeTables(results));
+    assert.match(next, /^intro\n<!-- bench-tables: generated -->\n\| workload \| killer \|/);
+    assert.match(next, /\n- \(1\) no swap, fast hog: right victim in only 50 % of runs\n/);
+    assert.match(next, /\(medians; rank test over 2 vs 1 runs: p = 0\.67, within run-to-run spread\)\n<!-- \/bench-tables -->\n\nprose\n$/);
+    assert.ok(!next.includes('old table'));
+    assert.equal(spliceReadmeTables(next, renderReadmeTables(results)), next, 'rendering twice changes nothing');
+  });
+  test('a README without exactly one block is an error', () => {
+    assert.throws(() => spliceReadmeTables('no block', 'x'), /exactly one block/);
+    assert.throws(() => spliceReadmeTables('<!-- bench-tables: a -->\n<!-- bench-tables: b -->\n<!-- /bench-tables -->\n', 'x'), /exactly one block/);
+    assert.throws(() => spliceReadmeTables('<!-- /bench-tables -->\n<!-- bench-tables: a -->\n', 'x'), /exactly one block/);
+  });
+  test("the project's README shows the tables of the committed results", () => {
+    const readme = repo('README.md');
+    const committed = JSON.parse(repo('bench/results/results.json')) as BenchResults;
+    assert.equal(readme, spliceReadmeTables(readme, renderReadmeTables(committed)), 'README.md is behind bench/results/results.json: run npm run bench -- --report-only');
   });
 });
 
