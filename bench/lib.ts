@@ -219,6 +219,11 @@ export interface RunResult {
   canaryWorstMs: number | null;
   canaryP99Ms: number | null;
   canaryWakeups: number;
+  /**
+   * The canary's worst lateness in the calm before hog start (CALM_WINDOW_MS): what the host's
+   * own noise does to it with no storm at all. Absent in runs summarized before it existed.
+   */
+  canaryCalmWorstMs?: number | null;
   kernelOomKills: number;
   /** When the killer's own log says it killed (earlyoom: its SIGTERM), seconds from hog start. */
   killerLoggedKillS?: number | null;
@@ -250,6 +255,8 @@ const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /** After the kill the canary keeps recording this long: recovery stalls count too. */
 export const RECOVERY_MS = 5000;
+/** The guest waits 3 s between starting the sampler and opening the gate: the calm window. */
+export const CALM_WINDOW_MS = 3000;
 
 /**
  * A kill in a killer's journal: earlyoom "sending SIGTERM to process N" (not its start-up
@@ -340,6 +347,7 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
   const windowEnd = (killAt ?? tEnd ?? t0) + RECOVERY_MS;
   const wakes = parseCanary(canaryText).filter((w) => w.atMs > t0 && w.atMs <= windowEnd);
   const lates = wakes.map((w) => w.lateUs / 1000);
+  const calmLates = parseCanary(canaryText).filter((w) => w.atMs > t0 - CALM_WINDOW_MS && w.atMs <= t0).map((w) => w.lateUs / 1000);
 
   const kernelKilledHog = kv.get('kernel_killed_hog') === 'yes';
   const killerKills = fromLog ? fromLog.count : (num(kv.get('killer_kill_lines')) ?? 0);
@@ -357,6 +365,7 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
     canaryWorstMs: lates.length > 0 ? round1(Math.max(...lates)) : null,
     canaryP99Ms: lates.length > 0 ? round1(quantile(lates, 0.99)) : null,
     canaryWakeups: wakes.length,
+    canaryCalmWorstMs: calmLates.length > 0 ? round1(Math.max(...calmLates)) : null,
     killedBy,
     killerLoggedKillS: killedBy === 'killer' && Number.isFinite(loggedAt) && loggedAt > 0 ? round1(loggedAt - t0 / 1000) : null,
     trace: series.filter((_, i) => i % 5 === 0).map((s) => [round1((s.atMs - t0) / 1000), Math.round(s.memAvailableKiB / 1024), s.treeFull10]),
@@ -384,6 +393,7 @@ export interface Cell {
   memAvailableAtKillMiB: Range | null;
   canaryWorstMs: Range | null;
   canaryP99Ms: Range | null;
+  canaryCalmWorstMs: Range | null;
   kernelOomKills: number;
   innocentSurvived: number;
   killedBy: Record<string, number>;
@@ -410,6 +420,7 @@ export function summarize(runs: readonly RunResult[]): Cell[] {
         memAvailableAtKillMiB: range(vals((r) => r.memAvailableAtKillMiB, killed)),
         canaryWorstMs: range(vals((r) => r.canaryWorstMs)),
         canaryP99Ms: range(vals((r) => r.canaryP99Ms)),
+        canaryCalmWorstMs: range(vals((r) => r.canaryCalmWorstMs ?? null)),
         kernelOomKills: rs.reduce((a, r) => a + r.kernelOomKills, 0),
         innocentSurvived: rs.filter((r) => r.innocentSurvived).length,
         killedBy,
@@ -455,14 +466,14 @@ export function killTimeForRatio(c: Cell, capS: number): number | null {
 
 export function renderTable(cells: readonly Cell[], capS: number): string {
   const lines: string[] = [];
-  lines.push('| workload | killer | runs | right victim | s to kill, median (range) | MemAvailable at kill, MiB | canary worst, ms | canary p99, ms | kernel OOM kills | innocent survived | killed by |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| workload | killer | runs | right victim | s to kill, median (range) | MemAvailable at kill, MiB | canary worst, ms | canary p99, ms | canary worst in the calm before, ms | kernel OOM kills | innocent survived | killed by |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of cells) {
     const notKilled = c.runs - c.killedRuns;
     const kill = fmtRange(c.secondsToKill) + (notKilled > 0 ? ` + ${notKilled}× no kill in ${capS} s` : '');
     const by = Object.entries(c.killedBy).map(([who, n]) => `${who === 'killer' ? 'itself' : who === 'none' ? 'nobody' : who} ${n}`).join(', ');
     lines.push(
-      `| ${workloadLabel(c.workload)} | ${killerLabel(c.killer)} | ${c.runs} | ${c.rightVictimPct} % | ${kill} | ${fmtRange(c.memAvailableAtKillMiB, 0)} | ${fmtRange(c.canaryWorstMs, 0)} | ${fmtRange(c.canaryP99Ms, 0)} | ${c.kernelOomKills} | ${c.innocentSurvived}/${c.runs} | ${by} |`,
+      `| ${workloadLabel(c.workload)} | ${killerLabel(c.killer)} | ${c.runs} | ${c.rightVictimPct} % | ${kill} | ${fmtRange(c.memAvailableAtKillMiB, 0)} | ${fmtRange(c.canaryWorstMs, 0)} | ${fmtRange(c.canaryP99Ms, 0)} | ${fmtRange(c.canaryCalmWorstMs, 0)} | ${c.kernelOomKills} | ${c.innocentSurvived}/${c.runs} | ${by} |`,
     );
   }
   return lines.join('\n');

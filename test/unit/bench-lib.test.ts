@@ -120,7 +120,8 @@ describe('kill lines of the killers\' journals', () => {
 describe('one run', () => {
   test('kill time from the sampler, MemAvailable just before, canary over hog start → kill + 5 s', () => {
     const canary = [
-      `${T0 - 500} 900000`, // before the storm: not counted
+      `${T0 - 3500} 700000`, // before the calm window: nowhere
+      `${T0 - 500} 900000`, // in the calm before the storm: only the calm figure
       ...Array.from({ length: 200 }, (_, i) => `${T0 + 50 * (i + 1)} ${i === 100 ? 400000 : 1000}`),
       `${T0 + 12_000 + 5000 + 500} 800000`, // after the recovery window: not counted
     ].join('\n');
@@ -135,6 +136,7 @@ describe('one run', () => {
     assert.equal(r.canaryWorstMs, 400);
     assert.equal(r.canaryP99Ms, 1);
     assert.equal(r.canaryWakeups, 200);
+    assert.equal(r.canaryCalmWorstMs, 900);
     assert.ok(r.trace.length > 0 && r.trace[0]![0] < 0, 'the trace starts before the hog');
   });
   test('the poll loop may see the empty scope first; the earlier observation counts', () => {
@@ -235,7 +237,7 @@ describe('summary and table', () => {
   });
   test('the Markdown table and ratios', () => {
     const table = renderTable(cells, 200);
-    assert.match(table, /\| \(2\) zram, fast hog \| Headroom defaults \| 3 \| 100 % \| 13\.0 \(12\.0–14\.0\) \| 100 \| 200 \(100–300\) \| 20 \(10–30\) \| 0 \| 3\/3 \| itself 3 \|/);
+    assert.match(table, /\| \(2\) zram, fast hog \| Headroom defaults \| 3 \| 100 % \| 13\.0 \(12\.0–14\.0\) \| 100 \| 200 \(100–300\) \| 20 \(10–30\) \| – \| 0 \| 3\/3 \| itself 3 \|/);
     assert.match(table, /kernel only \| 2 \| 50 % \| 60\.0 \+ 1× no kill in 200 s \|/);
     const ratios = renderRatios(cells, 200);
     assert.match(ratios, /\| \(2\) zram, fast hog \| Headroom defaults \| 0\.29 \(vs earlyoom defaults\) \| 0\.01 \(vs earlyoom defaults\) \|/);
