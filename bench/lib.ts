@@ -322,6 +322,8 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
     if (kv.get(key) === 'FAIL') notes.push(`${key} failed`);
   }
   if (!base.cleanBefore) notes.push('state before the run was not clean');
+  if (kv.get('user_manager_restarted') === 'yes') notes.push('the user manager was gone after the previous run and was started again first');
+  if (killerLog !== undefined && /to process \d+ uid \d+ "systemd"/.test(killerLog)) notes.push('the killer killed the user manager (systemd --user): the whole session died with it');
   if (frozenS !== null) {
     notes.push(`guest frozen: no progress ${frozenS} s after hog start, stopped by the host (no canary record, survivors and kernel OOM kills unknown)`);
     return base;

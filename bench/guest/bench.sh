@@ -129,7 +129,27 @@ bench_zram_swap() {
     done
     return 1
 }
+# A killer that takes the user manager (earlyoom's defaults chose `systemd --user`, run 88)
+# ends the whole session: every later run of the boot would fail to start its apps. Start it
+# again (the user lingers) before the next run, and say so in the run's record.
+user_manager_up() {
+    systemctl -q is-active "user@$LAB_UID.service" && [ -S "/run/user/$LAB_UID/bus" ] || return 1
+    # "degraded" (a failed app scope of an earlier run) still runs apps
+    case $(as_lab systemctl --user is-system-running 2>/dev/null) in running | degraded) return 0 ;; esac
+    return 1
+}
+ensure_user_manager() {
+    local state
+    user_manager_up && return 0
+    kv user_manager_restarted yes
+    systemctl reset-failed "user@$LAB_UID.service" 2>/dev/null
+    systemctl restart "user@$LAB_UID.service"
+    wait_until 120 user_manager_up || kv user_manager_restart FAIL
+    state=$(as_lab systemctl --user is-system-running 2>&1)
+    kv user_manager_state "$state"
+}
 clean_state() {
+    ensure_user_manager
     stop_all_apps || kv clean_apps_left yes
     local dev
     for dev in $(swapon --noheadings --show=NAME 2>/dev/null); do

@@ -168,6 +168,14 @@ describe('one run', () => {
     const unknown = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '0' })), seriesText(T0 + 12_000), '');
     assert.equal(unknown.killedBy, 'unknown');
     assert.match(unknown.notes.join(), /neither the kernel nor the killer/);
+    // earlyoom's pick in run 88: the user manager, and with it the session
+    const session = summarizeRun(item, parseKv(kvText({ innocent_survived: 'no', canary_survived: 'no', kernel_killed_hog: 'yes', kernel_oom_kills: '1' })), seriesText(T0 + 12_000), '', null,
+      `${(T0 + 11_000) / 1000} lab earlyoom[2854]: sending SIGTERM to process 232 uid 1000 "systemd": badness 733, VmRSS 1 MiB`);
+    assert.equal(session.rightVictim, false);
+    assert.match(session.notes.join(), /killed the user manager/);
+    const after = summarizeRun(item, parseKv(kvText({ user_manager_restarted: 'yes' })), seriesText(T0 + 12_000), '');
+    assert.match(after.notes.join(), /user manager was gone after the previous run/);
+    assert.equal(after.rightVictim, true);
   });
 
   test('a guest the host stopped as frozen: counted, nothing killed in time, nothing else known', () => {
