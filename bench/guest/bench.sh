@@ -145,6 +145,9 @@ ensure_user_manager() {
     systemctl reset-failed "user@$LAB_UID.service" 2>/dev/null
     systemctl restart "user@$LAB_UID.service"
     wait_until 120 user_manager_up || kv user_manager_restart FAIL
+    # The new user manager connects to systemd-oomd's varlink socket and so starts it (runs
+    # 104-106 found it active): no anchor may run outside its own runs.
+    systemctl stop systemd-oomd.service systemd-oomd.socket 2>/dev/null
     state=$(as_lab systemctl --user is-system-running 2>&1)
     kv user_manager_state "$state"
 }
