@@ -16,6 +16,8 @@ export interface IdleResult {
   wakeupsPerMinute: number;
   rssKiBStart: number;
   rssKiBEnd: number;
+  /** The next window of the same length, right after the first (absent in older results). */
+  steady?: { cpuSecondsPerMinute: number; wakeupsPerMinute: number; rssKiBEnd: number };
 }
 
 export interface ScaleResult {
@@ -229,14 +231,14 @@ export function renderReport(r: BenchResults): string {
   if (r.idle.length > 0) {
     L.push('## Idle cost (no pressure)');
     L.push('');
-    L.push('| killer | CPU s / min | wake-ups / min | threads | RSS after start | RSS after the idle minute |');
-    L.push('|---|---|---|---|---|---|');
+    L.push('| killer | CPU s / min | wake-ups / min | CPU s / min, next minute | wake-ups / min, next minute | threads | RSS after start | RSS after the idle minute(s) |');
+    L.push('|---|---|---|---|---|---|---|---|');
     for (const i of r.idle) {
-      L.push(`| ${killerLabel(i.killer)} | ${i.cpuSecondsPerMinute.toFixed(3)} | ${Math.round(i.wakeupsPerMinute)} | ${i.threads} | ${kib(i.rssKiBStart)} | ${kib(i.rssKiBEnd)} |`);
+      L.push(`| ${killerLabel(i.killer)} | ${i.cpuSecondsPerMinute.toFixed(3)} | ${Math.round(i.wakeupsPerMinute)} | ${i.steady ? i.steady.cpuSecondsPerMinute.toFixed(3) : '–'} | ${i.steady ? Math.round(i.steady.wakeupsPerMinute) : '–'} | ${i.threads} | ${kib(i.rssKiBStart)} | ${kib(i.steady?.rssKiBEnd ?? i.rssKiBEnd)} |`);
     }
     L.push('');
     L.push('CPU from the unit\'s cgroup `cpu.stat` usage_usec; wake-ups = voluntary + involuntary context switches summed over all threads, over ' +
-      `${r.idle[0]!.seconds} s in the guest, 10 s after start, nothing else running.`);
+      `${r.idle[0]!.seconds} s in the guest from 10 s after start, and the same length right after it ("next minute": the steady state, once a JIT's start-up work is done), nothing else running.`);
     L.push('');
   }
   if (r.leak !== null) {

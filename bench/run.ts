@@ -179,7 +179,7 @@ function freezeWatch(out: string, items: readonly PlanItem[], abort: AbortContro
 /** Runs one boot; returns the items it could not start because the guest froze before them. */
 async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: boolean, r: BenchResults, agentAt: string): Promise<PlanItem[]> {
   const out = await mkdtemp(join(tmpdir(), 'headroom-bench-'));
-  const timeoutMs = (120 + idle.length * (idleS + 40) + items.length * (capS + 100) + (scale ? 240 : 0)) * 1000;
+  const timeoutMs = (120 + idle.length * (2 * idleS + 40) + items.length * (capS + 100) + (scale ? 240 : 0)) * 1000;
   log(`boot: ${items.map((i) => `${i.idx}:${i.killer}/${i.workload}`).join(' ')}${idle.length ? ` idle:${idle.join(',')}` : ''}${scale ? ' scale' : ''} (limit ${Math.round(timeoutMs / 1000)} s, out ${out})`);
   const loads = loadSampler();
   const abort = new AbortController();
@@ -232,10 +232,17 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
       cpuSecondsPerMinute: (Number(kv.get('cpu_usec')) / 1e6) * (60 / secs),
       wakeupsPerMinute: Number(kv.get('wakeups')) * (60 / secs),
       rssKiBStart: Number(kv.get('rss_kib_start')), rssKiBEnd: Number(kv.get('rss_kib_end')),
+      ...(kv.has('cpu_usec_2') ? {
+        steady: {
+          cpuSecondsPerMinute: (Number(kv.get('cpu_usec_2')) / 1e6) * (60 / secs),
+          wakeupsPerMinute: Number(kv.get('wakeups_2')) * (60 / secs),
+          rssKiBEnd: Number(kv.get('rss_kib_end_2')),
+        },
+      } : {}),
     };
     r.idle = r.idle.filter((x) => x.killer !== k);
     r.idle.push(entry);
-    log(`idle ${k}: ${entry.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${Math.round(entry.wakeupsPerMinute)} wake-ups/min, RSS ${entry.rssKiBStart} KiB`);
+    log(`idle ${k}: ${entry.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${Math.round(entry.wakeupsPerMinute)} wake-ups/min${entry.steady ? ` (next minute ${entry.steady.cpuSecondsPerMinute.toFixed(3)}, ${Math.round(entry.steady.wakeupsPerMinute)})` : ''}, RSS ${entry.rssKiBStart} KiB`);
   }
   if (scale) {
     const kv = parseKv(readText(join(out, 'scale.kv')));

@@ -309,6 +309,12 @@ idle_one() {
     kv wakeups "$(( w1 - w0 ))"
     kv rss_kib_start "$r0"
     kv rss_kib_end "$r1"
+    # A second window right after the first: the steady state, once start-up work (a JIT's
+    # compiling, a garbage collector's first shrinking) is over.
+    sleep "$secs"
+    kv cpu_usec_2 "$(( $(cpu_usec "$cg") - c1 ))"
+    kv wakeups_2 "$(( $(ctxsw "$pid") - w1 ))"
+    kv rss_kib_end_2 "$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")"
     killer_stop "$killer"
 }
 

@@ -28,7 +28,10 @@ const results: BenchResults = {
     run(1, 'headroom', 'zram', 12, 300), run(2, 'earlyoom', 'zram', 40, 20000), run(3, 'none', 'zram', null, 90000),
     run(4, 'headroom', 'nosw', 30, 900), run(5, 'earlyoom', 'nosw', 20, 500), run(6, 'headroom', 'nosw', 31, 950, { innocentSurvived: false, rightVictim: false }),
   ],
-  idle: [{ killer: 'headroom', seconds: 60, threads: 11, cpuSecondsPerMinute: 0.05, wakeupsPerMinute: 120, rssKiBStart: 60000, rssKiBEnd: 60100 }],
+  idle: [
+    { killer: 'headroom', seconds: 60, threads: 11, cpuSecondsPerMinute: 0.05, wakeupsPerMinute: 120, rssKiBStart: 60000, rssKiBEnd: 60100, steady: { cpuSecondsPerMinute: 0.02, wakeupsPerMinute: 80.4, rssKiBEnd: 60200 } },
+    { killer: 'earlyoom', seconds: 60, threads: 1, cpuSecondsPerMinute: 0.2, wakeupsPerMinute: 230, rssKiBStart: 900, rssKiBEnd: 900 },
+  ],
   scale: { processes: 2000, headroomKillDurationMs: 2400, headroomGraceMs: 2000, headroomGoneSeconds: 14, headroomCli: '', cgroupKillGoneSeconds: 1.5 },
   rank: { scopes: 1000, repetitions: 10, medianMs: 0.3, p99Ms: 0.5, victim: 'x' },
   leak: { cycles: 1000, rssKiBAfterStart: 60000, rssKiBAfterCycles: 61000, heapUsedKiBAfterStart: null, heapUsedKiBAfterCycles: null, seconds: 900, how: 'on the host' },
@@ -58,7 +61,8 @@ describe('bench report', () => {
     assert.match(md, /6 complete runs in 1 round\(s\)/);
     assert.match(md, /\| \(2\) zram, fast hog \| Headroom defaults \| 1 \| 100 % \| 12\.0 \|/);
     assert.match(md, /## Where Headroom loses\n\n- \(1\) no swap/);
-    assert.match(md, /\| Headroom defaults \| 0\.050 \| 120 \| 11 \| 58\.6 MiB \| 58\.7 MiB \|/);
+    assert.match(md, /\| Headroom defaults \| 0\.050 \| 120 \| 0\.020 \| 80 \| 11 \| 58\.6 MiB \| 58\.8 MiB \|/);
+    assert.match(md, /\| earlyoom defaults \| 0\.200 \| 230 \| – \| – \| 1 \| 0\.9 MiB \| 0\.9 MiB \|/, 'older results without a second window');
     assert.match(md, /1000 warn\/kill cycles in 900 s: RSS 58\.6 MiB after start → 59\.6 MiB/);
     assert.match(md, /Ranking 1,000 app scopes/);
     assert.match(md, /scope of 2000 processes .* 14\.0 s .* 2400 ms from SIGTERM to an empty scope, with up to 2000 ms of grace/);
