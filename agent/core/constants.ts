@@ -81,13 +81,13 @@ export const CALM_WATCH_MAX_MS = 10_000;
 /**
  * Most calm looks read /proc/meminfo alone (the benchmark measured 8.3 CPU s/min idle in the
  * 2 GiB guest when every look was a full snapshot): a full tick only this close above the
- * elevated level, or when the last full one is this old. Nothing decides on the old one: PSI
- * triggers and the looks wake a full tick when it matters; the long one keeps the pressure
- * history going while nobody watches (the dashboard's own calls sample it when open). One
- * every 10 s was half the agent's idle CPU (host: 0.12 → 0.06 CPU s/min at 60 s).
+ * elevated level, or when the last full one is this old. The regular full tick also reads
+ * every new app scope while memory is plentiful: at 60 s (host idle 0.12 -> 0.05 CPU s/min)
+ * the first full tick of a storm met 23 scopes it had never read, in a guest with 18 MiB left,
+ * and decided only at 1.2 % available (bench run 130: 71 s to kill, against 3.7-9.5 s).
  */
 export const CALM_LOOK_MARGIN_PCT = 5;
-export const CALM_FULL_TICK_MAX_MS = 60_000;
+export const CALM_FULL_TICK_MAX_MS = 10_000;
 /** PSI trigger armed while calm: 50 ms of "some" stall within 2 s (unprivileged windows must be multiples of 2 s). */
 export const PSI_TRIGGER = 'some 50000 2000000';
 /** How many candidates a kill report carries. */
