@@ -14,12 +14,15 @@ export const KILLERS = [
   // Runs of Headroom made before the benchmark moved its defaults (a3efece): kept as measured,
   // under their own name, so they are neither lost nor mixed with runs of today's defaults.
   { id: 'headroom-prev', label: 'Headroom, previous defaults (10 %, 5 s)' },
+  // Runs of a build whose calm full tick came once a minute (865b401), reverted after its
+  // run 130 (fc4dd18): kept as measured, apart from the build that ships.
+  { id: 'headroom-calm60', label: 'Headroom, full calm tick every 60 s (reverted)' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
 /** Killers that only appear in recorded results: nothing can run them any more. */
-export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev'];
+export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev', 'headroom-calm60'];
 /** Headroom's own rows, compared against the best anchor in this order. */
-export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-prev'] as const;
+export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-prev', 'headroom-calm60'] as const;
 
 export const WORKLOADS = [
   { id: 'nosw', label: '(1) no swap, fast hog' },

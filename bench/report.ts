@@ -133,7 +133,7 @@ export function renderReplay(runs: readonly RunResult[]): string {
     L.push(`| ${w.label} | ${cells.join(' | ')} |`);
   }
   // Each Headroom killer against the replay of the policy it ran.
-  const ran: Array<[string, string]> = [['headroom', today], ['headroom-prev', names[0] ?? '']];
+  const ran: Array<[string, string]> = [['headroom', today], ['headroom-calm60', today], ['headroom-prev', names[0] ?? '']];
   for (const [killer, variant] of ran) {
     const own = withReplay.filter((r) => r.killer === killer && r.hogKilled && r.secondsToKill !== null);
     const lags = own.map((r) => ({ r, rep: r.replay!.find((x) => x.variant === variant) })).filter((x) => x.rep !== undefined && x.rep.atS !== null);
