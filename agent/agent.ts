@@ -335,8 +335,8 @@ export class Agent implements AgentApi {
 
   /**
    * decide() on a fresh snapshot without committing its memory: exactly what a tick would do.
-   * The fresh sample is kept: while calm the agent samples rarely, and an open dashboard asks
-   * this on every refresh.
+   * The fresh sample is kept: while calm a full sample comes only every 10 s, and an open
+   * dashboard asks this on every refresh.
    */
   async explain(): Promise<ExplanationRecord> {
     const snapshot = await this.deps.readSnapshot();

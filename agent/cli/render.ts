@@ -8,7 +8,7 @@ export function renderTable(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** While calm the agent samples everything only once a minute: an older sample says its age. */
+/** While calm a full sample comes only every 10 s (the looks between read meminfo alone): an older one says its age. */
 export const renderPressure = (p: PressureRecord, nowMs: number): string => {
   const avail = `${formatBytes(p.memAvailableBytes)} of ${formatBytes(p.memTotalBytes)} available`;
   const swap = p.swapTotalBytes > 0 ? `, swap ${formatBytes(p.swapFreeBytes)} of ${formatBytes(p.swapTotalBytes)} free` : ', no swap';

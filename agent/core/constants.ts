@@ -83,8 +83,8 @@ export const CALM_WATCH_MAX_MS = 10_000;
  * 2 GiB guest when every look was a full snapshot): a full tick only this close above the
  * elevated level, or when the last full one is this old. The regular full tick also reads
  * every new app scope while memory is plentiful: at 60 s (host idle 0.12 -> 0.05 CPU s/min)
- * the first full tick of a storm met 23 scopes it had never read, in a guest with 18 MiB left,
- * and decided only at 1.2 % available (bench run 130: 71 s to kill, against 3.7-9.5 s).
+ * the first full tick of a storm met 23 scopes it had likely never read, in a guest with 18 MiB
+ * left, and decided only at 1.2 % available (bench run 130: 71 s to kill, against 3.7-9.5 s).
  */
 export const CALM_LOOK_MARGIN_PCT = 5;
 export const CALM_FULL_TICK_MAX_MS = 10_000;
