@@ -350,9 +350,10 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
   const fromLog = killerLog !== undefined ? killLines(killerLog) : null;
   const loggedAt = fromLog ? (fromLog.firstAtS ?? NaN) : Number((kv.get('killer_first_kill') ?? '').split(' ')[0]);
   const windowEnd = (killAt ?? tEnd ?? t0) + RECOVERY_MS;
-  const wakes = parseCanary(canaryText).filter((w) => w.atMs > t0 && w.atMs <= windowEnd);
+  const canary = parseCanary(canaryText);
+  const wakes = canary.filter((w) => w.atMs > t0 && w.atMs <= windowEnd);
   const lates = wakes.map((w) => w.lateUs / 1000);
-  const calmLates = parseCanary(canaryText).filter((w) => w.atMs > t0 - CALM_WINDOW_MS && w.atMs <= t0).map((w) => w.lateUs / 1000);
+  const calmLates = canary.filter((w) => w.atMs > t0 - CALM_WINDOW_MS && w.atMs <= t0).map((w) => w.lateUs / 1000);
 
   const kernelKilledHog = kv.get('kernel_killed_hog') === 'yes';
   const killerKills = fromLog ? fromLog.count : (num(kv.get('killer_kill_lines')) ?? 0);

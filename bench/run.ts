@@ -12,12 +12,13 @@
  * DIR/results.md, DIR/plot.svg and DIR/plot.png (when rsvg-convert is installed).
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { writeFileAtomic } from '../agent/io/files.js';
 import { bootGuest, ensureLabImage, labAvailable, repoRoot } from '../test/lab/guest.js';
 import { KILLERS, RECORDED_ONLY_KILLERS, WORKLOADS, batches, stormOverdue, isKiller, isWorkload, makePlan, parseKv, parseSeries, summarizeRun, type RunResult, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
 import { renderPlot } from './plot.js';
@@ -69,7 +70,7 @@ function save(r: BenchResults): void {
   writeFileSync(resultsPath, JSON.stringify(r, null, 1) + '\n');
 }
 
-function report(r: BenchResults): void {
+async function report(r: BenchResults): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.md'), renderReport(r));
   // The README shows the latest tables: only for the project's own results directory.
@@ -77,10 +78,7 @@ function report(r: BenchResults): void {
     const readme = join(root, 'README.md');
     const text = readFileSync(readme, 'utf8');
     const next = spliceReadmeTables(text, renderReadmeTables(r));
-    if (next !== text) {
-      writeFileSync(`${readme}.tmp-${process.pid}`, next);
-      renameSync(`${readme}.tmp-${process.pid}`, readme);
-    }
+    if (next !== text) await writeFileAtomic(readme, next);
   }
   const memTotal = Number(r.boots.find((b) => b.memTotalMiB)?.memTotalMiB ?? 2000);
   const svg = renderPlot(r.runs, {
@@ -298,7 +296,7 @@ async function main(): Promise<void> {
     save(r);
   }
   if (args['report-only']) {
-    report(r);
+    await report(r);
     return;
   }
   const killers = args.killers.split(',').filter((k) => k !== '');
@@ -344,7 +342,7 @@ async function main(): Promise<void> {
   if (plan.length === 0 && idle.length === 0 && !scale) {
     await leak;
     save(r);
-    report(r);
+    await report(r);
     return;
   }
   const available = labAvailable();
@@ -357,13 +355,13 @@ async function main(): Promise<void> {
   for (let i = 0; i < groups.length; i++) {
     const notStarted = await runBoot(groups[i]!, i === 0 ? idle : [], idleS, scale && i === groups.length - 1, r, agentAt);
     save(r);
-    report(r);
+    await report(r);
     // After a frozen guest, the runs it never reached get a fresh boot of their own.
     if (notStarted.length > 0) groups.splice(i + 1, 0, notStarted);
   }
   await leak;
   save(r);
-  report(r);
+  await report(r);
 }
 
 main().catch((e: unknown) => {
