@@ -93,3 +93,61 @@ export function defaultAppId(command: string): string {
   const base = command.split('/').filter((p) => p !== '').pop() ?? command;
   return base.replace(/\.desktop$/, '');
 }
+
+/**
+ * What kind of thing a unit in the user's tree is, from its name and its parent slice alone:
+ *   app           app-[<launcher>-]<id>-<rand>.scope, app-[<launcher>-]<id>[@<rand>].service
+ *                 (GNOME, KDE, flatpak's app-flatpak-<id>-<n>.scope, XDG autostart's @autostart)
+ *   terminal-tab  vte-spawn-<uuid>.scope: one tab's job in a VTE terminal (GNOME Terminal,
+ *                 Console, Ptyxis, Tilix; VTE src/systemd.cc), in the terminal's own slice
+ *                 app-<terminal id>.slice, in app.slice (older VTE) or in session.slice
+ *   snap          snap.<snap>.<app>-<uuid>.scope (snapd's tracking scope) or snap.<snap>.<app>.service
+ *   dbus          dbus-:<n>-<bus name>@<n>.service (a D-Bus-activated app)
+ *   unit          anything else that is a scope or service: shown by its unit name
+ */
+export type UnitKind = 'app' | 'terminal-tab' | 'snap' | 'dbus' | 'unit';
+
+export interface UserUnitName {
+  unit: string;
+  kind: UnitKind;
+  /** 'headroom', 'gnome', 'flatpak', 'snap', 'dbus', 'vte', … or ''. */
+  launcher: string;
+  /**
+   * The id preferences and desktop entries are keyed by: the app id, the snap's desktop id
+   * (<snap>_<app>), the bus name, or the unit name itself. For a terminal tab it is '' here:
+   * the job in the tab names it, and only its processes tell which job that is.
+   */
+  appId: string;
+  /** For a terminal tab: the terminal's app id from its slice (org.gnome.Terminal), else ''. */
+  hostAppId: string;
+}
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const VTE_SCOPE = new RegExp(`^vte-spawn-${UUID}\\.scope$`);
+// snapd: snap names are lowercase letters, digits and '-', with an optional _<instance key>;
+// app names letters, digits and '-'; hooks are "hook.<name>".
+const SNAP_UNIT = new RegExp(`^snap\\.([a-z0-9-]+(?:_[a-z0-9]+)?)\\.((?:hook\\.)?[A-Za-z0-9-]+?)(?:-${UUID}\\.scope|\\.service)$`);
+const DBUS_UNIT = /^dbus-:[0-9.]+-(.+)@\d+\.service$/;
+const APP_SLICE = /^app-(.+)\.slice$/;
+
+/** The terminal (or other app) whose own slice this is: app-org.gnome.Terminal.slice → org.gnome.Terminal. */
+export function sliceAppId(slice: string): string {
+  const m = APP_SLICE.exec(slice);
+  return m ? unescapeUnitField(m[1]!) : '';
+}
+
+/** Classify a scope or service of the user's tree; null for anything else (slices, sub-cgroups). */
+export function classifyUnit(unit: string, parentSlice: string): UserUnitName | null {
+  if (!/\.(scope|service)$/.test(unit)) return null;
+  if (VTE_SCOPE.test(unit)) return { unit, kind: 'terminal-tab', launcher: 'vte', appId: '', hostAppId: sliceAppId(parentSlice) };
+  const snap = SNAP_UNIT.exec(unit);
+  if (snap) return { unit, kind: 'snap', launcher: 'snap', appId: `${snap[1]!}_${snap[2]!}`, hostAppId: '' };
+  const dbus = DBUS_UNIT.exec(unit);
+  if (dbus) return { unit, kind: 'dbus', launcher: 'dbus', appId: unescapeUnitField(dbus[1]!), hostAppId: '' };
+  const app = parseAppUnitName(unit);
+  if (app) return { unit, kind: 'app', launcher: app.launcher, appId: app.appId, hostAppId: '' };
+  return { unit, kind: 'unit', launcher: '', appId: unit, hostAppId: '' };
+}
+
+/** A terminal's name when its desktop entry is unknown: org.gnome.Terminal → Terminal. */
+export const terminalNameFromId = (id: string): string => id.split('.').filter((p) => p !== '').pop() ?? '';

@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
+  classifyUnit,
   HEADROOM_LAUNCHER,
+  sliceAppId,
+  terminalNameFromId,
   defaultAppId,
   escapeUnitField,
   makeScopeName,
   parseAppUnitName,
   unescapeUnitField,
 } from '../../agent/core/unit-name.js';
-import type { AppUnitName } from '../../agent/core/unit-name.js';
+import type { AppUnitName, UserUnitName } from '../../agent/core/unit-name.js';
 
 /**
  * Independent reference for systemd-escape (unit_name_escape in src/basic/unit-name.c), which
@@ -197,4 +200,52 @@ describe('defaultAppId', () => {
       assert.equal(defaultAppId(command), want);
     });
   }
+});
+
+describe('classifyUnit: every unit the user runs, named as its software names it', () => {
+  const uuid = '0b7ab1a4-2b7e-4f0c-9d76-3f2d1a0c9e11';
+  const cases: [string, string, Partial<UserUnitName>][] = [
+    // VTE (src/systemd.cc) names a tab's job vte-spawn-<uuid>.scope, in the terminal's own slice.
+    [`vte-spawn-${uuid}.scope`, 'app-org.gnome.Terminal.slice', { kind: 'terminal-tab', launcher: 'vte', appId: '', hostAppId: 'org.gnome.Terminal' }],
+    [`vte-spawn-${uuid}.scope`, 'app-org.gnome.Console.slice', { kind: 'terminal-tab', hostAppId: 'org.gnome.Console' }],
+    [`vte-spawn-${uuid}.scope`, 'app.slice', { kind: 'terminal-tab', hostAppId: '' }],
+    [`vte-spawn-${uuid}.scope`, 'session.slice', { kind: 'terminal-tab', hostAppId: '' }],
+    // snapd's tracking scope and user daemons
+    [`snap.firefox.firefox-${uuid}.scope`, 'app.slice', { kind: 'snap', launcher: 'snap', appId: 'firefox_firefox' }],
+    [`snap.code.code-${uuid}.scope`, 'app.slice', { kind: 'snap', appId: 'code_code' }],
+    [`snap.firefox_esr.firefox-${uuid}.scope`, 'app.slice', { kind: 'snap', appId: 'firefox_esr_firefox' }],
+    [`snap.gnome-calculator.gnome-calculator-${uuid}.scope`, 'app.slice', { kind: 'snap', appId: 'gnome-calculator_gnome-calculator' }],
+    ['snap.telegram-desktop.telegram-desktop.service', 'app.slice', { kind: 'snap', appId: 'telegram-desktop_telegram-desktop' }],
+    // D-Bus activation (dbus-broker's transient units)
+    ['dbus-:1.14-org.gnome.Nautilus@0.service', 'app.slice', { kind: 'dbus', launcher: 'dbus', appId: 'org.gnome.Nautilus' }],
+    // apps: GNOME ≤ 49 scopes, GNOME ≥ 50 and KDE services, flatpak, XDG autostart
+    ['app-gnome-firefox-4242.scope', 'app.slice', { kind: 'app', launcher: 'gnome', appId: 'firefox' }],
+    ['app-org.gnome.TextEditor@a1b2c3.service', 'app.slice', { kind: 'app', launcher: '', appId: 'org.gnome.TextEditor' }],
+    ['app-flatpak-org.mozilla.firefox-12345.scope', 'app.slice', { kind: 'app', launcher: 'flatpak', appId: 'org.mozilla.firefox' }],
+    ['app-gnome-org.gnome.Evolution\x2dalarm\x2dnotify@autostart.service', 'app.slice', { kind: 'app', appId: 'org.gnome.Evolution-alarm-notify' }],
+    // anything else: its unit name
+    ['tracker-miner-fs-3.service', 'background.slice', { kind: 'unit', launcher: '', appId: 'tracker-miner-fs-3.service' }],
+    ['gnome-terminal-server.service', 'app-org.gnome.Terminal.slice', { kind: 'unit', appId: 'gnome-terminal-server.service' }],
+  ];
+  for (const [unit, slice, want] of cases) {
+    test(`${unit} in ${slice}`, () => {
+      const got = classifyUnit(unit, slice);
+      assert.ok(got);
+      assert.equal(got.unit, unit);
+      for (const [k, v] of Object.entries(want)) assert.equal(got[k as keyof UserUnitName], v, k);
+    });
+  }
+  test('slices and other cgroups are not units', () => {
+    for (const name of ['app.slice', 'app-org.gnome.Terminal.slice', 'session.slice', 'payload', 'vte-spawn-x']) assert.equal(classifyUnit(name, 'app.slice'), null, name);
+  });
+  test('a vte-spawn name that is not VTE\'s (no uuid) is an ordinary unit', () => {
+    assert.equal(classifyUnit('vte-spawn-1234.scope', 'app.slice')?.kind, 'unit');
+  });
+  test('the terminal from its slice, and its name without a desktop entry', () => {
+    assert.equal(sliceAppId('app-org.gnome.Terminal.slice'), 'org.gnome.Terminal');
+    assert.equal(sliceAppId('app-com.raggesilver.BlackBox.slice'), 'com.raggesilver.BlackBox');
+    assert.equal(sliceAppId('app.slice'), '');
+    assert.equal(terminalNameFromId('org.gnome.Terminal'), 'Terminal');
+    assert.equal(terminalNameFromId(''), '');
+  });
 });
