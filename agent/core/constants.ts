@@ -7,13 +7,23 @@ export interface PolicyConfig {
   pressureFullLimitPct: number;
   /** …and how long it must stay there. */
   pressureDurationMs: number;
-  /** Exhaustion trigger: MemAvailable below this % of RAM… */
+  /**
+   * The hard floor: the runway (MemAvailable plus what swap can still absorb) below this % of
+   * RAM is exhaustion, whatever the trend.
+   */
   memAvailableCriticalPct: number;
-  /** …while free swap is below this % of swap (no swap counts as none free). */
+  /** Swap with less than this % of itself free absorbs nothing more (nearly full swap is no room). */
   swapFreeCriticalPct: number;
-  /** Predictive exhaustion: kill when MemAvailable would reach zero within this many ms… */
+  /**
+   * Predicted exhaustion: how long a kill takes to stop the growth (the rest of the decision,
+   * the signal). A kill is needed when, at the current decline, the runway would reach the
+   * hard floor before the next look plus this: waiting one more look could no longer help.
+   */
   exhaustionHorizonMs: number;
-  /** Below this % of MemAvailable the state is elevated, and prediction is allowed to fire. */
+  /**
+   * Below this % of MemAvailable the state is elevated (warn, look often); a pressure stall
+   * kills only while the runway is below it too.
+   */
   memAvailableElevatedPct: number;
   /** Elevated when the recent full / some stall % reaches these. */
   elevatedFullPct: number;
@@ -42,10 +52,11 @@ export const DEFAULT_POLICY: PolicyConfig = {
   memAvailableCriticalPct: 4,
   swapFreeCriticalPct: 10,
   // Without swap PSI stays at 0 until the last tens of MiB: only a prediction acts in time.
-  // Benchmark (bench/results/results.md): predicting only below 10 % put the kill at earlyoom's
-  // own 10 % line, and without swap Headroom lost to it; from 15 % with a 10 s horizon the
-  // recorded storms are decided ~100 MiB sooner, and a 20 MiB/s leak at ~210 MiB, not ~120.
-  exhaustionHorizonMs: 10_000,
+  // It used to fire below 15 % whenever memory would run out within 10 s, and so killed bursts
+  // that stop (a link step, a VM loading) with 10-14 % left, which earlyoom spared (issue 12).
+  // Now it fires only when the floor would be reached before a later look could still act:
+  // the interval between looks (measured) plus this, the time from a decision to the signal.
+  exhaustionHorizonMs: 250,
   memAvailableElevatedPct: 15,
   elevatedFullPct: 5,
   elevatedSomePct: 10,
@@ -93,4 +104,30 @@ export const PSI_TRIGGER = 'some 50000 2000000';
 /** How many candidates a kill report carries. */
 export const REPORT_CANDIDATES = 10;
 /** Apps that are part of Headroom itself: killing the tray would hide the report of the kill. */
+/** Ranking: a unit's footprint is projected this far ahead at its recent growth (the runaway first). */
+export const RANK_GROWTH_HORIZON_MS = 5000;
+/** Growth from two samples further apart than this says nothing about now. */
+export const GROWTH_MAX_INTERVAL_MS = 60_000;
+/**
+ * zram's compression ratio is taken from what went in since the last estimate once this much
+ * more has gone in (less is noise), or, with no estimate yet, from all it holds once it holds
+ * this much. Before that nothing is credited to zram: an incompressible page wins nothing.
+ */
+export const ZRAM_RATIO_MIN_DELTA_BYTES = 4 * 1024 * 1024;
+export const ZRAM_RATIO_MIN_OBSERVED_BYTES = 8 * 1024 * 1024;
+/** Memory outside the user's tree is listed per group from this size: smaller ones cannot be the hog. */
+export const OUTSIDE_MIN_BYTES = 64 * 1024 * 1024;
+/** While elevated, look at the fast pace once the floor is this many slow looks away. */
+export const FAST_LOOK_WITHIN_LOOKS = 8;
+/**
+ * Units of the session itself that some desktops start in app.slice rather than session.slice:
+ * the bus, audio, portals, settings, keyrings and virtual file systems. Stopping one breaks the
+ * whole session, never relieves it. Matched on the unit name.
+ */
+export const SESSION_CORE_UNITS: readonly RegExp[] = [
+  /^dbus(-broker)?\.service$/, /^at-spi-dbus-bus\.service$/, /^(pipewire|pipewire-pulse|wireplumber|pulseaudio)\.service$/,
+  /^xdg-(desktop-portal|document-portal|permission-store)(-[a-z0-9]+)?\.service$/, /^dconf\.service$/, /^gvfs-[a-z0-9-]+\.service$/,
+  /^gnome-keyring-daemon\.service$/, /^(dunst|mako|swaync|xfce4-notifyd)\.service$/, /^org\.gnome\.Shell@[a-z0-9]+\.service$/,
+  /^plasma-(plasmashell|kwin_[a-z]+|ksmserver)\.service$/,
+];
 export const SELF_APP_IDS: readonly string[] = ['headroom-tray', 'org.headroom.Tray', 'headroom'];

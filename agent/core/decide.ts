@@ -2,23 +2,45 @@
 //   measure → classify the state → if critical and not cooling down, pick the victim.
 // The agent calls decide() on every tick and acts on its `action`; Explain calls it too, so
 // "what would die now" is by construction what would die.
+//
+// A kill must be needed. The measure of need is the runway: MemAvailable plus what swap can
+// still absorb (zram at its observed compression ratio, disk swap as it is). Memory is
+// exhausted when the runway is below the hard floor, and predictably so when, at its current
+// decline, it would reach the floor before a later look could still act. A burst that stops
+// above the floor is never killed; a stall kills only while the runway is short too.
 import type { AgentState, KillReason } from '../../shared/names.js';
 import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
-import { CALM_HOLD_MS, CALM_LOOK_MARGIN_PCT, CALM_WATCH_MAX_MS, CALM_WATCH_WORST_RATE_BYTES_PER_S, MAX_RATE_INTERVAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, type PolicyConfig } from './constants.js';
+import {
+  CALM_HOLD_MS, CALM_LOOK_MARGIN_PCT, CALM_WATCH_MAX_MS, CALM_WATCH_WORST_RATE_BYTES_PER_S, FAST_LOOK_WITHIN_LOOKS, GROWTH_MAX_INTERVAL_MS,
+  MAX_RATE_INTERVAL_MS, POLL_CRITICAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, ZRAM_RATIO_MIN_DELTA_BYTES, ZRAM_RATIO_MIN_OBSERVED_BYTES,
+  type PolicyConfig,
+} from './constants.js';
 import type { MemInfo } from './meminfo.js';
 import { stallPct } from './psi.js';
-import { rankVictims, selectVictim, type RankedCandidate } from './rank.js';
-import type { Snapshot } from './snapshot.js';
+import { footprintBytes, projectedBytes, rankScore, rankVictims, selectVictim, type RankedCandidate } from './rank.js';
+import type { OutsideGroup, Snapshot } from './snapshot.js';
+import { swapAbsorbBytes, zramTotals } from './swap.js';
+
+/** A unit's (or an outside group's) footprint at its last sample, and how fast it grew. */
+export interface Trend {
+  atMs: number;
+  bytes: number;
+  growthBytesPerSec: number;
+}
 
 /** What the policy carries from one tick to the next. Plain data: it is logged and tested. */
 export interface PolicyMemory {
   state: AgentState;
-  prev: { atMs: number; fullTotalUs: number; someTotalUs: number; memAvailableBytes: number } | null;
-  /** Smoothed rate at which MemAvailable is falling, bytes/s (negative while it rises). */
+  prev: { atMs: number; fullTotalUs: number; someTotalUs: number; memAvailableBytes: number; runwayBytes: number } | null;
+  /** Smoothed rate at which the runway is falling, bytes/s (negative while it rises). */
   declineBytesPerSec: number;
   fullAboveSinceMs: number | null;
   calmSinceMs: number | null;
   lastKill: { atMs: number; unit: string } | null;
+  /** Footprint trends by unit name, and of outside groups by cgroup path. */
+  trends: ReadonlyMap<string, Trend>;
+  /** zram totals when the ratio was last estimated, and the ratio (null: none observed yet). */
+  zram: { origBytes: number; memUsedBytes: number; ratio: number | null };
 }
 
 export const INITIAL_MEMORY: PolicyMemory = {
@@ -28,6 +50,8 @@ export const INITIAL_MEMORY: PolicyMemory = {
   fullAboveSinceMs: null,
   calmSinceMs: null,
   lastKill: null,
+  trends: new Map(),
+  zram: { origBytes: 0, memUsedBytes: 0, ratio: null },
 };
 
 export interface Measures {
@@ -36,9 +60,19 @@ export interface Measures {
   memAvailablePct: number;
   /** 0 when there is no swap. */
   swapFreePct: number;
+  /** RAM that swapping out could still win (see swapAbsorbBytes). */
+  swapAbsorbBytes: number;
+  /** MemAvailable + swapAbsorbBytes: how much more can be allocated before memory is gone. */
+  runwayBytes: number;
+  runwayPct: number;
+  /** zram's observed compression ratio, null where none was observed (or no zram). */
+  zramRatio: number | null;
+  /** Smoothed decline of the runway, bytes/s. */
   declineBytesPerSec: number;
-  /** ms until MemAvailable reaches zero at the current decline; Infinity when not declining. */
+  /** ms until the runway reaches the hard floor at the current decline; Infinity when not declining. */
   exhaustionInMs: number;
+  /** ms from this look until a kill decided at the next look would act: the look interval + the horizon. */
+  leadMs: number;
 }
 
 export type Action =
@@ -53,58 +87,108 @@ export interface Decision {
   /** One sentence: why this state, and why this victim (or why none). */
   because: string;
   ranked: RankedCandidate[];
+  /** Set when memory ran out but its heaviest user is out of Headroom's reach, so nothing was stopped. */
+  outOfReach: OutsideGroup | null;
 }
 
-export function measure(s: Snapshot, memory: PolicyMemory): Measures {
+const pct = (part: number, whole: number): number => (whole > 0 ? (part / whole) * 100 : 0);
+const floorBytes = (s: Snapshot, c: PolicyConfig): number => (s.meminfo.memTotalBytes * c.memAvailableCriticalPct) / 100;
+
+/**
+ * The compression ratio of what went into zram lately: from the growth since the last estimate
+ * once it is ZRAM_RATIO_MIN_DELTA_BYTES, else the last estimate, else (none yet) all it holds.
+ * The recent ratio, not the overall one: pages compressed well an hour ago say nothing about
+ * the incompressible hog swapping now.
+ */
+export function observeZram(s: Snapshot, prev: PolicyMemory['zram']): PolicyMemory['zram'] {
+  const now = zramTotals(s.swaps);
+  if (now.origBytes === 0) return { ...now, ratio: null };
+  const grown = now.origBytes - prev.origBytes;
+  if (grown < 0) return { ...now, ratio: prev.ratio }; // pages came back in: a new baseline, same ratio
+  if (grown >= ZRAM_RATIO_MIN_DELTA_BYTES) return { ...now, ratio: clampRatio(grown / Math.max(1, now.memUsedBytes - prev.memUsedBytes)) };
+  if (prev.ratio === null && now.origBytes >= ZRAM_RATIO_MIN_OBSERVED_BYTES) return { ...now, ratio: clampRatio(now.origBytes / Math.max(1, now.memUsedBytes)) };
+  return prev; // too little new data: keep the baseline and the estimate
+}
+// Same-filled pages cost zram nothing, so a ratio can be huge; 50:1 is already "free".
+const clampRatio = (r: number): number => Math.min(50, Math.max(1, r));
+
+export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig, zram: PolicyMemory['zram'] = observeZram(s, memory.zram)): Measures {
   const { meminfo } = s;
   const prev = memory.prev;
   const elapsedMs = prev ? s.atMs - prev.atMs : 0;
   const fresh = prev !== null && elapsedMs > 0 && elapsedMs <= MAX_RATE_INTERVAL_MS;
   const fullRecentPct = fresh ? stallPct(prev.fullTotalUs, s.tree.full.totalUs, elapsedMs) : s.tree.full.avg10;
   const someRecentPct = fresh ? stallPct(prev.someTotalUs, s.tree.some.totalUs, elapsedMs) : s.tree.some.avg10;
+  const swapFreePct = meminfo.swapTotalBytes > 0 ? pct(meminfo.swapFreeBytes, meminfo.swapTotalBytes) : 0;
+  const swapAbsorb = meminfo.swapTotalBytes > 0 && swapFreePct >= config.swapFreeCriticalPct ? swapAbsorbBytes(effectiveSwaps(s), zram.ratio) : 0;
+  const runwayBytes = meminfo.memAvailableBytes + swapAbsorb;
   let declineBytesPerSec = 0;
   if (fresh) {
-    const instant = ((prev.memAvailableBytes - meminfo.memAvailableBytes) / elapsedMs) * 1000;
+    const instant = ((prev.runwayBytes - runwayBytes) / elapsedMs) * 1000;
     declineBytesPerSec = RATE_SMOOTHING * instant + (1 - RATE_SMOOTHING) * memory.declineBytesPerSec;
   }
-  const exhaustionInMs = declineBytesPerSec > 0 ? (meminfo.memAvailableBytes / declineBytesPerSec) * 1000 : Infinity;
+  const aboveFloor = runwayBytes - floorBytes(s, config);
+  const exhaustionInMs = declineBytesPerSec > 0 ? Math.max(0, (aboveFloor / declineBytesPerSec) * 1000) : Infinity;
+  // The next look comes about as long after this one as this one after the last (a loaded
+  // machine stretches both); never sooner than the fastest poll.
+  const intervalMs = fresh ? Math.max(POLL_CRITICAL_MS, elapsedMs) : POLL_ELEVATED_MS;
   return {
     fullRecentPct,
     someRecentPct,
     memAvailablePct: pct(meminfo.memAvailableBytes, meminfo.memTotalBytes),
-    swapFreePct: meminfo.swapTotalBytes > 0 ? pct(meminfo.swapFreeBytes, meminfo.swapTotalBytes) : 0,
+    swapFreePct,
+    swapAbsorbBytes: swapAbsorb,
+    runwayBytes,
+    runwayPct: pct(runwayBytes, meminfo.memTotalBytes),
+    zramRatio: zram.ratio,
     declineBytesPerSec,
     exhaustionInMs,
+    leadMs: intervalMs + config.exhaustionHorizonMs,
   };
 }
 
-const pct = (part: number, whole: number): number => (whole > 0 ? (part / whole) * 100 : 0);
+/** /proc/swaps when it was read; else meminfo's totals, counted as disk swap. */
+function effectiveSwaps(s: Snapshot): Snapshot['swaps'] {
+  if (s.swaps.length > 0) return s.swaps;
+  const m = s.meminfo;
+  return [{ path: 'swap', kind: 'disk', sizeBytes: m.swapTotalBytes, usedBytes: m.swapTotalBytes - m.swapFreeBytes, zram: null }];
+}
 
 interface Trigger {
   reason: Exclude<KillReason, 'manual'>;
   because: string;
 }
 
+function describeRunway(s: Snapshot, m: Measures): string {
+  const avail = `${formatBytes(s.meminfo.memAvailableBytes)} (${formatPct(m.memAvailablePct)}) of memory is available`;
+  if (s.meminfo.swapTotalBytes === 0) return `${avail} and there is no swap`;
+  if (m.swapAbsorbBytes <= 0) {
+    const zram = s.swaps.some((d) => d.kind === 'zram');
+    const why = zram && m.zramRatio === null ? 'zram has shown no compression yet'
+      : zram && m.zramRatio !== null && m.zramRatio <= 1 ? `what goes into zram does not compress (${m.zramRatio.toFixed(1)}:1)`
+      : `${formatPct(m.swapFreePct)} of swap is free`;
+    return `${avail} and swap can take no more (${why})`;
+  }
+  return `${avail} and swap can still take ${formatBytes(m.swapAbsorbBytes)}${m.zramRatio !== null ? ` (zram compresses ${m.zramRatio.toFixed(1)}:1)` : ''}`;
+}
+
 /** The first trigger that fires, or null. Pressure first: it is the direct measure of a stall. */
 function firedTrigger(s: Snapshot, m: Measures, fullAboveSinceMs: number | null, c: PolicyConfig): Trigger | null {
-  if (fullAboveSinceMs !== null && s.atMs - fullAboveSinceMs >= c.pressureDurationMs) {
+  // A stall with memory to spare is not relieved by a kill (reclaim or a unit's own limit is
+  // stalling, not a shortage): it counts only while the runway is short too.
+  if (fullAboveSinceMs !== null && s.atMs - fullAboveSinceMs >= c.pressureDurationMs && m.runwayPct < c.memAvailableElevatedPct) {
     return {
       reason: 'pressure',
-      because: `full memory pressure ${formatPct(m.fullRecentPct)} stayed at or above ${formatPct(c.pressureFullLimitPct)} for ${formatSeconds(s.atMs - fullAboveSinceMs)}`,
+      because: `full memory pressure ${formatPct(m.fullRecentPct)} stayed at or above ${formatPct(c.pressureFullLimitPct)} for ${formatSeconds(s.atMs - fullAboveSinceMs)} while ${describeRunway(s, m)}`,
     };
   }
-  const noSwapLeft = s.meminfo.swapTotalBytes === 0 || m.swapFreePct < c.swapFreeCriticalPct;
-  if (m.memAvailablePct < c.memAvailableCriticalPct && noSwapLeft) {
-    const swap = s.meminfo.swapTotalBytes === 0 ? 'there is no swap' : `${formatPct(m.swapFreePct)} of swap is free`;
-    return {
-      reason: 'exhaustion',
-      because: `only ${formatBytes(s.meminfo.memAvailableBytes)} (${formatPct(m.memAvailablePct)}) of memory is available and ${swap}`,
-    };
+  if (m.runwayPct < c.memAvailableCriticalPct) {
+    return { reason: 'exhaustion', because: `only ${describeRunway(s, m)}` };
   }
-  if (m.memAvailablePct < c.memAvailableElevatedPct && m.exhaustionInMs <= c.exhaustionHorizonMs) {
+  if (m.exhaustionInMs <= m.leadMs) {
     return {
       reason: 'exhaustion',
-      because: `available memory (${formatBytes(s.meminfo.memAvailableBytes)}) would run out in ${formatSeconds(m.exhaustionInMs)} at ${formatBytes(m.declineBytesPerSec)}/s`,
+      because: `memory would be gone in ${formatSeconds(m.exhaustionInMs)} at ${formatBytes(m.declineBytesPerSec)}/s, before another look could act (${describeRunway(s, m)})`,
     };
   }
   return null;
@@ -116,11 +200,49 @@ const isElevated = (m: Measures, fullAboveSinceMs: number | null, c: PolicyConfi
   m.someRecentPct >= c.elevatedSomePct ||
   m.memAvailablePct < c.memAvailableElevatedPct;
 
+/** Footprint trends of this snapshot's units and outside groups, from the last ones. */
+export function nextTrends(s: Snapshot, previous: ReadonlyMap<string, Trend>): Map<string, Trend> {
+  const out = new Map<string, Trend>();
+  const note = (key: string, bytes: number): void => {
+    const last = previous.get(key);
+    const elapsedMs = last ? s.atMs - last.atMs : 0;
+    let growthBytesPerSec = 0;
+    if (last && elapsedMs > 0 && elapsedMs <= GROWTH_MAX_INTERVAL_MS) {
+      const instant = ((bytes - last.bytes) / elapsedMs) * 1000;
+      growthBytesPerSec = RATE_SMOOTHING * instant + (1 - RATE_SMOOTHING) * last.growthBytesPerSec;
+    }
+    out.set(key, { atMs: s.atMs, bytes, growthBytesPerSec });
+  };
+  for (const a of s.apps) note(a.unit, footprintBytes(a));
+  for (const g of s.outside) note(g.cgroup, g.unreclaimableBytes);
+  return out;
+}
+
+const growthMap = (trends: ReadonlyMap<string, Trend>): Map<string, number> => new Map([...trends].map(([k, t]) => [k, t.growthBytesPerSec]));
+
+/**
+ * The heaviest group outside Headroom's reach, when it outweighs the victim (footprint plus
+ * growth, as the ranking counts) and grows at least as fast: then it is the hog, and stopping
+ * the victim would only lose the user's work.
+ */
+function outweighingOutside(s: Snapshot, victim: RankedCandidate, trends: ReadonlyMap<string, Trend>): OutsideGroup | null {
+  let best: { g: OutsideGroup; score: number; growth: number } | null = null;
+  for (const g of s.outside) {
+    const growth = Math.max(0, trends.get(g.cgroup)?.growthBytesPerSec ?? 0);
+    const score = projectedBytes(g.unreclaimableBytes, growth);
+    if (!best || score > best.score) best = { g, score, growth };
+  }
+  if (!best || best.score <= rankScore(victim) || best.growth < victim.growthBytesPerSec) return null;
+  return best.g;
+}
+
 export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig): Decision {
-  const m = measure(s, memory);
+  const zram = observeZram(s, memory.zram);
+  const m = measure(s, memory, config, zram);
   const fullAboveSinceMs = m.fullRecentPct >= config.pressureFullLimitPct ? (memory.fullAboveSinceMs ?? s.atMs) : null;
   const trigger = firedTrigger(s, m, fullAboveSinceMs, config);
-  const ranked = rankVictims(s.apps);
+  const trends = nextTrends(s, memory.trends);
+  const ranked = rankVictims(s.apps, growthMap(trends));
 
   let state: AgentState;
   let calmSinceMs: number | null = null;
@@ -134,23 +256,28 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
 
   const next: PolicyMemory = {
     state,
-    prev: { atMs: s.atMs, fullTotalUs: s.tree.full.totalUs, someTotalUs: s.tree.some.totalUs, memAvailableBytes: s.meminfo.memAvailableBytes },
+    prev: { atMs: s.atMs, fullTotalUs: s.tree.full.totalUs, someTotalUs: s.tree.some.totalUs, memAvailableBytes: s.meminfo.memAvailableBytes, runwayBytes: m.runwayBytes },
     declineBytesPerSec: m.declineBytesPerSec,
     fullAboveSinceMs,
     calmSinceMs,
     lastKill: memory.lastKill,
+    trends,
+    zram,
   };
+  const none = (because: string, outOfReach: OutsideGroup | null = null): Decision =>
+    ({ state, memory: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach });
 
-  if (!trigger) {
-    return { state, memory: next, measures: m, action: { kind: 'none' }, because: describeCalm(state, m), ranked };
-  }
+  if (!trigger) return none(describeCalm(state, m));
   if (memory.lastKill && s.atMs - memory.lastKill.atMs < config.cooldownMs) {
     const wait = config.cooldownMs - (s.atMs - memory.lastKill.atMs);
-    return { state, memory: next, measures: m, action: { kind: 'none' }, because: `${trigger.because}; waiting ${formatSeconds(wait)} after stopping ${memory.lastKill.unit} for its memory to show as free`, ranked };
+    return none(`${trigger.because}; waiting ${formatSeconds(wait)} after stopping ${memory.lastKill.unit} for its memory to show as free`);
   }
   const victim = selectVictim(ranked);
-  if (!victim) {
-    return { state, memory: next, measures: m, action: { kind: 'none' }, because: `${trigger.because}; but no app may be killed (${describeExclusions(ranked)})`, ranked };
+  if (!victim) return none(`${trigger.because}; but nothing may be stopped (${describeExclusions(ranked)})`);
+  const outside = outweighingOutside(s, victim, trends);
+  if (outside) {
+    const who = outside.topComm !== '' ? `${outside.topComm} (pid ${outside.topPid}) in ${outside.label}` : outside.label;
+    return none(`${trigger.because}; but the heaviest user of memory is ${who} with ${formatBytes(outside.unreclaimableBytes)}, which Headroom cannot stop: not stopping the smaller ${nameOf(victim)} in its place`, outside);
   }
   return {
     state,
@@ -160,19 +287,28 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
     action: { kind: 'kill', reason: trigger.reason, victim },
     because: `${trigger.because}; ${describeVictim(victim, ranked)}`,
     ranked,
+    outOfReach: null,
   };
 }
 
+/** Page cache beside the footprint is named in the reason once it is this big (it explains a rank). */
+const PAGE_CACHE_WORTH_SAYING_BYTES = 64 * 1024 * 1024;
+const nameOf = (c: RankedCandidate): string => c.app.displayName || c.app.appId;
+
 export function describeVictim(victim: RankedCandidate, ranked: readonly RankedCandidate[]): string {
   const eligible = ranked.filter((c) => c.excluded === '').length;
-  const name = victim.app.displayName || victim.app.appId;
-  const size = `${formatBytes(victim.app.memoryBytes)}${victim.app.swapBytes > 0 ? ` + ${formatBytes(victim.app.swapBytes)} swap` : ''}`;
-  const avoid = victim.app.preference === 'avoid' ? ', avoided but nothing else is left' : '';
-  return `${name} is the heaviest of ${eligible} app${eligible === 1 ? '' : 's'} that may be killed (${size}${avoid})`;
+  const { app } = victim;
+  const parts = [`${formatBytes(footprintBytes(app))} that only a kill frees`];
+  const cacheBytes = app.memoryBytes - (footprintBytes(app) - app.swapBytes);
+  if (cacheBytes >= PAGE_CACHE_WORTH_SAYING_BYTES) parts[0] += `; ${formatBytes(cacheBytes)} more is page cache`;
+  if (app.swapBytes > 0) parts.push(`${formatBytes(app.swapBytes)} of it in swap`);
+  if (victim.growthBytesPerSec >= 1024 * 1024) parts.push(`growing ${formatBytes(victim.growthBytesPerSec)}/s`);
+  if (app.preference === 'avoid') parts.push('avoided but nothing else is left');
+  return `${nameOf(victim)} is the heaviest of ${eligible} unit${eligible === 1 ? '' : 's'} that may be stopped (${parts.join(', ')})`;
 }
 
 function describeExclusions(ranked: readonly RankedCandidate[]): string {
-  if (ranked.length === 0) return 'no app units are running';
+  if (ranked.length === 0) return 'no app, terminal job or other unit of yours is running';
   const counts = new Map<string, number>();
   for (const c of ranked) counts.set(c.excluded, (counts.get(c.excluded) ?? 0) + 1);
   return [...counts].map(([why, n]) => `${n} ${why}`).join(', ');
@@ -180,8 +316,9 @@ function describeExclusions(ranked: readonly RankedCandidate[]): string {
 
 function describeCalm(state: AgentState, m: Measures): string {
   const avail = `${formatPct(m.memAvailablePct)} of memory available`;
-  if (state === 'calm') return `memory is fine: ${avail}, full pressure ${formatPct(m.fullRecentPct)}`;
-  return `memory is getting tight: ${avail}, full pressure ${formatPct(m.fullRecentPct)}, some pressure ${formatPct(m.someRecentPct)}`;
+  const swap = m.swapAbsorbBytes > 0 ? ` (${formatPct(m.runwayPct)} counting what swap can absorb)` : '';
+  if (state === 'calm') return `memory is fine: ${avail}${swap}, full pressure ${formatPct(m.fullRecentPct)}`;
+  return `memory is getting tight: ${avail}${swap}, full pressure ${formatPct(m.fullRecentPct)}, some pressure ${formatPct(m.someRecentPct)}`;
 }
 
 /**
@@ -193,6 +330,16 @@ export function calmWatchIntervalMs(meminfo: MemInfo, config: PolicyConfig): num
   const marginBytes = meminfo.memAvailableBytes - (meminfo.memTotalBytes * config.memAvailableElevatedPct) / 100;
   const ms = (marginBytes / CALM_WATCH_WORST_RATE_BYTES_PER_S) * 1000 / 2;
   return Math.round(Math.min(CALM_WATCH_MAX_MS, Math.max(POLL_ELEVATED_MS, ms)));
+}
+
+/**
+ * How long to wait before the next look while not calm: critical looks fast; elevated looks
+ * fast too once the floor is only a few slow looks away at the current decline, since the
+ * prediction can only be as late as the looks are far apart.
+ */
+export function nextLookMs(d: Pick<Decision, 'state' | 'measures'>): number {
+  if (d.state === 'critical') return POLL_CRITICAL_MS;
+  return d.measures.exhaustionInMs <= FAST_LOOK_WITHIN_LOOKS * POLL_ELEVATED_MS ? POLL_CRITICAL_MS : POLL_ELEVATED_MS;
 }
 
 /**
@@ -208,11 +355,11 @@ export function calmLookWantsTick(meminfo: MemInfo, config: PolicyConfig): boole
 
 /**
  * SIGTERM grace for a kill. A grace lets a browser flush its session, but it costs memory we
- * may not have: none at or below the hard limit (a loaded lab run gave 2 s at 3.7 % and the
+ * may not have: none at or below the hard floor (a loaded lab run gave 2 s at 3.7 % and the
  * kill then took 4 s), none when memory runs out within two graces at the current decline.
  */
 export function killGraceMs(m: Measures, config: PolicyConfig): number {
-  if (m.memAvailablePct <= config.memAvailableCriticalPct) return 0;
+  if (m.runwayPct <= config.memAvailableCriticalPct) return 0;
   if (m.exhaustionInMs < 2 * config.killGraceMs) return 0;
   return config.killGraceMs;
 }

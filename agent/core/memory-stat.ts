@@ -4,6 +4,8 @@ import { ParseError } from './parse-error.js';
 export interface MemoryStat {
   anonBytes: number;
   fileBytes: number;
+  /** tmpfs, memfd and shared anonymous pages: counted in `file`, but reclaim can only swap them. */
+  shmemBytes: number;
   /** Pages scanned by reclaim, kswapd and direct together: a rising count means this cgroup is being squeezed. */
   pgscan: number;
 }
@@ -22,5 +24,5 @@ export function parseMemoryStat(text: string, source = 'memory.stat'): MemorySta
     if (v === undefined) throw new ParseError(source, `no ${key} line`);
     return v;
   };
-  return { anonBytes: need('anon'), fileBytes: need('file'), pgscan: need('pgscan') };
+  return { anonBytes: need('anon'), fileBytes: need('file'), shmemBytes: need('shmem'), pgscan: need('pgscan') };
 }

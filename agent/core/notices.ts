@@ -3,13 +3,13 @@
 import { formatBytes, formatPct } from '../../shared/format.js';
 import type { KillRecord } from '../../shared/records.js';
 import type { Measures } from './decide.js';
-import type { AppScope } from './snapshot.js';
+import type { AppScope, OutsideGroup } from './snapshot.js';
 
 /** Freedesktop urgency levels; critical notifications do not expire. */
 export type Urgency = 0 | 1 | 2;
 
 export interface Notice {
-  kind: 'kill' | 'warning';
+  kind: 'kill' | 'warning' | 'out-of-reach';
   summary: string;
   body: string;
   icon: string;
@@ -75,5 +75,20 @@ export function warningNotice(app: AppScope, m: Measures): Notice {
     category: 'x-headroom.warning',
     desktopEntry: app.desktopEntry,
     actions: [[ACTION_CLOSE, `Close ${name} now`], [ACTION_IGNORE, 'Ignore']],
+  };
+}
+
+/** Memory is nearly gone and the heaviest user is outside the desktop's units: name it, stop nothing. */
+export function outOfReachNotice(g: OutsideGroup, m: Measures): Notice {
+  const who = g.topComm !== '' ? `${g.topComm} (process ${g.topPid}) in ${g.label}` : g.label;
+  return {
+    kind: 'out-of-reach',
+    summary: 'Memory is nearly full',
+    body: `${who} is using ${formatBytes(g.unreclaimableBytes)}; ${formatPct(m.memAvailablePct)} of memory is left. Headroom only stops your desktop's apps, and stopping a smaller one would not help: close it there if you can.`,
+    icon: 'dialog-warning',
+    urgency: 2,
+    category: 'x-headroom.out-of-reach',
+    desktopEntry: '',
+    actions: [],
   };
 }

@@ -3,9 +3,13 @@
 import type { Preference } from '../../shared/names.js';
 import type { MemInfo } from './meminfo.js';
 import type { PressureSample } from './psi.js';
+import type { SwapDevice } from './swap.js';
+import type { UnitKind } from './unit-name.js';
 
+/** A unit of the user's tree that may be stopped: an app, a terminal tab's job, a snap, … */
 export interface AppScope {
   unit: string;
+  kind: UnitKind;
   /** cgroup path relative to user@UID.service, e.g. app.slice/app-gnome-firefox-123.scope */
   cgroup: string;
   appId: string;
@@ -14,10 +18,17 @@ export interface AppScope {
   icon: string;
   /** The .desktop id the name and icon came from ('' when none was found). */
   desktopEntry: string;
+  /** memory.current: includes page cache, which reclaim can take back without a kill. */
   memoryBytes: number;
   swapBytes: number;
   anonBytes: number;
   fileBytes: number;
+  shmemBytes: number;
+  /**
+   * What a kill would give back: anon + shmem (memory.stat) + swap; resident + swap from
+   * /proc where the cgroup has no memory controller. The ranking is by this, not memoryBytes.
+   */
+  unreclaimableBytes: number;
   pgscan: number;
   processCount: number;
   /** The unit's own full avg10 (0 where its memory.pressure is unreadable). */
@@ -38,5 +49,24 @@ export interface Snapshot {
   /** memory.pressure of user@UID.service/app.slice, where the apps live (null if absent). */
   appSlice: PressureSample | null;
   meminfo: MemInfo;
+  /** /proc/swaps, with each zram device's mm_stat. */
+  swaps: SwapDevice[];
   apps: AppScope[];
+  /**
+   * Memory Headroom cannot stop by unit: the user's own logins outside the user manager
+   * (user-UID.slice/session-N.scope), system services, other users. Only groups big enough to
+   * matter are listed (OUTSIDE_MIN_BYTES).
+   */
+  outside: OutsideGroup[];
+}
+
+export interface OutsideGroup {
+  /** cgroup path from the cgroup root, e.g. /user.slice/user-1000.slice/session-3.scope */
+  cgroup: string;
+  /** A person's words for it: "your login session 3", "system service nginx.service", "user 1001". */
+  label: string;
+  unreclaimableBytes: number;
+  /** Its heaviest process, where its processes can be read ('' / 0 otherwise). */
+  topComm: string;
+  topPid: number;
 }

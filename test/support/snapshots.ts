@@ -6,9 +6,11 @@ import type { AppScope, Snapshot } from '../../agent/core/snapshot.js';
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
+/** A unit; its unreclaimable footprint is memoryBytes + swapBytes unless given. */
 export function app(unit: string, over: Partial<AppScope> = {}): AppScope {
-  return {
+  const a: Omit<AppScope, 'unreclaimableBytes'> = {
     unit,
+    kind: 'app',
     cgroup: `app.slice/${unit}`,
     appId: unit.replace(/^app-(?:headroom-)?/, '').replace(/-[0-9a-f]+\.scope$/, ''),
     launcher: 'headroom',
@@ -19,6 +21,7 @@ export function app(unit: string, over: Partial<AppScope> = {}): AppScope {
     swapBytes: 0,
     anonBytes: 0,
     fileBytes: 0,
+    shmemBytes: 0,
     pgscan: 0,
     processCount: 1,
     fullAvg10: 0,
@@ -26,6 +29,7 @@ export function app(unit: string, over: Partial<AppScope> = {}): AppScope {
     protectedBecause: '',
     ...over,
   };
+  return { ...a, unreclaimableBytes: over.unreclaimableBytes ?? a.memoryBytes + a.swapBytes };
 }
 
 export function pressure(fullTotalUs = 0, someTotalUs = 0, avg10 = { some: 0, full: 0 }): PressureSample {
@@ -41,5 +45,5 @@ export function meminfo(availablePct: number, over: Partial<MemInfo> = {}): MemI
 }
 
 export function snapshot(atMs: number, over: Partial<Snapshot> = {}): Snapshot {
-  return { atMs, wallMs: 1_800_000_000_000 + atMs, tree: pressure(), appSlice: null, meminfo: meminfo(50), apps: [], ...over };
+  return { atMs, wallMs: 1_800_000_000_000 + atMs, tree: pressure(), appSlice: null, meminfo: meminfo(50), swaps: [], apps: [], outside: [], ...over };
 }

@@ -20,7 +20,8 @@ function run(snaps: Snapshot[], cfg = config, memory: PolicyMemory = INITIAL_MEM
 }
 
 /** Samples every `stepMs` whose full stall is `fullPct` % of each interval. */
-function stalling(fromMs: number, count: number, stepMs: number, fullPct: number, mem = meminfo(40)): Snapshot[] {
+/** Samples every `stepMs` whose full stall is `fullPct` % of each interval; memory short (10 %) unless given. */
+function stalling(fromMs: number, count: number, stepMs: number, fullPct: number, mem = meminfo(10)): Snapshot[] {
   return Array.from({ length: count }, (_, i) => snapshot(fromMs + i * stepMs, {
     tree: pressure(Math.round(i * stepMs * 1000 * (fullPct / 100)), Math.round(i * stepMs * 1000 * (fullPct / 100))),
     meminfo: mem,
@@ -67,7 +68,7 @@ describe('decide: pressure trigger', () => {
     assert.ok(kill.action.kind === 'kill');
     assert.equal(kill.action.reason, 'pressure');
     assert.equal(kill.action.victim.app.unit, 'app-headroom-hog-0123456789abcdef.scope');
-    assert.match(kill.because, /full memory pressure 35% stayed at or above 20% for 2\.0 s; hog is the heaviest of 2 apps/);
+    assert.match(kill.because, /full memory pressure 35% stayed at or above 20% for 2\.0 s while 819 MiB \(10%\) of memory is available and there is no swap; hog is the heaviest of 2 units that may be stopped/);
   });
 
   test('one sample below the limit restarts the window', () => {
@@ -120,18 +121,21 @@ describe('decide: exhaustion trigger', () => {
     assert.match(d!.because, /5\.0% of swap is free/);
   });
 
-  test('predicted: falling fast under the elevated level kills before the limit is reached', () => {
-    // 8 GiB machine; 9 % → 7 % in 250 ms ≈ 650 MiB/s: about 1 s left.
+  test('predicted: falling fast towards the floor kills once the floor is nearer than the next look', () => {
+    // 8 GiB: 9 % → 7 % → 5.5 %, 250 ms apart (~400 MiB/s smoothed). At 7 % the floor (4 %) is
+    // 0.75 s away, beyond the next look (250 ms + the 250 ms horizon); at 5.5 % it is 0.3 s away.
     const ds = run([
       snapshot(0, { meminfo: meminfo(9), apps }),
       snapshot(250, { meminfo: meminfo(7), apps }),
+      snapshot(500, { meminfo: meminfo(5.5), apps }),
     ]);
-    assert.equal(ds[0]!.action.kind, 'none');
-    const d = ds[1]!;
+    assert.deepEqual(ds.map((d) => d.action.kind), ['none', 'none', 'kill']);
+    const d = ds[2]!;
     assert.ok(d.action.kind === 'kill');
     assert.equal(d.action.reason, 'exhaustion');
-    assert.match(d.because, /would run out in \d+\.\d s at/);
-    assert.ok(d.measures.exhaustionInMs < config.exhaustionHorizonMs);
+    assert.match(d.because, /memory would be gone in 0\.\d s at \d+ MiB\/s, before another look could act/);
+    assert.equal(d.measures.leadMs, 250 + config.exhaustionHorizonMs);
+    assert.ok(d.measures.exhaustionInMs <= d.measures.leadMs);
   });
 
   test('predicted: the same fall with plenty left does not kill', () => {
@@ -167,18 +171,18 @@ describe('decide: who may die', () => {
     const [d] = run([snapshot(0, { meminfo: meminfo(2), apps: [app('app-a-1.scope', { preference: 'omit' }), app('app-b-1.scope', { processCount: 0 })] })]);
     assert.equal(d!.state, 'critical');
     assert.equal(d!.action.kind, 'none');
-    assert.match(d!.because, /no app may be killed \(1 omit, 1 empty\)/);
+    assert.match(d!.because, /nothing may be stopped \(1 omit, 1 empty\)/);
   });
 
   test('critical with no apps at all says so', () => {
     const [d] = run([snapshot(0, { meminfo: meminfo(2), apps: [] })]);
-    assert.match(d!.because, /no app units are running/);
+    assert.match(d!.because, /no app, terminal job or other unit of yours is running/);
   });
 
   test('an avoided app is killed when it is the only candidate, and the reason says so', () => {
     const [d] = run([snapshot(0, { meminfo: meminfo(2), apps: [app('app-headroom-editor-0123456789abcdef.scope', { preference: 'avoid', displayName: 'Editor' })] })]);
     assert.ok(d!.action.kind === 'kill');
-    assert.match(d!.because, /Editor is the heaviest of 1 app that may be killed \(100 MiB, avoided but nothing else is left\)/);
+    assert.match(d!.because, /Editor is the heaviest of 1 unit that may be stopped \(100 MiB that only a kill frees, avoided but nothing else is left\)/);
   });
 });
 
@@ -186,7 +190,7 @@ describe('decide is pure', () => {
   test('inputs are not mutated and the same inputs give the same decision', () => {
     const s = snapshot(500, { meminfo: meminfo(2), apps });
     const frozen = JSON.stringify(s);
-    const memory: PolicyMemory = { ...INITIAL_MEMORY, prev: { atMs: 250, fullTotalUs: 0, someTotalUs: 0, memAvailableBytes: 4 * GiB } };
+    const memory: PolicyMemory = { ...INITIAL_MEMORY, prev: { atMs: 250, fullTotalUs: 0, someTotalUs: 0, memAvailableBytes: 4 * GiB, runwayBytes: 4 * GiB } };
     const memoryText = JSON.stringify(memory);
     const a = decide(s, memory, config);
     const b = decide(s, memory, config);
@@ -237,7 +241,7 @@ describe('calmLookWantsTick', () => {
 });
 
 describe('killGraceMs', () => {
-  const calmish: Measures = { fullRecentPct: 30, someRecentPct: 40, memAvailablePct: 12, swapFreePct: 50, declineBytesPerSec: 0, exhaustionInMs: Infinity };
+  const calmish: Measures = { fullRecentPct: 30, someRecentPct: 40, memAvailablePct: 12, swapFreePct: 50, swapAbsorbBytes: 0, runwayBytes: 0.12 * 8 * GiB, runwayPct: 12, zramRatio: null, declineBytesPerSec: 0, exhaustionInMs: Infinity, leadMs: 350 };
 
   test('a pressure kill with memory to spare lets the app flush', () => {
     assert.equal(killGraceMs(calmish, config), config.killGraceMs);
@@ -245,9 +249,9 @@ describe('killGraceMs', () => {
   });
 
   test('no grace at or below the hard limit: a loaded guest spent 2 s of grace at 3.7 %', () => {
-    assert.equal(killGraceMs({ ...calmish, memAvailablePct: config.memAvailableCriticalPct }, config), 0);
-    assert.equal(killGraceMs({ ...calmish, memAvailablePct: 3.7 }, config), 0);
-    assert.equal(killGraceMs({ ...calmish, memAvailablePct: config.memAvailableCriticalPct + 0.1 }, config), config.killGraceMs);
+    assert.equal(killGraceMs({ ...calmish, runwayPct: config.memAvailableCriticalPct }, config), 0);
+    assert.equal(killGraceMs({ ...calmish, runwayPct: 3.7 }, config), 0);
+    assert.equal(killGraceMs({ ...calmish, runwayPct: config.memAvailableCriticalPct + 0.1 }, config), config.killGraceMs);
   });
 
   test('no grace when memory runs out within two graces', () => {

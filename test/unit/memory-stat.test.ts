@@ -14,12 +14,13 @@ describe('parseMemoryStat', () => {
     assert.deepEqual(parseMemoryStat(fixture('memory-stat-app-scope.txt')), {
       anonBytes: 1873285120,
       fileBytes: 912355328,
+      shmemBytes: 98328576,
       pgscan: 1843127,
     });
   });
 
   test('keys in a different order with blank lines', () => {
-    assert.deepEqual(parseMemoryStat('\npgscan 7\nfile_mapped 99\nfile 5\n\nanon 3\n'), { anonBytes: 3, fileBytes: 5, pgscan: 7 });
+    assert.deepEqual(parseMemoryStat('\npgscan 7\nfile_mapped 99\nshmem 2\nfile 5\n\nanon 3\n'), { anonBytes: 3, fileBytes: 5, shmemBytes: 2, pgscan: 7 });
   });
 
   test('missing pgscan is a ParseError even though pgscan_kswapd/pgscan_direct exist', () => {
@@ -33,7 +34,7 @@ describe('parseMemoryStat', () => {
     });
   });
 
-  for (const key of ['anon', 'file']) {
+  for (const key of ['anon', 'file', 'shmem']) {
     test(`missing ${key} is named`, () => {
       const text = fixture('memory-stat-app-scope.txt').split('\n').filter((l) => !l.startsWith(`${key} `)).join('\n');
       assert.throws(() => parseMemoryStat(text), { name: 'ParseError', message: new RegExp(`^memory\\.stat: no ${key} line`) });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DEFAULT_POLICY } from '../../agent/core/constants.js';
 import { INITIAL_MEMORY, measure } from '../../agent/core/decide.js';
 import { killNotice, warningNotice } from '../../agent/core/notices.js';
 import type { KillRecord } from '../../shared/records.js';
@@ -56,7 +57,7 @@ describe('killNotice', () => {
 describe('warningNotice', () => {
   test('names the app that would go and offers to close it now', () => {
     const s = snapshot(0, { meminfo: meminfo(7.5) });
-    const n = warningNotice(app('app-gnome-code-1.scope', { displayName: 'Code', memoryBytes: 2 * GiB, swapBytes: 512 * MiB, icon: 'code', desktopEntry: 'code' }), measure(s, INITIAL_MEMORY));
+    const n = warningNotice(app('app-gnome-code-1.scope', { displayName: 'Code', memoryBytes: 2 * GiB, swapBytes: 512 * MiB, icon: 'code', desktopEntry: 'code' }), measure(s, INITIAL_MEMORY, DEFAULT_POLICY));
     assert.equal(n.summary, 'Memory is running low');
     assert.equal(n.body, 'Code is using the most memory (2.5 GiB); 7.5% is left. If memory runs out, Headroom will stop Code. Save your work there.');
     assert.deepEqual(n.actions, [['close', 'Close Code now'], ['ignore', 'Ignore']]);

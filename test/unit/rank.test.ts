@@ -56,6 +56,27 @@ describe('rankVictims', () => {
     assert.deepEqual(rankVictims([a, b]).map((c) => c.app.unit), ['app-a-1.scope', 'app-b-1.scope']);
   });
 
+  test('page cache is no footprint: the anonymous hog outranks an app holding a bigger file cache', () => {
+    const ranked = rankVictims([
+      app('app-indexer-1.scope', { memoryBytes: 1500 * MiB, fileBytes: 1400 * MiB, anonBytes: 100 * MiB, unreclaimableBytes: 100 * MiB }),
+      app('app-hog-2.scope', { memoryBytes: 900 * MiB, anonBytes: 900 * MiB, unreclaimableBytes: 900 * MiB }),
+    ]);
+    assert.equal(selectVictim(ranked)?.app.unit, 'app-hog-2.scope');
+  });
+
+  test('recent growth is evidence of the runaway: of two alike, the growing one goes first', () => {
+    const growth = new Map([['app-growing-2.scope', 60 * MiB]]);
+    const ranked = rankVictims([app('app-steady-1.scope', { memoryBytes: 700 * MiB }), app('app-growing-2.scope', { memoryBytes: 500 * MiB })], growth);
+    assert.deepEqual(ranked.map((c) => c.app.unit), ['app-growing-2.scope', 'app-steady-1.scope'], '500 MiB + 5 s at 60 MiB/s outweighs 700 MiB');
+    assert.equal(ranked[0]!.growthBytesPerSec, 60 * MiB);
+    // Growth does not make a small app outrank a far heavier one.
+    const big = rankVictims([app('app-steady-1.scope', { memoryBytes: 3000 * MiB }), app('app-growing-2.scope', { memoryBytes: 500 * MiB })], growth);
+    assert.equal(selectVictim(big)?.app.unit, 'app-steady-1.scope');
+    // Shrinking counts as no growth, never as a bonus the other way.
+    const shrinking = rankVictims([app('app-a-1.scope', { memoryBytes: 500 * MiB }), app('app-b-2.scope', { memoryBytes: 500 * MiB })], new Map([['app-a-1.scope', -90 * MiB]]));
+    assert.deepEqual(shrinking.map((c) => c.growthBytesPerSec), [0, 0]);
+  });
+
   test('exclusionOf names the reason', () => {
     assert.equal(exclusionOf(app('app-x-1.scope')), '');
     assert.equal(exclusionOf(app('app-x-1.scope', { preference: 'omit' })), 'omit');
@@ -74,8 +95,10 @@ describe('compareVictims is a total order', () => {
     for (const memoryBytes of [0, 1 * MiB, 500 * MiB, 500 * MiB]) {
       for (const swapBytes of [0, 200 * MiB]) {
         for (const processCount of [0, 3]) {
-          const a = app(`app-p${n++}-1.scope`, { preference, memoryBytes, swapBytes, processCount });
-          pool.push({ app: a, excluded: exclusionOf(a) });
+          for (const growthBytesPerSec of [0, 40 * MiB]) {
+            const a = app(`app-p${n++}-1.scope`, { preference, memoryBytes, swapBytes, processCount });
+            pool.push({ app: a, excluded: exclusionOf(a), growthBytesPerSec });
+          }
         }
       }
     }

@@ -1,0 +1,207 @@
+// The runway policy (agent/core/decide.ts): a kill only when memory would really run out.
+// Storms are built as the lab guest sees them: 2 GiB of RAM, samples every 100 ms.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
+import { decide, INITIAL_MEMORY, nextLookMs, observeZram, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
+import type { MemInfo } from '../../agent/core/meminfo.js';
+import type { OutsideGroup, Snapshot } from '../../agent/core/snapshot.js';
+import type { SwapDevice } from '../../agent/core/swap.js';
+import { app, GiB, MiB, pressure, snapshot } from '../support/snapshots.js';
+
+const config: PolicyConfig = { ...DEFAULT_POLICY };
+const TOTAL = 2 * GiB;
+const floor = (TOTAL * config.memAvailableCriticalPct) / 100;
+const browser = app('app-gnome-firefox-4242.scope', { memoryBytes: 600 * MiB, displayName: 'Firefox' });
+
+const mem = (availableBytes: number, over: Partial<MemInfo> = {}): MemInfo =>
+  ({ memTotalBytes: TOTAL, memAvailableBytes: Math.max(0, Math.round(availableBytes)), swapTotalBytes: 0, swapFreeBytes: 0, ...over });
+
+function run(snaps: Snapshot[], memory: PolicyMemory = INITIAL_MEMORY): Decision[] {
+  const out: Decision[] = [];
+  for (const s of snaps) {
+    const d = decide(s, memory, config);
+    memory = d.memory;
+    out.push(d);
+  }
+  return out;
+}
+
+/**
+ * A hog at `rate` bytes/s from `fromBytes` available, sampled every `stepMs`: it stops at
+ * `stopBytes` (and holds for `holdMs`), or never when stopBytes is 0.
+ */
+function burst(rate: number, fromBytes: number, stopBytes: number, stepMs = 100, holdMs = 30_000): Snapshot[] {
+  const snaps: Snapshot[] = [];
+  let available = fromBytes;
+  let hog = 64 * MiB;
+  let t = 0;
+  for (; available > Math.max(stopBytes, 0) && t < 60_000; t += stepMs) {
+    snaps.push(snapshot(t, { meminfo: mem(available), apps: [browser, app('app-bench-hog-1.scope', { memoryBytes: hog })] }));
+    const step = Math.min(rate * (stepMs / 1000), available - stopBytes);
+    available -= step;
+    hog += step;
+  }
+  for (const end = t + holdMs; t <= end; t += stepMs) {
+    snaps.push(snapshot(t, { meminfo: mem(available), apps: [browser, app('app-bench-hog-1.scope', { memoryBytes: hog })] }));
+  }
+  return snaps;
+}
+
+describe('no needless kill: bursts that stop above the floor live', () => {
+  test('a fast burst (250 MiB/s) that stops at 10 % of RAM, held 30 s', () => {
+    const ds = run(burst(250 * MiB, 0.4 * TOTAL, 0.1 * TOTAL));
+    assert.equal(ds.filter((d) => d.action.kind === 'kill').length, 0, ds.find((d) => d.action.kind === 'kill')?.because);
+    assert.ok(ds.some((d) => d.state === 'elevated'), 'it is elevated: a warning, not a kill');
+  });
+
+  test('a 40 MiB/s burst that stops at 6 % of RAM', () => {
+    const ds = run(burst(40 * MiB, 0.3 * TOTAL, 0.06 * TOTAL));
+    assert.equal(ds.filter((d) => d.action.kind === 'kill').length, 0, ds.find((d) => d.action.kind === 'kill')?.because);
+  });
+
+  test('the same bursts looked at every 250 ms still live', () => {
+    assert.equal(run(burst(250 * MiB, 0.5 * TOTAL, 0.11 * TOTAL, 250)).filter((d) => d.action.kind === 'kill').length, 0);
+    assert.equal(run(burst(40 * MiB, 0.3 * TOTAL, 0.06 * TOTAL, 250)).filter((d) => d.action.kind === 'kill').length, 0);
+  });
+});
+
+describe('unbounded hogs still die before the floor', () => {
+  for (const [rate, label] of [[250 * MiB, 'fast'], [40 * MiB, 'slow'], [20 * MiB, 'a leak']] as const) {
+    test(`${label} (${rate / MiB} MiB/s): killed while the runway is still above the floor, the hog not the browser`, () => {
+      const ds = run(burst(rate, 0.4 * TOTAL, 0));
+      const i = ds.findIndex((d) => d.action.kind === 'kill');
+      assert.ok(i >= 0, 'a kill');
+      const kill = ds[i]!;
+      assert.ok(kill.action.kind === 'kill');
+      assert.equal(kill.action.victim.app.unit, 'app-bench-hog-1.scope');
+      // Decided before the next look would find the floor crossed.
+      assert.ok(kill.measures.runwayBytes - rate * 0.1 >= floor * 0.99, `killed at ${Math.round(kill.measures.runwayBytes / MiB)} MiB`);
+    });
+  }
+
+  test('below the floor with no decline at all is exhaustion', () => {
+    const [d] = run([snapshot(0, { meminfo: mem(floor - MiB), apps: [browser] })]);
+    assert.ok(d!.action.kind === 'kill');
+    assert.match(d!.because, /^only .* of memory is available and there is no swap; Firefox is the heaviest/);
+  });
+
+  test('the looks quicken while elevated once the floor is a few slow looks away', () => {
+    const ds = run(burst(250 * MiB, 0.4 * TOTAL, 0));
+    const looks = ds.map(nextLookMs);
+    assert.equal(looks[1], 250, 'far from the floor: the slow pace');
+    assert.ok(looks.some((ms) => ms === 100), 'near it: the fast pace');
+  });
+});
+
+const zram = (over: Partial<SwapDevice> & { origBytes?: number; memUsedBytes?: number } = {}): SwapDevice => {
+  const { origBytes = 0, memUsedBytes = 0, ...rest } = over;
+  return { path: '/dev/zram0', kind: 'zram', sizeBytes: 2 * GiB, usedBytes: origBytes, zram: { origBytes, memUsedBytes, memLimitBytes: 0 }, ...rest };
+};
+const zmem = (availableBytes: number, used: number): MemInfo => mem(availableBytes, { swapTotalBytes: 2 * GiB, swapFreeBytes: 2 * GiB - used });
+
+describe('swap counts as far as it can absorb', () => {
+  test('zram that compresses 3:1 carries a compressible burst past MemAvailable\'s floor', () => {
+    // MemAvailable is under the floor but 1.5 GiB of zram still free at 3:1 absorbs 1 GiB.
+    const snaps = [
+      snapshot(0, { meminfo: zmem(60 * MiB, 300 * MiB), swaps: [zram({ origBytes: 300 * MiB, memUsedBytes: 100 * MiB, usedBytes: 512 * MiB })], apps: [browser] }),
+      snapshot(100, { meminfo: zmem(55 * MiB, 330 * MiB), swaps: [zram({ origBytes: 330 * MiB, memUsedBytes: 110 * MiB, usedBytes: 512 * MiB })], apps: [browser] }),
+    ];
+    const ds = run(snaps);
+    assert.deepEqual(ds.map((d) => d.action.kind), ['none', 'none']);
+    assert.equal(ds[1]!.measures.zramRatio, 3);
+    assert.ok(Math.abs(ds[1]!.measures.swapAbsorbBytes - 1.5 * GiB * (2 / 3)) < MiB);
+    assert.equal(ds[1]!.state, 'elevated');
+  });
+
+  test('a stall while zram still has room is not a kill; the same stall with no room is', () => {
+    const stall = (t: number, avail: number, ratioData: { origBytes: number; memUsedBytes: number }): Snapshot => snapshot(t, {
+      tree: pressure(t * 1000 * 0.5, t * 1000 * 0.6), meminfo: zmem(avail, 512 * MiB), swaps: [zram({ ...ratioData, usedBytes: 512 * MiB })], apps: [browser],
+    });
+    const roomy = run(Array.from({ length: 30 }, (_, i) => stall(i * 100, 60 * MiB, { origBytes: 512 * MiB, memUsedBytes: 150 * MiB })));
+    assert.equal(roomy.filter((d) => d.action.kind === 'kill').length, 0, 'runway 60 MiB + 1 GiB of compressible room');
+    // An incompressible hog: zram stores its pages whole, absorbs nothing, and the stall is real.
+    const full = run(Array.from({ length: 30 }, (_, i) => stall(i * 100, 120 * MiB, { origBytes: 512 * MiB, memUsedBytes: 520 * MiB })));
+    const kill = full.find((d) => d.action.kind === 'kill');
+    assert.ok(kill && kill.action.kind === 'kill');
+    assert.equal(kill.action.reason, 'pressure');
+    assert.match(kill.because, /swap can take no more/);
+  });
+
+  test('before zram has shown any compression nothing is credited to it', () => {
+    const [d] = run([snapshot(0, { meminfo: zmem(60 * MiB, 0), swaps: [zram()], apps: [browser] })]);
+    assert.equal(d!.measures.swapAbsorbBytes, 0);
+    assert.ok(d!.action.kind === 'kill');
+    assert.match(d!.because, /zram has shown no compression yet/);
+  });
+
+  test('disk swap counts as it is; nearly full swap counts as none', () => {
+    const disk: SwapDevice = { path: '/swapfile', kind: 'disk', sizeBytes: 4 * GiB, usedBytes: 1 * GiB, zram: null };
+    const [roomy] = run([snapshot(0, { meminfo: mem(60 * MiB, { swapTotalBytes: 4 * GiB, swapFreeBytes: 3 * GiB }), swaps: [disk], apps: [browser] })]);
+    assert.equal(roomy!.action.kind, 'none');
+    assert.equal(roomy!.measures.swapAbsorbBytes, 3 * GiB);
+    const nearlyFull: SwapDevice = { ...disk, usedBytes: 3.9 * GiB };
+    const [full] = run([snapshot(0, { meminfo: mem(60 * MiB, { swapTotalBytes: 4 * GiB, swapFreeBytes: 0.1 * GiB }), swaps: [nearlyFull], apps: [browser] })]);
+    assert.equal(full!.measures.swapAbsorbBytes, 0);
+    assert.ok(full!.action.kind === 'kill');
+  });
+});
+
+describe('observeZram: the ratio of what went in lately', () => {
+  const at = (origBytes: number, memUsedBytes: number): Snapshot => snapshot(0, { swaps: [zram({ origBytes, memUsedBytes })] });
+  const start = INITIAL_MEMORY.zram;
+
+  test('none while zram holds too little to tell', () => {
+    assert.equal(observeZram(at(2 * MiB, 1 * MiB), start).ratio, null);
+  });
+  test('from everything it holds at first, then from each new batch', () => {
+    const first = observeZram(at(300 * MiB, 100 * MiB), start);
+    assert.equal(first.ratio, 3);
+    // An incompressible hog now: 200 MiB more that took 200 MiB more.
+    const next = observeZram(at(500 * MiB, 300 * MiB), first);
+    assert.equal(next.ratio, 1);
+  });
+  test('a batch too small to tell keeps the baseline and the estimate', () => {
+    const first = observeZram(at(300 * MiB, 100 * MiB), start);
+    const small = observeZram(at(302 * MiB, 102 * MiB), first);
+    assert.deepEqual(small, first);
+  });
+  test('pages swapped back in start a new baseline with the same ratio; an emptied device knows none', () => {
+    const first = observeZram(at(300 * MiB, 100 * MiB), start);
+    assert.deepEqual(observeZram(at(200 * MiB, 70 * MiB), first), { origBytes: 200 * MiB, memUsedBytes: 70 * MiB, ratio: 3 });
+    assert.equal(observeZram(at(0, 0), first).ratio, null);
+  });
+});
+
+describe('never a bystander for a hog out of reach', () => {
+  const session = (bytes: number): OutsideGroup => ({ cgroup: '/user.slice/user-1000.slice/session-3.scope', label: 'your login session 3 (outside the desktop\'s units)', unreclaimableBytes: bytes, topComm: 'python3', topPid: 4321 });
+  const service = (bytes: number): OutsideGroup => ({ cgroup: '/system.slice/postgresql.service', label: 'the system service postgresql.service', unreclaimableBytes: bytes, topComm: '', topPid: 0 });
+
+  test('a growing hog in an ssh login outweighs the browser: nothing is stopped, and the reason names it', () => {
+    const snaps = [0, 100, 200, 300].map((t, i) => snapshot(t, { meminfo: mem(floor + (3 - i) * 25 * MiB - 10 * MiB), apps: [browser], outside: [session(900 * MiB + i * 25 * MiB)] }));
+    const ds = run(snaps);
+    assert.equal(ds.filter((d) => d.action.kind === 'kill').length, 0);
+    const last = ds[3]!;
+    assert.equal(last.state, 'critical');
+    assert.equal(last.outOfReach?.topPid, 4321);
+    assert.match(last.because, /the heaviest user of memory is python3 \(pid 4321\) in your login session 3 .* which Headroom cannot stop: not stopping the smaller Firefox in its place/);
+  });
+
+  test('a big steady system service does not shield the user\'s own growing hog', () => {
+    const snaps = [0, 100, 200, 300].map((t, i) => snapshot(t, {
+      meminfo: mem(floor + (3 - i) * 25 * MiB - 10 * MiB),
+      apps: [browser, app('app-bench-hog-1.scope', { memoryBytes: 700 * MiB + i * 25 * MiB })],
+      outside: [service(1200 * MiB)],
+    }));
+    const kill = run(snaps).find((d) => d.action.kind === 'kill');
+    assert.ok(kill && kill.action.kind === 'kill');
+    assert.equal(kill.action.victim.app.unit, 'app-bench-hog-1.scope');
+    assert.equal(kill.outOfReach, null);
+  });
+
+  test('a small outside group changes nothing', () => {
+    const [d] = run([snapshot(0, { meminfo: mem(floor - MiB), apps: [browser], outside: [session(100 * MiB)] })]);
+    assert.ok(d!.action.kind === 'kill');
+    assert.equal(d!.action.victim.app.unit, browser.unit);
+  });
+});
