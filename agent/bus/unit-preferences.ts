@@ -1,15 +1,21 @@
 // The ManagedOOMPreference (none|avoid|omit) that a unit was started with, e.g. by
-// `headroom run --avoid` or a desktop that sets it, read once per unit from the user manager.
-// Reads are asynchronous and cached: the snapshot asks synchronously and gets 'none' until
-// the answer arrives (within milliseconds of the unit first being seen).
+// `headroom run --avoid` or a desktop that sets it, read once per unit from the user manager
+// and cached. A unit's own preference must be known before the unit can be chosen: the first
+// snapshot that sees a unit waits for the answer (milliseconds), and a unit whose answer has
+// not come within UNIT_PREFERENCE_WAIT_MS ranks as avoided until it does.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isPreference, type Preference } from '../../shared/names.js';
 import { getRemoteInterface, Variant, type ClientInterface, type MessageBus } from './dbus.js';
 
 export interface UnitPreferences {
-  get(unit: string): Preference;
+  /** The unit's own preference: at once when known, else once the user manager answers. */
+  get(unit: string): Preference | Promise<Preference>;
   /** Drop units that no longer exist, so the cache does not grow with every launch. */
   retain(units: ReadonlySet<string>): void;
 }
+
+/** How long a snapshot waits for a new unit's preference before ranking it as avoided. */
+export const UNIT_PREFERENCE_WAIT_MS = 1000;
 
 const SYSTEMD = 'org.freedesktop.systemd1';
 
@@ -25,12 +31,13 @@ function userManager(bus: MessageBus): Promise<ClientInterface> {
   return m;
 }
 
-export function createUnitPreferences(bus: MessageBus | null, debug: (msg: string) => void = () => undefined): UnitPreferences {
+export function createUnitPreferences(bus: MessageBus | null, debug: (msg: string) => void = () => undefined, waitMs = UNIT_PREFERENCE_WAIT_MS): UnitPreferences {
   const cache = new Map<string, Preference>();
+  const pending = new Map<string, Promise<Preference>>();
   let available = bus !== null;
 
-  const fetch = async (unit: string): Promise<void> => {
-    if (!bus) return;
+  const fetch = async (unit: string): Promise<Preference> => {
+    if (!bus) return 'none';
     try {
       const manager = await userManager(bus);
       const path = String(await manager.GetUnit!(unit));
@@ -39,12 +46,14 @@ export function createUnitPreferences(bus: MessageBus | null, debug: (msg: strin
       const iface = unit.endsWith('.scope') ? `${SYSTEMD}.Scope` : `${SYSTEMD}.Service`;
       const v = await props.Get!<{ value: unknown }>(iface, 'ManagedOOMPreference');
       const pref = String(v.value);
-      cache.set(unit, isPreference(pref) ? pref : 'none');
+      return isPreference(pref) ? pref : 'none';
     } catch (err) {
       const name = (err as { type?: string }).type ?? '';
-      // No user manager on this bus (a private test bus, or a session without systemd --user).
+      // No user manager on this bus (a private test bus, or a session without systemd --user):
+      // no unit can have a ManagedOOMPreference, so none is the truth, not a guess.
       if (name === 'org.freedesktop.DBus.Error.ServiceUnknown' || name.startsWith('org.freedesktop.DBus.Error.Spawn')) available = false;
       debug(`ManagedOOMPreference of ${unit}: ${(err as Error).message}`);
+      return 'none';
     }
   };
 
@@ -52,9 +61,21 @@ export function createUnitPreferences(bus: MessageBus | null, debug: (msg: strin
     get(unit) {
       const hit = cache.get(unit);
       if (hit !== undefined) return hit;
-      cache.set(unit, 'none');
-      if (available) void fetch(unit);
-      return 'none';
+      if (!available) return 'none';
+      let answer = pending.get(unit);
+      if (!answer) {
+        answer = fetch(unit).then((pref) => {
+          cache.set(unit, pref);
+          pending.delete(unit);
+          return pref;
+        });
+        pending.set(unit, answer);
+      }
+      const timeout = sleep(waitMs, 'avoid' as const, { ref: false });
+      return Promise.race([answer, timeout]).then((pref) => {
+        if (pref === 'avoid' && !cache.has(unit)) debug(`ManagedOOMPreference of ${unit}: no answer within ${waitMs} ms, ranked as avoided until it comes`);
+        return pref;
+      });
     },
     retain(units) {
       for (const unit of cache.keys()) if (!units.has(unit)) cache.delete(unit);

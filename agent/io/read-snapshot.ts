@@ -1,15 +1,17 @@
-// Read one Snapshot of the user's tree: pressure, /proc/meminfo and every app unit, with the
-// files the policy needs. Reading is all this does; every judgement happens in agent/core.
+// Read one Snapshot of the user's tree: pressure, /proc/meminfo, swap, every unit the user
+// runs, and the memory outside the tree that Headroom cannot stop. Reading is all this does;
+// every judgement happens in agent/core.
 import { readdir } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Preference } from '../../shared/names.js';
-import { SELF_APP_IDS } from '../core/constants.js';
+import { OUTSIDE_MIN_BYTES, SELF_APP_IDS, SESSION_CORE_UNITS } from '../core/constants.js';
 import { parseMeminfo } from '../core/meminfo.js';
 import { parseMemoryStat } from '../core/memory-stat.js';
 import { parseProcStatus, parseUnifiedCgroup } from '../core/proc-status.js';
 import { parsePressure, type PressureSample } from '../core/psi.js';
-import type { AppScope, Snapshot } from '../core/snapshot.js';
-import { parseAppUnitName, type AppUnitName } from '../core/unit-name.js';
+import type { AppScope, OutsideGroup, Snapshot } from '../core/snapshot.js';
+import { parseProcSwaps, parseZramMmStat, type SwapDevice } from '../core/swap.js';
+import { classifyUnit, terminalNameFromId, type UserUnitName } from '../core/unit-name.js';
 import type { DesktopLookup } from './desktop-entries.js';
 import { readNumberIfExists, readTextIfExists } from './files.js';
 import type { UserTree } from './user-tree.js';
@@ -17,27 +19,34 @@ import type { UserTree } from './user-tree.js';
 export interface SnapshotSources {
   tree: UserTree;
   desktop: DesktopLookup;
-  /** Effective preference of an app (the user's per-app choice, else the unit's own). */
-  preferenceOf(app: { unit: string; appId: string }): Preference;
+  /**
+   * Effective preference of a unit (the user's per-app choice, else the unit's own
+   * ManagedOOMPreference). May wait for the user manager: a unit's own preference must be
+   * known before the unit can be chosen.
+   */
+  preferenceOf(app: { unit: string; appId: string }): Preference | Promise<Preference>;
   /** Monotonic and wall clocks in ms (injected so tests control time). */
   now(): { atMs: number; wallMs: number };
   /** This agent's own cgroup (relative to the cgroup mount), so it never counts itself as an app. */
   selfCgroup: string | null;
 }
 
-/** Slices whose members are the session itself, never apps (systemd.io/DESKTOP_ENVIRONMENTS). */
-const NEVER_APP_SLICES = new Set(['session.slice', 'init.scope']);
 const MAX_DEPTH = 8;
 
-export interface AppUnitDir {
-  name: AppUnitName;
+export interface UserUnitDir {
+  name: UserUnitName;
   dir: string;
 }
 
-/** Every app-*.scope / app-*.service directory below the tree, not descending into them. */
-export async function findAppUnits(treePath: string): Promise<AppUnitDir[]> {
-  const found: AppUnitDir[] = [];
-  const walk = async (dir: string, depth: number): Promise<void> => {
+/**
+ * Every scope and service below the tree that the user runs, not descending into them: apps,
+ * terminal tabs, snaps, D-Bus-activated apps, anything else. Left out: the user manager's own
+ * init.scope and the session itself (session.slice, where only a terminal tab is the user's
+ * job, and SESSION_CORE_UNITS wherever they run).
+ */
+export async function findUserUnits(treePath: string): Promise<UserUnitDir[]> {
+  const found: UserUnitDir[] = [];
+  const walk = async (dir: string, slice: string, inSession: boolean, depth: number): Promise<void> => {
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -45,14 +54,18 @@ export async function findAppUnits(treePath: string): Promise<AppUnitDir[]> {
       return; // the cgroup vanished between listing and reading: nothing to report
     }
     for (const e of entries) {
-      if (!e.isDirectory() || NEVER_APP_SLICES.has(e.name)) continue;
+      if (!e.isDirectory() || (depth === 0 && e.name === 'init.scope')) continue;
       const child = join(dir, e.name);
-      const name = parseAppUnitName(e.name);
-      if (name) found.push({ name, dir: child });
-      else if (depth < MAX_DEPTH) await walk(child, depth + 1);
+      const name = classifyUnit(e.name, slice);
+      if (name) {
+        const sessionCore = (inSession && name.kind !== 'terminal-tab') || SESSION_CORE_UNITS.some((re) => re.test(e.name));
+        if (!sessionCore) found.push({ name, dir: child });
+      } else if (e.name.endsWith('.slice') && depth < MAX_DEPTH) {
+        await walk(child, e.name, inSession || e.name === 'session.slice', depth + 1);
+      }
     }
   };
-  await walk(treePath, 0);
+  await walk(treePath, '', false, 0);
   return found;
 }
 
@@ -76,75 +89,193 @@ export async function readPressureFile(path: string): Promise<PressureSample | n
   return text === null ? null : parsePressure(text, path);
 }
 
-/** Memory of processes from /proc, for cgroups without the memory controller. */
-async function sumProcMemory(procRoot: string, pids: number[]): Promise<{ rssBytes: number; swapBytes: number }> {
-  let rssBytes = 0;
-  let swapBytes = 0;
-  for (const pid of pids) {
-    const text = await readTextIfExists(join(procRoot, String(pid), 'status')).catch(() => null);
-    if (text === null) continue;
-    const m = parseProcStatus(text);
-    rssBytes += m.rssBytes;
-    swapBytes += m.swapBytes;
-  }
-  return { rssBytes, swapBytes };
+interface ProcFigures {
+  pid: number;
+  comm: string;
+  rssBytes: number;
+  /** RssAnon + RssShmem + VmSwap: what killing it frees. */
+  unreclaimableBytes: number;
+  swapBytes: number;
 }
 
-export async function readApp(src: SnapshotSources, unit: AppUnitDir): Promise<AppScope | null> {
-  const { dir, name } = unit;
-  const pids = await readProcsRecursive(dir);
-  const [current, swap, statText, pressure, entry] = await Promise.all([
+async function readProc(procRoot: string, pid: number): Promise<ProcFigures | null> {
+  const text = await readTextIfExists(join(procRoot, String(pid), 'status')).catch(() => null);
+  if (text === null) return null;
+  const m = parseProcStatus(text);
+  return { pid, comm: m.name, rssBytes: m.rssBytes, unreclaimableBytes: m.anonBytes + m.shmemBytes + m.swapBytes, swapBytes: m.swapBytes };
+}
+
+async function readProcs(procRoot: string, pids: readonly number[]): Promise<ProcFigures[]> {
+  const all = await Promise.all(pids.map((p) => readProc(procRoot, p)));
+  return all.filter((p): p is ProcFigures => p !== null);
+}
+
+/** The heaviest process; of equals the newest (a tab's job started after its shell). */
+const heaviest = (procs: readonly ProcFigures[]): ProcFigures | null =>
+  procs.reduce<ProcFigures | null>((best, p) => (best === null || p.unreclaimableBytes >= best.unreclaimableBytes ? p : best), null);
+
+/** A cgroup's footprint from its own files: anon + shmem + swap; null without a memory controller. */
+async function readCgroupFootprint(dir: string): Promise<{ current: number; swap: number; anon: number; file: number; shmem: number; pgscan: number } | null> {
+  const [current, swap, statText] = await Promise.all([
     readNumberIfExists(join(dir, 'memory.current')),
     readNumberIfExists(join(dir, 'memory.swap.current')),
     readTextIfExists(join(dir, 'memory.stat')),
-    readPressureFile(join(dir, 'memory.pressure')).catch(() => null),
-    src.desktop.lookup(name.appId),
   ]);
-  const stat = statText === null ? null : parseMemoryStat(statText, join(dir, 'memory.stat'));
-  const fallback = current === null ? await sumProcMemory(src.tree.procRoot, pids) : null;
+  if (current === null || statText === null) return null;
+  const stat = parseMemoryStat(statText, join(dir, 'memory.stat'));
+  return { current, swap: swap ?? 0, anon: stat.anonBytes, file: stat.fileBytes, shmem: stat.shmemBytes, pgscan: stat.pgscan };
+}
+
+export async function readApp(src: SnapshotSources, unit: UserUnitDir): Promise<AppScope | null> {
+  const { dir, name } = unit;
+  const pids = await readProcsRecursive(dir);
+  const [figures, pressure, procs] = await Promise.all([
+    readCgroupFootprint(dir),
+    readPressureFile(join(dir, 'memory.pressure')).catch(() => null),
+    // A tab is named by its job, and a cgroup without a memory controller is measured by its processes.
+    name.kind === 'terminal-tab' ? readProcs(src.tree.procRoot, pids) : Promise.resolve(null),
+  ]);
+  const fromProcs = figures === null ? (procs ?? (await readProcs(src.tree.procRoot, pids))) : null;
+  const identity = await identify(src, name, procs);
   const cgroup = relative(src.tree.path, dir);
   const absolute = '/' + relative(src.tree.cgroupRoot, dir);
   const containsSelf = src.selfCgroup !== null && (src.selfCgroup === absolute || src.selfCgroup.startsWith(absolute + '/'));
-  const protectedBecause = containsSelf ? 'headroom agent' : SELF_APP_IDS.includes(name.appId) ? 'part of headroom' : '';
+  const protectedBecause = containsSelf ? 'headroom agent' : SELF_APP_IDS.includes(identity.appId) ? 'part of headroom' : '';
+  const sum = (f: (p: ProcFigures) => number): number => (fromProcs ?? []).reduce((n, p) => n + f(p), 0);
   return {
     unit: name.unit,
+    kind: name.kind,
     cgroup,
-    appId: name.appId,
+    appId: identity.appId,
     launcher: name.launcher,
-    displayName: entry?.name ?? name.appId,
-    icon: entry?.icon ?? '',
-    desktopEntry: entry ? basename(entry.path, '.desktop') : '',
-    memoryBytes: current ?? fallback!.rssBytes,
-    swapBytes: swap ?? fallback?.swapBytes ?? 0,
-    anonBytes: stat?.anonBytes ?? 0,
-    fileBytes: stat?.fileBytes ?? 0,
-    pgscan: stat?.pgscan ?? 0,
+    displayName: identity.displayName,
+    icon: identity.icon,
+    desktopEntry: identity.desktopEntry,
+    memoryBytes: figures?.current ?? sum((p) => p.rssBytes),
+    swapBytes: figures?.swap ?? sum((p) => p.swapBytes),
+    anonBytes: figures?.anon ?? 0,
+    fileBytes: figures?.file ?? 0,
+    shmemBytes: figures?.shmem ?? 0,
+    unreclaimableBytes: figures ? figures.anon + figures.shmem + figures.swap : sum((p) => p.unreclaimableBytes),
+    pgscan: figures?.pgscan ?? 0,
     processCount: pids.length,
     fullAvg10: pressure?.full.avg10 ?? 0,
-    preference: src.preferenceOf({ unit: name.unit, appId: name.appId }),
+    preference: await src.preferenceOf({ unit: name.unit, appId: identity.appId }),
     protectedBecause,
   };
 }
 
+interface Identity {
+  appId: string;
+  displayName: string;
+  icon: string;
+  desktopEntry: string;
+}
+
+/** The id, name and icon a person would recognise the unit by. */
+async function identify(src: SnapshotSources, name: UserUnitName, procs: readonly ProcFigures[] | null): Promise<Identity> {
+  const entryOf = async (id: string): Promise<Omit<Identity, 'appId'> | null> => {
+    if (id === '') return null;
+    const e = await src.desktop.lookup(id);
+    return e ? { displayName: e.name, icon: e.icon ?? '', desktopEntry: basename(e.path, '.desktop') } : null;
+  };
+  switch (name.kind) {
+    case 'terminal-tab': {
+      // "python3 in Terminal": the job from its heaviest process, the terminal from its slice.
+      const job = heaviest(procs ?? [])?.comm ?? '';
+      const terminal = await entryOf(name.hostAppId);
+      const terminalName = terminal?.displayName || terminalNameFromId(name.hostAppId) || 'a terminal';
+      const appId = job || name.hostAppId || 'terminal';
+      return { appId, displayName: `${job || 'a job'} in ${terminalName}`, icon: terminal?.icon ?? 'utilities-terminal', desktopEntry: terminal?.desktopEntry ?? '' };
+    }
+    case 'snap': {
+      // The snap's desktop id is <snap>_<app>; without its entry the app's name is the best word.
+      const entry = await entryOf(name.appId);
+      return { appId: name.appId, ...(entry ?? { displayName: name.appId.slice(name.appId.lastIndexOf('_') + 1), icon: '', desktopEntry: '' }) };
+    }
+    case 'unit':
+      return { appId: name.appId, displayName: name.unit, icon: '', desktopEntry: '' };
+    default: {
+      const entry = await entryOf(name.appId);
+      return { appId: name.appId, ...(entry ?? { displayName: name.appId, icon: '', desktopEntry: '' }) };
+    }
+  }
+}
+
 export async function readApps(src: SnapshotSources): Promise<AppScope[]> {
-  const units = await findAppUnits(src.tree.path);
+  const units = await findUserUnits(src.tree.path);
   const apps = await Promise.all(units.map((u) => readApp(src, u).catch(() => null)));
   return apps.filter((a): a is AppScope => a !== null);
+}
+
+/** /proc/swaps and each zram device's mm_stat; [] where /proc/swaps is unreadable. */
+export async function readSwaps(procRoot: string, sysRoot = '/sys'): Promise<SwapDevice[]> {
+  const text = await readTextIfExists(join(procRoot, 'swaps')).catch(() => null);
+  if (text === null) return [];
+  return Promise.all(parseProcSwaps(text, join(procRoot, 'swaps')).map(async (d) => {
+    if (d.kind !== 'zram') return { ...d, zram: null };
+    const path = join(sysRoot, 'block', basename(d.path), 'mm_stat');
+    const mm = await readTextIfExists(path).catch(() => null);
+    return { ...d, zram: mm === null ? null : parseZramMmStat(mm, path) };
+  }));
+}
+
+/** The groups outside the tree to measure, with a person's words for each. */
+async function outsideCandidates(tree: UserTree): Promise<{ dir: string; label: string; ownProcs: boolean }[]> {
+  const list = async (dir: string): Promise<string[]> => readdir(dir, { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => []);
+  const userSlice = dirname(tree.path);
+  const out: { dir: string; label: string; ownProcs: boolean }[] = [];
+  for (const n of await list(userSlice)) {
+    const session = /^session-(.+)\.scope$/.exec(n);
+    if (session) out.push({ dir: join(userSlice, n), label: `your login session ${session[1]!} (outside the desktop's units)`, ownProcs: true });
+  }
+  for (const n of await list(join(tree.cgroupRoot, 'system.slice'))) out.push({ dir: join(tree.cgroupRoot, 'system.slice', n), label: `the system service ${n}`, ownProcs: false });
+  for (const n of await list(join(tree.cgroupRoot, 'user.slice'))) {
+    const user = /^user-(\d+)\.slice$/.exec(n);
+    if (user && join(tree.cgroupRoot, 'user.slice', n) !== userSlice) out.push({ dir: join(tree.cgroupRoot, 'user.slice', n), label: `the session of user ${user[1]!}`, ownProcs: false });
+  }
+  for (const n of await list(tree.cgroupRoot)) {
+    if (n.endsWith('.slice') && !['user.slice', 'system.slice', '-.slice'].includes(n)) out.push({ dir: join(tree.cgroupRoot, n), label: n === 'machine.slice' ? 'virtual machines and containers (machine.slice)' : n, ownProcs: false });
+  }
+  return out;
+}
+
+/**
+ * Memory Headroom cannot stop by unit, group by group (only groups of OUTSIDE_MIN_BYTES and
+ * more are read further). Only where the tree is systemd's own user@UID.service: a tree given
+ * by hand (tests, unusual setups) has no such neighbours.
+ */
+export async function readOutside(tree: UserTree): Promise<OutsideGroup[]> {
+  const systemdTree = join(tree.cgroupRoot, 'user.slice', `user-${tree.uid}.slice`, `user@${tree.uid}.service`);
+  if (tree.path !== systemdTree) return [];
+  const groups = await Promise.all((await outsideCandidates(tree)).map(async (c): Promise<OutsideGroup | null> => {
+    const current = await readNumberIfExists(join(c.dir, 'memory.current')).catch(() => null);
+    if (current === null || current < OUTSIDE_MIN_BYTES) return null;
+    const figures = await readCgroupFootprint(c.dir).catch(() => null);
+    const unreclaimableBytes = figures ? figures.anon + figures.shmem + figures.swap : current;
+    if (unreclaimableBytes < OUTSIDE_MIN_BYTES) return null;
+    // Name the process behind a login session's memory: it is the user's own, and the user can act on it.
+    const top = c.ownProcs ? heaviest(await readProcs(tree.procRoot, await readProcsRecursive(c.dir))) : null;
+    return { cgroup: '/' + relative(tree.cgroupRoot, c.dir), label: c.label, unreclaimableBytes, topComm: top?.comm ?? '', topPid: top?.pid ?? 0 };
+  }));
+  return groups.filter((g): g is OutsideGroup => g !== null);
 }
 
 export async function readSnapshot(src: SnapshotSources): Promise<Snapshot> {
   const { atMs, wallMs } = src.now();
   const treePressure = join(src.tree.path, 'memory.pressure');
   const meminfoPath = join(src.tree.procRoot, 'meminfo');
-  const [tree, appSlice, meminfoText, apps] = await Promise.all([
+  const [tree, appSlice, meminfoText, swaps, apps, outside] = await Promise.all([
     readPressureFile(treePressure),
     readPressureFile(join(src.tree.path, 'app.slice', 'memory.pressure')).catch(() => null),
     readTextIfExists(meminfoPath),
+    readSwaps(src.tree.procRoot).catch(() => []),
     readApps(src),
+    readOutside(src.tree).catch(() => []),
   ]);
   if (tree === null) throw new Error(`${treePressure} vanished: is the user manager still running?`);
   if (meminfoText === null) throw new Error(`${meminfoPath} is missing`);
-  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), apps };
+  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps, apps, outside };
 }
 
 /** The agent's own cgroup, from /proc/self/cgroup. */

@@ -1,0 +1,107 @@
+// readSnapshot over real processes in real cgroups (cgroup2 at /sys/fs/cgroup/unified, which
+// has no memory controller here, so footprints come from the processes' /proc status): every
+// unit the user runs is seen, named the way its software names it, and the session is not.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Preference } from '../../shared/names.js';
+import { createDesktopLookup } from '../../agent/io/desktop-entries.js';
+import { readSnapshot, type SnapshotSources } from '../../agent/io/read-snapshot.js';
+import { CGROUP2_ROOT, CgroupTree, cgroupTreeUnavailable } from '../support/cgroup-tree.js';
+
+const unavailable = cgroupTreeUnavailable();
+const MiB = 1024 * 1024;
+const uuid = (n: number): string => `0b7ab1a4-2b7e-4f0c-9d76-3f2d1a0c9e${String(n).padStart(2, '0')}`;
+
+describe('readSnapshot on real cgroups', { skip: unavailable || false }, () => {
+  let tree: CgroupTree;
+  let sources: SnapshotSources;
+  const asked: string[] = [];
+  const TAB = `app.slice/app-org.gnome.Terminal.slice/vte-spawn-${uuid(1)}.scope`;
+  const SESSION_TAB = `session.slice/vte-spawn-${uuid(2)}.scope`;
+  const SNAP = `app.slice/snap.firefox.firefox-${uuid(3)}.scope`;
+
+  before(async () => {
+    tree = new CgroupTree();
+    const apps = join(mkdtempSync(join(tmpdir(), 'hr-xdg-')), 'applications');
+    mkdirSync(apps, { recursive: true });
+    writeFileSync(join(apps, 'org.gnome.Terminal.desktop'), '[Desktop Entry]\nType=Application\nName=Terminal\nIcon=org.gnome.Terminal\nExec=gnome-terminal\n');
+    writeFileSync(join(apps, 'firefox_firefox.desktop'), '[Desktop Entry]\nType=Application\nName=Firefox Web Browser\nIcon=firefox\nExec=firefox\n');
+    await Promise.all([
+      tree.start(TAB, 'hog', ['48']),
+      tree.start(SESSION_TAB, 'hog', ['8']),
+      tree.start(SNAP, 'hog', ['24']),
+      tree.start('app.slice/app-org.gnome.Terminal.slice/gnome-terminal-server.service', 'hog', ['4']),
+      tree.start('app.slice/dbus-:1.14-org.gnome.Nautilus@0.service', 'hog', ['4']),
+      tree.start('app.slice/app-gnome-org.example.Editor-4242.scope', 'hog', ['16']),
+      tree.start('background.slice/tracker-miner-fs-3.service', 'hog', ['4']),
+      // The session itself, wherever a desktop puts it: never a candidate.
+      tree.start('session.slice/org.gnome.Shell@wayland.service', 'hog', ['4']),
+      tree.start('app.slice/dbus.service', 'hog', ['4']),
+      tree.start('app.slice/xdg-desktop-portal.service', 'hog', ['4']),
+      tree.start('init.scope', 'hog', ['4']),
+    ]);
+    sources = {
+      tree: { uid: process.getuid?.() ?? 0, cgroupRoot: CGROUP2_ROOT, path: tree.path, procRoot: '/proc' },
+      desktop: createDesktopLookup([apps]),
+      selfCgroup: null,
+      now: () => ({ atMs: performance.now(), wallMs: Date.now() }),
+      preferenceOf: async ({ unit }): Promise<Preference> => {
+        asked.push(unit);
+        await new Promise((r) => setTimeout(r, 5)); // as the user manager answers: later
+        return unit.includes('Editor') ? 'omit' : 'none';
+      },
+    };
+  });
+  after(() => tree.remove());
+
+  test('every unit the user runs, and not the session', async () => {
+    const s = await readSnapshot(sources);
+    const byCgroup = new Map(s.apps.map((a) => [a.cgroup, a]));
+    assert.deepEqual([...byCgroup.keys()].sort(), [
+      'app.slice/app-gnome-org.example.Editor-4242.scope',
+      'app.slice/app-org.gnome.Terminal.slice/gnome-terminal-server.service',
+      TAB,
+      'app.slice/dbus-:1.14-org.gnome.Nautilus@0.service',
+      SNAP,
+      'background.slice/tracker-miner-fs-3.service',
+      SESSION_TAB,
+    ].sort());
+    assert.deepEqual(s.outside, [], 'a tree given by hand has no neighbours to measure');
+  });
+
+  test('named as a person would know them', async () => {
+    const s = await readSnapshot(sources);
+    const at = (cgroup: string) => s.apps.find((a) => a.cgroup === cgroup)!;
+    const tab = at(TAB);
+    assert.equal(tab.kind, 'terminal-tab');
+    assert.equal(tab.appId, 'node', 'the job in the tab');
+    assert.equal(tab.displayName, 'node in Terminal');
+    assert.equal(tab.icon, 'org.gnome.Terminal');
+    assert.equal(at(SESSION_TAB).displayName, 'node in a terminal', 'a tab of a terminal the compositor started');
+    const snap = at(SNAP);
+    assert.deepEqual([snap.kind, snap.appId, snap.displayName, snap.icon, snap.desktopEntry], ['snap', 'firefox_firefox', 'Firefox Web Browser', 'firefox', 'firefox_firefox']);
+    const dbus = at('app.slice/dbus-:1.14-org.gnome.Nautilus@0.service');
+    assert.deepEqual([dbus.kind, dbus.appId, dbus.displayName], ['dbus', 'org.gnome.Nautilus', 'org.gnome.Nautilus']);
+    const other = at('background.slice/tracker-miner-fs-3.service');
+    assert.deepEqual([other.kind, other.appId, other.displayName], ['unit', 'tracker-miner-fs-3.service', 'tracker-miner-fs-3.service']);
+  });
+
+  test('footprints from the processes: what a kill frees, not what they map', async () => {
+    const s = await readSnapshot(sources);
+    const tab = s.apps.find((a) => a.cgroup === TAB)!;
+    const snap = s.apps.find((a) => a.cgroup === SNAP)!;
+    assert.ok(tab.unreclaimableBytes >= 48 * MiB, `${tab.unreclaimableBytes}`);
+    assert.ok(snap.unreclaimableBytes >= 24 * MiB && snap.unreclaimableBytes < tab.unreclaimableBytes);
+    assert.ok(tab.memoryBytes >= tab.unreclaimableBytes - tab.swapBytes, 'resident includes the anonymous pages');
+  });
+
+  test('a unit\'s own preference is waited for: it is known in the first snapshot', async () => {
+    asked.length = 0;
+    const s = await readSnapshot(sources);
+    assert.equal(s.apps.find((a) => a.appId === 'org.example.Editor')?.preference, 'omit');
+    assert.equal(asked.length, s.apps.length, 'asked once per unit');
+  });
+});
