@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { type AgentState, isPreference, type KillReason, type Preference } from '../shared/names.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
 import {
-  CALM_FULL_TICK_MAX_MS, POLL_CRITICAL_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
+  CALM_FULL_TICK_MAX_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
   type PolicyConfig,
 } from './core/constants.js';
-import { calmLookWantsTick, calmWatchIntervalMs, decide, describeVictim, INITIAL_MEMORY, killGraceMs, type Decision, type PolicyMemory } from './core/decide.js';
+import { calmLookWantsTick, calmWatchIntervalMs, decide, describeVictim, INITIAL_MEMORY, killGraceMs, nextLookMs, type Decision, type PolicyMemory } from './core/decide.js';
 import type { MemInfo } from './core/meminfo.js';
 import { footprintBytes, selectVictim, type RankedCandidate } from './core/rank.js';
 import type { AppScope, Snapshot } from './core/snapshot.js';
@@ -70,6 +70,10 @@ export class Agent implements AgentApi {
   #lastApps: readonly AppScope[] = [];
   #lastMeminfo: MemInfo | null = null;
   #lastFullTickMs = -Infinity;
+  /** How soon the last decision wants the next look while not calm (nextLookMs). */
+  #nextLookMs = POLL_ELEVATED_MS;
+  /** Wall clock of the last "out of reach" notice: once per episode, like warnings. */
+  #lastOutOfReachWallMs = -Infinity;
   #config: PolicyConfig;
 
   constructor(private readonly deps: AgentDeps) {
@@ -134,6 +138,7 @@ export class Agent implements AgentApi {
     const decision = decide(snapshot, this.#memory, this.#config);
     const previous = this.#memory.state;
     this.#memory = decision.memory;
+    this.#nextLookMs = nextLookMs(decision);
     const pressure = this.#notePressure(snapshot, decision);
 
     if (decision.state !== previous) {
@@ -148,9 +153,22 @@ export class Agent implements AgentApi {
 
     if (decision.action.kind === 'kill') {
       await this.#kill(snapshot, decision, decision.action.victim, decision.action.reason, decision.because);
+    } else if (decision.outOfReach) {
+      this.#tellOutOfReach(snapshot, decision);
     } else if (decision.state === 'critical') {
       this.deps.log.debug(decision.because);
     }
+  }
+
+  /** Memory ran out and its heaviest user is beyond reach: say so, once per episode, and stop nothing. */
+  #tellOutOfReach(snapshot: Snapshot, decision: Decision): void {
+    if (Math.abs(snapshot.wallMs - this.#lastOutOfReachWallMs) < WARN_MIN_INTERVAL_MS) {
+      this.deps.log.debug(decision.because);
+      return;
+    }
+    this.#lastOutOfReachWallMs = snapshot.wallMs;
+    this.deps.log.warn(decision.because);
+    if (decision.outOfReach) this.deps.notices?.outOfReach(decision.outOfReach, decision.measures);
   }
 
   /** The latest sample, for the Pressure property and the dashboard's history. */
@@ -238,8 +256,7 @@ export class Agent implements AgentApi {
     // memory runs out before anything stalls (see CALM_WATCH_WORST_RATE_BYTES_PER_S).
     const watchMs = this.#lastMeminfo ? calmWatchIntervalMs(this.#lastMeminfo, this.#config) : POLL_FALLBACK_MS;
     const triggersArmed = (this.#watch?.armed.length ?? 0) > 0;
-    const delay = state === 'critical' ? POLL_CRITICAL_MS
-      : state === 'elevated' ? POLL_ELEVATED_MS
+    const delay = state !== 'calm' ? this.#nextLookMs
       : triggersArmed ? watchMs
       : Math.min(watchMs, POLL_FALLBACK_MS);
     this.#timer = setTimeout(() => (state === 'calm' && triggersArmed ? this.#calmLook() : void this.tick()), delay);
@@ -364,7 +381,8 @@ export class Agent implements AgentApi {
     const app = [...matches].sort((a, b) => footprintBytes(b) - footprintBytes(a))[0]!;
     if (app.protectedBecause !== '') throw new AgentError(ERROR_INVALID_ARGS, `${app.unit} is ${app.protectedBecause}: not killing it`);
     const decision = decide(snapshot, this.#memory, this.#config);
-    const victim: RankedCandidate = { app, excluded: '' };
+    const ranked = decision.ranked.find((c) => c.app.unit === app.unit);
+    const victim: RankedCandidate = { app, excluded: '', growthBytesPerSec: ranked?.growthBytesPerSec ?? 0 };
     return this.#kill(snapshot, decision, victim, 'manual', `killed on request (${target})`);
   }
 
@@ -417,6 +435,7 @@ const toCandidateRecord = (c: RankedCandidate): CandidateRecord => ({
 
 const toAppRecord = (a: AppScope): AppRecord => ({
   unit: a.unit,
+  kind: a.kind,
   cgroup: a.cgroup,
   appId: a.appId,
   launcher: a.launcher,
@@ -428,6 +447,7 @@ const toAppRecord = (a: AppScope): AppRecord => ({
   swapBytes: a.swapBytes,
   anonBytes: a.anonBytes,
   fileBytes: a.fileBytes,
+  unreclaimableBytes: a.unreclaimableBytes,
   processCount: a.processCount,
   fullAvg10: a.fullAvg10,
 });

@@ -2,14 +2,16 @@
 // the sending is agent/bus/notifications.ts.
 import type { KillRecord } from '../shared/records.js';
 import type { Measures } from './core/decide.js';
-import { ACTION_AVOID, ACTION_CLOSE, ACTION_DETAILS, KILL_COALESCE_MS, killNotice, warningNotice } from './core/notices.js';
-import type { AppScope } from './core/snapshot.js';
+import { ACTION_AVOID, ACTION_CLOSE, ACTION_DETAILS, KILL_COALESCE_MS, killNotice, outOfReachNotice, warningNotice } from './core/notices.js';
+import type { AppScope, OutsideGroup } from './core/snapshot.js';
 import type { Notifier, SentNotice } from './bus/notifications.js';
 import type { Logger } from './io/log.js';
 
 export interface NoticeSink {
   killed(record: KillRecord, app: AppScope): void;
   warn(app: AppScope, measures: Measures): void;
+  /** Memory is running out and its heaviest user is one Headroom cannot stop. */
+  outOfReach(group: OutsideGroup, measures: Measures): void;
 }
 
 export interface NoticeContext {
@@ -46,6 +48,12 @@ export function createNoticeSink(notifier: Notifier<NoticeContext>, log: Logger,
         if (id !== null) lastWarningId = id;
       });
       log.debug(`warning notice naming ${app.unit}`);
+    },
+    outOfReach(group, measures) {
+      void notifier.send(outOfReachNotice(group, measures), { unit: '', appId: '', killId: '' }, lastWarningId).then((id) => {
+        if (id !== null) lastWarningId = id;
+      });
+      log.debug(`out-of-reach notice naming ${group.cgroup}`);
     },
   };
 }

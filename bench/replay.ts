@@ -24,27 +24,24 @@ export interface Variant {
 }
 
 export const describePolicy = (c: PolicyConfig): string =>
-  `prediction below ${c.memAvailableElevatedPct} % within ${c.exhaustionHorizonMs / 1000} s; pressure ${c.pressureFullLimitPct} % for ${c.pressureDurationMs / 1000} s`;
+  `floor ${c.memAvailableCriticalPct} % of the runway, predicted within a look + ${c.exhaustionHorizonMs / 1000} s; pressure ${c.pressureFullLimitPct} % for ${c.pressureDurationMs / 1000} s below ${c.memAvailableElevatedPct} %`;
 
 /**
- * The defaults the benchmark's first Headroom runs measured (killer `headroom-prev`, before it
- * moved them: see agent/core/constants.ts). The variants stay the same set whatever the
- * defaults are now, so runs recorded at different times replay the same policies.
+ * The variants stay the same set whatever the defaults are now, so runs recorded at different
+ * times replay the same policies. The policy that predicted "below X % within Y s" (the
+ * `headroom-prev` and earlier `headroom` runs) no longer exists: decide() now predicts against
+ * the runway's floor within the next look (agent/core/decide.ts), so these are variants of that.
  */
-export const MEASURED_POLICY: PolicyConfig = { ...DEFAULT_POLICY, exhaustionHorizonMs: 5000, memAvailableElevatedPct: 10 };
-
-/** The defaults as measured, and the variants the benchmark weighs against them. */
-export function variants(base: PolicyConfig = MEASURED_POLICY): Variant[] {
+export function variants(base: PolicyConfig = DEFAULT_POLICY): Variant[] {
   const v = (over: Partial<PolicyConfig>): Variant => {
     const config = { ...base, ...over };
     return { name: describePolicy(config), config };
   };
   return [
     v({}),
-    v({ memAvailableElevatedPct: 15 }),
-    v({ exhaustionHorizonMs: 10_000 }),
-    v({ memAvailableElevatedPct: 15, exhaustionHorizonMs: 10_000 }),
-    v({ memAvailableElevatedPct: 20, exhaustionHorizonMs: 10_000 }),
+    v({ exhaustionHorizonMs: 500 }),
+    v({ exhaustionHorizonMs: 1000 }),
+    v({ memAvailableCriticalPct: 6 }),
     v({ pressureFullLimitPct: 10, pressureDurationMs: 1000 }),
   ];
 }
@@ -58,7 +55,8 @@ export interface ReplayDecision {
 
 const hog: AppScope = {
   unit: 'app-bench-hog-1.scope', cgroup: 'app.slice/app-bench-hog-1.scope', appId: 'hog', launcher: 'bench', displayName: '', icon: '', desktopEntry: '',
-  memoryBytes: 1024 * MiB, swapBytes: 0, anonBytes: 0, fileBytes: 0, pgscan: 0, processCount: 1, fullAvg10: 0, preference: 'none', protectedBecause: '',
+  kind: 'app', memoryBytes: 1024 * MiB, swapBytes: 0, anonBytes: 1024 * MiB, fileBytes: 0, shmemBytes: 0, unreclaimableBytes: 1024 * MiB, pgscan: 0, processCount: 1,
+  fullAvg10: 0, preference: 'none', protectedBecause: '',
 };
 
 /**
@@ -84,7 +82,10 @@ export function replay(samples: readonly Sample[], t0Ms: number, endMs: number, 
         swapTotalBytes: swapTotalMiB * MiB,
         swapFreeBytes: swapTotalMiB > 0 ? Math.max(0, s.swapFreeKiB) * 1024 : 0,
       },
+      // The sampler records no zram mm_stat in older series: zram then absorbs nothing (no ratio observed).
+      swaps: swapTotalMiB > 0 ? [{ path: '/dev/zram0', kind: 'zram', sizeBytes: swapTotalMiB * MiB, usedBytes: (swapTotalMiB * 1024 - Math.max(0, s.swapFreeKiB)) * 1024, zram: null }] : [],
       apps: [hog],
+      outside: [],
     };
     const d = decide(snap, memory, config);
     memory = d.memory;

@@ -52,6 +52,7 @@ export type CandidateRecord = RecordOf<typeof CandidateSpec>;
 /** A running app unit (scope or service) in the user's tree. */
 export const AppSpec = {
   unit: 's',
+  kind: 's', // 'app', 'terminal-tab', 'snap', 'dbus' or 'unit' (agent/core/unit-name.ts)
   cgroup: 's', // path relative to user@UID.service
   appId: 's',
   launcher: 's', // 'headroom', 'gnome', 'flatpak', … or '' when the name has none
@@ -63,6 +64,7 @@ export const AppSpec = {
   swapBytes: 't',
   anonBytes: 't',
   fileBytes: 't',
+  unreclaimableBytes: 't', // anon + shmem + swap: what stopping it frees, and what it is ranked by
   processCount: 'u',
   fullAvg10: 'd', // the unit's own memory pressure
 } as const satisfies RecordSpec;

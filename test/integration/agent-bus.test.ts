@@ -94,7 +94,7 @@ describe('agent on a private bus', { skip: unavailable || false }, () => {
     const e = await cliJson<ExplanationRecord>(home, ['explain']);
     assert.equal(e.state, 'calm');
     assert.equal(e.unit, 'app-headroom-hog-00000000000000a1.scope');
-    assert.match(e.because, /if memory ran out now, hog is the heaviest of 2 apps/);
+    assert.match(e.because, /if memory ran out now, hog is the heaviest of 2 units that may be stopped/);
     assert.deepEqual(e.candidates.map((c) => c.excluded), ['', '']);
   });
 

@@ -81,7 +81,7 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     assert.equal(k.reason, 'exhaustion');
     assert.equal(k.outcome, 'killed');
     assert.equal(k.graceMs, 0, 'memory fell from 8 % to 2 % in one poll: no time for a grace period');
-    assert.match(k.because, /only 164 MiB \(2\.0%\) of memory is available and there is no swap; hog is the heaviest of 2 apps that may be killed/);
+    assert.match(k.because, /only 164 MiB \(2\.0%\) of memory is available and there is no swap; hog is the heaviest of 2 units that may be stopped/);
     assert.deepEqual(k.candidates.map((c) => [c.appId, c.excluded]), [['hog', ''], ['editor', ''], ['notes', 'omit']]);
     assert.equal(hog.alive(), false);
     assert.equal(editor.alive(), true);
@@ -109,7 +109,7 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     }
     const k = (await monitor!.waitFor((e) => e.event === 'Killed')).kill as KillRecord;
     assert.equal(k.reason, 'exhaustion');
-    assert.match(k.because, /would run out in \d+\.\d s at \d+ MiB\/s; hog is the heaviest/);
+    assert.match(k.because, /memory would be gone in \d+\.\d s at \d+ MiB\/s, before another look could act \(.*\); hog is the heaviest/);
     assert.ok(k.memAvailableBytes > 0.04 * 8 * 1024 ** 3, `killed above the 4 % hard limit (${k.memAvailableBytes} bytes left)`);
     assert.equal(hog.alive(), false);
   });
@@ -125,7 +125,7 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     assert.equal((second.kill as KillRecord).graceMs, 0, 'at or below the hard limit there is no grace');
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(notes.alive(), true, 'omit is never killed, even with nothing else left');
-    assert.ok(agent!.log.some((l) => /no app may be killed \(1 omit/.test(l)));
+    assert.ok(agent!.log.some((l) => /nothing may be stopped \(1 omit/.test(l)));
     assert.equal(monitor!.events.filter((e) => e.event === 'Killed').length, 2);
   });
 

@@ -44,7 +44,7 @@ describe('notifications through a real notification server', { skip: missing || 
     const config = join(home.dir, 'config.toml');
     // The levels are pinned here, not taken from the defaults: the test is about notifications,
     // and the benchmark may move the defaults.
-    writeFileSync(config, '[kill]\ngrace_ms = 300\n[exhaustion]\nhorizon_ms = 5000\n[elevated]\nmem_available_pct = 10\n[watch]\npsi_triggers = false\n');
+    writeFileSync(config, '[kill]\ngrace_ms = 300\n[exhaustion]\nhorizon_ms = 250\n[elevated]\nmem_available_pct = 10\n[watch]\npsi_triggers = false\n');
     agent = await AgentProcess.start(home, ['--user-tree', tree.path, '--proc-root', proc.path, '--config', config]);
     monitor = await Monitor.start(home);
     debugInfo = () => `\nnotify calls: ${JSON.stringify(desktop.notifyCalls())}\ndunst history: ${JSON.stringify(desktop.history(bus.address))}`;

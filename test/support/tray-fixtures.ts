@@ -15,9 +15,9 @@ export function pressureRecord(over: Partial<PressureRecord> = {}): PressureReco
 
 export function appRecord(appId: string, memoryBytes: number, over: Partial<AppRecord> = {}): AppRecord {
   return {
-    unit: `app-gnome-${appId}-1234.scope`, cgroup: `app.slice/app-gnome-${appId}-1234.scope`, appId, launcher: 'gnome',
+    unit: `app-gnome-${appId}-1234.scope`, kind: 'app', cgroup: `app.slice/app-gnome-${appId}-1234.scope`, appId, launcher: 'gnome',
     displayName: appId, icon: '', desktopEntry: '', preference: 'none', memoryBytes, swapBytes: 0, anonBytes: memoryBytes,
-    fileBytes: 0, processCount: 3, fullAvg10: 0, ...over,
+    fileBytes: 0, unreclaimableBytes: memoryBytes, processCount: 3, fullAvg10: 0, ...over,
   };
 }
 

@@ -18,8 +18,8 @@ const sample = (atMs: number, over: Partial<PressureRecord> = {}): PressureRecor
   memTotalBytes: 8 * GiB, memAvailableBytes: 4 * GiB, swapTotalBytes: 0, swapFreeBytes: 0, sampledAtMs: atMs, ...over,
 });
 const app = (unit: string, appId: string, memoryBytes: number, over: Partial<AppRecord> = {}): AppRecord => ({
-  unit, cgroup: `app.slice/${unit}`, appId, launcher: 'headroom', displayName: '', icon: '', desktopEntry: '', preference: 'none',
-  memoryBytes, swapBytes: 0, anonBytes: 0, fileBytes: 0, processCount: 1, fullAvg10: 0, ...over,
+  unit, kind: 'app', cgroup: `app.slice/${unit}`, appId, launcher: 'headroom', displayName: '', icon: '', desktopEntry: '', preference: 'none',
+  memoryBytes, swapBytes: 0, anonBytes: 0, fileBytes: 0, unreclaimableBytes: memoryBytes, processCount: 1, fullAvg10: 0, ...over,
 });
 const candidate = (appId: string, excluded = '', preference = 'none'): CandidateRecord => ({
   unit: `app-headroom-${appId}-1.scope`, appId, displayName: '', preference, memoryBytes: 100 * MiB, swapBytes: 0, processCount: 1, excluded,
