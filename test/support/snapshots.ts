@@ -1,4 +1,6 @@
 // Builders for policy tests: plain data, no IO, like systemd's test-oomd-util contexts.
+import { DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
+import { decide, INITIAL_MEMORY, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
 import type { MemInfo } from '../../agent/core/meminfo.js';
 import type { PressureSample } from '../../agent/core/psi.js';
 import type { AppScope, Snapshot } from '../../agent/core/snapshot.js';
@@ -46,4 +48,15 @@ export function meminfo(availablePct: number, over: Partial<MemInfo> = {}): MemI
 
 export function snapshot(atMs: number, over: Partial<Snapshot> = {}): Snapshot {
   return { atMs, wallMs: 1_800_000_000_000 + atMs, tree: pressure(), appSlice: null, meminfo: meminfo(50), swaps: [], apps: [], outside: [], ...over };
+}
+
+/** Feed snapshots through decide() the way the agent does, carrying memory forward. */
+export function decideAll(snaps: readonly Snapshot[], config: PolicyConfig = DEFAULT_POLICY, memory: PolicyMemory = INITIAL_MEMORY): Decision[] {
+  const out: Decision[] = [];
+  for (const s of snaps) {
+    const d = decide(s, memory, config);
+    memory = d.memory;
+    out.push(d);
+  }
+  return out;
 }

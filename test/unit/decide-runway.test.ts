@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
-import { decide, INITIAL_MEMORY, nextLookMs, observeZram, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
+import { INITIAL_MEMORY, nextLookMs, observeZram, type Decision } from '../../agent/core/decide.js';
 import type { MemInfo } from '../../agent/core/meminfo.js';
 import type { OutsideGroup, Snapshot } from '../../agent/core/snapshot.js';
 import type { SwapDevice } from '../../agent/core/swap.js';
-import { app, GiB, MiB, pressure, snapshot } from '../support/snapshots.js';
+import { app, decideAll, GiB, MiB, pressure, snapshot } from '../support/snapshots.js';
 
 const config: PolicyConfig = { ...DEFAULT_POLICY };
 const TOTAL = 2 * GiB;
@@ -17,15 +17,7 @@ const browser = app('app-gnome-firefox-4242.scope', { memoryBytes: 600 * MiB, di
 const mem = (availableBytes: number, over: Partial<MemInfo> = {}): MemInfo =>
   ({ memTotalBytes: TOTAL, memAvailableBytes: Math.max(0, Math.round(availableBytes)), swapTotalBytes: 0, swapFreeBytes: 0, ...over });
 
-function run(snaps: Snapshot[], memory: PolicyMemory = INITIAL_MEMORY): Decision[] {
-  const out: Decision[] = [];
-  for (const s of snaps) {
-    const d = decide(s, memory, config);
-    memory = d.memory;
-    out.push(d);
-  }
-  return out;
-}
+const run = (snaps: Snapshot[]): Decision[] => decideAll(snaps, config);
 
 /**
  * A hog at `rate` bytes/s from `fromBytes` available, sampled every `stepMs`: it stops at

@@ -3,21 +3,12 @@ import { describe, test } from 'node:test';
 import { CALM_HOLD_MS, DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
 import { calmLookWantsTick, calmWatchIntervalMs, decide, INITIAL_MEMORY, killGraceMs, type Measures, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
 import type { Snapshot } from '../../agent/core/snapshot.js';
-import { app, GiB, meminfo, MiB, pressure, snapshot } from '../support/snapshots.js';
+import { app, decideAll, GiB, meminfo, MiB, pressure, snapshot } from '../support/snapshots.js';
 
 const config: PolicyConfig = { ...DEFAULT_POLICY };
 const apps = [app('app-headroom-hog-0123456789abcdef.scope', { memoryBytes: 3 * GiB }), app('app-headroom-editor-0123456789abcdef.scope', { memoryBytes: 200 * MiB })];
 
-/** Feed snapshots through decide() the way the agent does, carrying memory forward. */
-function run(snaps: Snapshot[], cfg = config, memory: PolicyMemory = INITIAL_MEMORY): Decision[] {
-  const out: Decision[] = [];
-  for (const s of snaps) {
-    const d = decide(s, memory, cfg);
-    memory = d.memory;
-    out.push(d);
-  }
-  return out;
-}
+const run = (snaps: Snapshot[], cfg = config): Decision[] => decideAll(snaps, cfg);
 
 /** Samples every `stepMs` whose full stall is `fullPct` % of each interval. */
 /** Samples every `stepMs` whose full stall is `fullPct` % of each interval; memory short (10 %) unless given. */
