@@ -1,6 +1,7 @@
 // Small filesystem helpers shared by the readers and the state stores.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
 
@@ -29,15 +30,30 @@ export async function readNumberIfExists(path: string): Promise<number | null> {
   return Number.isFinite(n) ? n : null;
 }
 
+/** The agent's state (preferences, history) is the user's alone: what they run and what died. */
+export const STATE_FILE_MODE = 0o600;
+export const STATE_DIR_MODE = 0o700;
+
+export interface AtomicWriteOptions {
+  /** Mode of a new file (an existing file keeps the mode its owner gave it). */
+  mode?: number;
+  /** Mode of directories this creates on the way. */
+  dirMode?: number;
+}
+
 /**
  * Replace a file atomically: write a temp file beside it, fsync, rename over. A crash leaves
- * either the old or the new content, never a torn file.
+ * either the old or the new content, never a torn file. A rewrite keeps the file's mode: a user
+ * who made it 0600 does not find it 0644 after the next write.
  */
-export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+export async function writeFileAtomic(path: string, data: string, opts: AtomicWriteOptions = {}): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, ...(opts.dirMode !== undefined ? { mode: opts.dirMode } : {}) });
+  const existing = await stat(path).then((s) => s.mode & 0o7777, () => null);
+  const mode = existing ?? opts.mode ?? 0o644;
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', mode);
   try {
+    await fh.chmod(mode); // open()'s mode passes through the umask
     await fh.writeFile(data, 'utf8');
     await fh.sync();
   } finally {
@@ -55,24 +71,26 @@ const LOCK_WAIT_MS = 5000;
 const LOCK_POLL_MS = 10;
 
 /**
- * Run `work` holding `<path>.lock` (O_EXCL create, holder's pid inside). Read-modify-write
- * of a shared file (the CLI without an agent, the agent) must not lose an update. A lock
- * whose holder is gone (crashed) is taken over.
+ * Run `work` holding `<path>.lock` (O_EXCL create; the holder's pid and start time inside).
+ * Read-modify-write of a shared file (the CLI without an agent, the agent) must not lose an
+ * update. A lock whose holder is gone (crashed) is taken over, also when its pid now belongs to
+ * another process: the start time tells them apart. Callers in one process queue before this.
  */
 export async function withFileLock<T>(path: string, work: () => Promise<T>): Promise<T> {
   const lock = `${path}.lock`;
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(dirname(path), { recursive: true, mode: STATE_DIR_MODE });
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
-      const fh = await open(lock, 'wx');
-      await fh.writeFile(String(process.pid));
+      const fh = await open(lock, 'wx', 0o600);
+      await fh.writeFile(`${process.pid} ${processStartTime(process.pid) ?? ''}`.trim());
       await fh.close();
       break;
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
-      const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (holder > 0 && !processExists(holder)) {
+      const [pidText = '', startText] = (await readFile(lock, 'utf8').catch(() => '')).trim().split(/\s+/);
+      const holder = Number(pidText);
+      if (holder > 0 && !holderAlive(holder, startText)) {
         await unlink(lock).catch(() => undefined);
         continue;
       }
@@ -85,6 +103,22 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>): Pro
   } finally {
     await unlink(lock).catch(() => undefined);
   }
+}
+
+/** A process's start time (clock ticks since boot, /proc/PID/stat field 22), null if it is gone. */
+export function processStartTime(pid: number, procRoot = '/proc'): string | null {
+  try {
+    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
+    // The name (field 2) may hold spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function holderAlive(pid: number, startTime: string | undefined): boolean {
+  if (startTime !== undefined && startTime !== '') return processStartTime(pid) === startTime;
+  return processExists(pid); // a lock of an older version: the pid alone
 }
 
 function processExists(pid: number): boolean {

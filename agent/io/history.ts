@@ -4,7 +4,7 @@
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KillSpec, type KillRecord } from '../../shared/records.js';
-import { readTextIfExists, writeFileAtomic } from './files.js';
+import { readTextIfExists, STATE_DIR_MODE, STATE_FILE_MODE, writeFileAtomic } from './files.js';
 
 const MAX_LINES = 2000;
 const KEEP_LINES = 1000;
@@ -49,7 +49,7 @@ export function openHistory(path: string, warn: (msg: string) => void = () => un
 
   return {
     append: (record) => serial(async () => {
-      await mkdir(dirname(path), { recursive: true });
+      await mkdir(dirname(path), { recursive: true, mode: STATE_DIR_MODE });
       let prefix = '';
       if (lines === null) {
         lines = (await readAll()).records.length;
@@ -57,12 +57,12 @@ export function openHistory(path: string, warn: (msg: string) => void = () => un
         // record would be glued to it and both lost.
         if (!(await endsWithNewline(path))) prefix = '\n';
       }
-      await appendFile(path, prefix + JSON.stringify(record) + '\n', 'utf8');
+      await appendFile(path, prefix + JSON.stringify(record) + '\n', { encoding: 'utf8', mode: STATE_FILE_MODE });
       lines += 1;
       if (lines > MAX_LINES) {
         const { records } = await readAll();
         const kept = records.slice(-KEEP_LINES);
-        await writeFileAtomic(path, kept.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        await writeFileAtomic(path, kept.map((r) => JSON.stringify(r)).join('\n') + '\n', { mode: STATE_FILE_MODE, dirMode: STATE_DIR_MODE });
         lines = kept.length;
       }
     }),

@@ -1,7 +1,7 @@
 // Preferences and history on disk: concurrent writers, damaged files, bounds.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -126,5 +126,68 @@ describe('the agent with damaged state files', { skip: cgroupTreeUnavailable() |
       await tree.remove();
       await bus.stop();
     }
+  });
+});
+
+describe('preferences under hostile ids, load and stale locks (issue 13)', () => {
+  test('ids that are Object.prototype names are ids like any other', async () => {
+    const path = join(tmp(), 'preferences.json');
+    const store = await openPreferences(path);
+    for (const id of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) assert.equal(store.get(id), 'none', id);
+    await store.set('constructor', 'omit');
+    await store.set('__proto__', 'avoid');
+    assert.equal(store.get('constructor'), 'omit');
+    assert.equal(store.get('__proto__'), 'avoid');
+    assert.equal(store.get('toString'), 'none');
+    assert.deepEqual(Object.entries(store.all()).sort(), [['__proto__', 'avoid'], ['constructor', 'omit']]);
+    const reopened = await openPreferences(path);
+    assert.equal(reopened.get('__proto__'), 'avoid', 'the file round-trips the key');
+    assert.equal(reopened.get('valueOf'), 'none');
+  });
+
+  test('960 concurrent writes in one process all land: a queue, not a convoy on its own lock', async () => {
+    const path = join(tmp(), 'preferences.json');
+    const store = await openPreferences(path);
+    const results = await Promise.allSettled(Array.from({ length: 960 }, (_, i) => store.set(`app${i % 40}`, i % 2 ? 'avoid' : 'omit')));
+    assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)).slice(0, 3), []);
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { apps: Record<string, string> };
+    assert.equal(Object.keys(saved.apps).length, 40);
+    assert.equal(saved.apps.app1, 'avoid', 'the last write for each id wins, in order');
+    assert.equal(saved.apps.app0, 'omit');
+  });
+
+  test('a stale lock whose pid now belongs to another process is taken over', async () => {
+    const path = join(tmp(), 'preferences.json');
+    // pid 1 is alive, but it did not start at this tick: the lock's holder is gone.
+    writeFileSync(`${path}.lock`, '1 1');
+    const store = await openPreferences(path);
+    await store.set('x', 'avoid');
+    assert.equal(store.get('x'), 'avoid');
+    assert.equal(existsSync(`${path}.lock`), false);
+  });
+
+  test('a live holder is waited for, not overrun', async () => {
+    const path = join(tmp(), 'preferences.json');
+    const start = readFileSync('/proc/1/stat', 'utf8');
+    writeFileSync(`${path}.lock`, `1 ${start.slice(start.lastIndexOf(')') + 2).split(' ')[19]}`);
+    const store = await openPreferences(path);
+    await assert.rejects(store.set('x', 'avoid'), /preferences\.json\.lock is held by process 1/);
+  });
+
+  test('state files are the user\'s alone: 0600 in 0700 directories, and a mode the user set is kept', async () => {
+    const base = tmp();
+    const path = join(base, 'state', 'headroom', 'preferences.json');
+    const store = await openPreferences(path);
+    await store.set('a', 'avoid');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(statSync(join(base, 'state', 'headroom')).mode & 0o777, 0o700);
+    chmodSync(path, 0o640);
+    await store.set('b', 'omit');
+    assert.equal(statSync(path).mode & 0o777, 0o640, 'a rewrite keeps what the user set');
+    const historyPath = join(base, 'data', 'history.jsonl');
+    const history = openHistory(historyPath);
+    await history.append(record(1));
+    assert.equal(statSync(historyPath).mode & 0o777, 0o600);
+    assert.equal(statSync(join(base, 'data')).mode & 0o777, 0o700);
   });
 });
