@@ -41,3 +41,11 @@ export const isKillOutcome = (v: string): v is KillOutcome => (KILL_OUTCOMES as 
 
 /** A history entry that records a real kill attempt (not a warning, not a dry run). */
 export const isKillAttempt = (outcome: string): boolean => outcome === 'killed' || outcome === 'partial' || outcome === 'failed';
+
+/**
+ * A record's own value for an id, never one inherited from Object.prototype: an app id such as
+ * "constructor" or "toString" is an id like any other (records that cross the bus as a{ss} are
+ * plain objects).
+ */
+export const ownValue = <V>(record: Readonly<Record<string, V>>, id: string): V | undefined =>
+  Object.prototype.hasOwnProperty.call(record, id) ? record[id] : undefined;

@@ -99,6 +99,8 @@ describe('apps table', () => {
   test('no apps, no rows; a nameless unit is its own row', () => {
     assert.deepEqual(appRowsOf([], {}, null, 0), []);
     assert.equal(appRowsOf([app('app-x.scope', '', MiB)], {}, null, 0)[0]!.appId, 'app-x.scope');
+    // An app id that is an Object.prototype name takes no inherited value for its preference (issue 13).
+    assert.equal(appRowsOf([app('app-constructor-1.scope', 'constructor', MiB, { preference: 'avoid' })], {}, null, 0)[0]!.preference, 'avoid');
   });
 });
 

@@ -102,6 +102,8 @@ describe('tray state', () => {
 
   test('an app record with an unknown preference string reads as none', () => {
     assert.equal(preferenceOf(initialTrayState, appRecord('x', 1, { preference: 'bogus' })), 'none');
+    // Ids that are Object.prototype names (issue 13): no inherited function passes for a preference.
+    for (const id of ['constructor', 'toString', '__proto__']) assert.equal(preferenceOf(initialTrayState, appRecord(id, 1)), 'none', id);
     assert.equal(preferenceOf(initialTrayState, appRecord('x', 1, { preference: 'avoid' })), 'avoid');
   });
 });

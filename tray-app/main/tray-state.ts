@@ -3,7 +3,7 @@
 // icon, tooltip and menu from the result, so every picture the tray can show is a unit test.
 import { withPreference, type BridgeEvent, type DashboardState } from '../../shared/bridge.js';
 import { formatBytes, formatPct } from '../../shared/format.js';
-import type { AgentState, Preference } from '../../shared/names.js';
+import { ownValue, type AgentState, type Preference } from '../../shared/names.js';
 import type { AppRecord, KillRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
 
 /** Kills kept for the menu; it shows five, the rest only guard against warnings crowding them out. */
@@ -89,7 +89,7 @@ export function reduceTray(s: TrayState, e: TrayEvent): TrayState {
 
 /** The preference an app is under: the stored one for its id, else what its record says. */
 export function preferenceOf(s: TrayState, app: AppRecord): Preference {
-  const stored = app.appId === '' ? undefined : s.preferences[app.appId];
+  const stored = app.appId === '' ? undefined : ownValue(s.preferences, app.appId);
   if (stored !== undefined) return stored;
   return app.preference === 'avoid' || app.preference === 'omit' ? app.preference : 'none';
 }

@@ -3,7 +3,7 @@
 // live event changes the state. Plain data in, plain data out, so Node's tests hold it.
 import { withPreference, type BridgeEvent, type DashboardState, type SystemFacts } from '../../shared/bridge.js';
 import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
-import { isKillAttempt, type Preference } from '../../shared/names.js';
+import { isKillAttempt, ownValue, type Preference } from '../../shared/names.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
 
 /** The chart shows at least this much time, more when the history reaches further back. */
@@ -107,7 +107,7 @@ export function appRowsOf(apps: readonly AppRecord[], preferences: Readonly<Reco
     const id = a.appId || a.unit;
     const row = byId.get(id) ?? {
       appId: id, name: a.displayName || id, units: [], memoryBytes: 0, swapBytes: 0, processCount: 0,
-      memoryText: '', barPct: 0, shareOfTotalPct: 0, preference: preferenceOf(preferences[id] ?? a.preference), nextToGo: false,
+      memoryText: '', barPct: 0, shareOfTotalPct: 0, preference: preferenceOf(ownValue(preferences, id) ?? a.preference), nextToGo: false,
     };
     row.units.push(a.unit);
     row.memoryBytes += a.memoryBytes;
