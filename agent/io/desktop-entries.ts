@@ -16,13 +16,29 @@ export function applicationDirs(env: NodeJS.ProcessEnv = process.env): string[] 
   return [dataHome, ...dataDirs].map((d) => join(d, 'applications'));
 }
 
-/** Candidate file names for an id: "org.foo.Bar" → org.foo.Bar.desktop; "kde-foo" also kde/foo.desktop. */
+/** One path segment of a desktop file id's file name: never empty, ".", "..", or holding a separator. */
+const isPlainSegment = (seg: string): boolean => seg !== '' && seg !== '.' && seg !== '..' && !/[/\\\0]/.test(seg);
+
+/**
+ * Candidate file names for an id: "org.foo.Bar" → org.foo.Bar.desktop; "kde-foo" also
+ * kde/foo.desktop. Only names that stay inside an applications/ directory: an id with a "/"
+ * (say, unescaped from a unit name's \x2f) or one whose "-" would make a ".." segment
+ * ("..-evil" → ../evil.desktop) yields none of those.
+ */
 export function desktopFileNames(appId: string): string[] {
   const id = appId.endsWith('.desktop') ? appId.slice(0, -'.desktop'.length) : appId;
+  if (!isPlainSegment(id)) return [];
   const names = [`${id}.desktop`];
   const dash = id.indexOf('-');
-  if (dash > 0) names.push(`${id.slice(0, dash)}/${id.slice(dash + 1)}.desktop`);
+  if (dash > 0 && isPlainSegment(id.slice(0, dash)) && isPlainSegment(id.slice(dash + 1))) names.push(`${id.slice(0, dash)}/${id.slice(dash + 1)}.desktop`);
   return names;
+}
+
+/** `name` below `dir`, or null if it would resolve outside it. */
+function inside(dir: string, name: string): string | null {
+  const root = resolve(dir);
+  const path = resolve(root, name);
+  return path.startsWith(root + sep) ? path : null;
 }
 
 const MISS_TTL_MS = 60_000;
@@ -41,7 +57,8 @@ export function createDesktopLookup(dirs = applicationDirs(), locale = messagesL
       if (missedAt !== undefined && Date.now() - missedAt < MISS_TTL_MS) return null;
       for (const dir of dirs) {
         for (const name of desktopFileNames(appId)) {
-          const path = join(dir, name);
+          const path = inside(dir, name);
+          if (path === null) continue;
           const text = await readTextIfExists(path).catch(() => null);
           if (text === null) continue;
           const entry = parseDesktopEntry(text, locale);
@@ -73,7 +90,8 @@ export async function findDesktopFile(appId: string, dirs = applicationDirs()): 
   const id = appId.endsWith('.desktop') ? appId.slice(0, -'.desktop'.length) : appId;
   for (const dir of dirs) {
     for (const name of desktopFileNames(id)) {
-      const path = join(dir, name);
+      const path = inside(dir, name);
+      if (path === null) continue;
       const text = await readTextIfExists(path).catch(() => null);
       if (text !== null) return { id, path, text };
     }
