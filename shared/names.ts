@@ -49,3 +49,9 @@ export const isKillAttempt = (outcome: string): boolean => outcome === 'killed' 
  */
 export const ownValue = <V>(record: Readonly<Record<string, V>>, id: string): V | undefined =>
   Object.prototype.hasOwnProperty.call(record, id) ? record[id] : undefined;
+
+/** Bounds on what callers may hand the agent (bus, dashboard bridge): a unit name stops at 255 bytes. */
+export const MAX_ID_BYTES = 255;
+export const MAX_URIS = 64;
+export const MAX_URI_BYTES = 8192;
+export const MAX_HISTORY_LIMIT = 1000;

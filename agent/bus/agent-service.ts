@@ -1,11 +1,11 @@
 // Export the agent on the session bus as org.headroom.Agent1 (assets/org.headroom.Agent1.xml).
 // This file only translates: bus arguments in, records out. The behaviour is the AgentApi's.
-import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, type AgentState, type Preference } from '../../shared/names.js';
+import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, MAX_HISTORY_LIMIT, MAX_ID_BYTES, MAX_URI_BYTES, MAX_URIS, type AgentState, type Preference } from '../../shared/names.js';
 import {
   AppSpec, ExplanationSpec, KillSpec, LauncherSpec, PressureSpec,
   type AppRecord, type ExplanationRecord, type KillRecord, type LauncherRecord, type PressureRecord,
 } from '../../shared/records.js';
-import { AgentError, ERROR_FAILED } from './errors.js';
+import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS } from './errors.js';
 import { claimName, DBusError, recordToWire, ServiceInterface, type MessageBus } from './dbus.js';
 
 /** What the agent offers on the bus. Implemented by agent/agent.ts. */
@@ -50,6 +50,21 @@ const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
   }
 };
 
+/**
+ * Refuse an argument over its bound before any work, and never echo it whole: a 6 MB KillApp
+ * argument echoed into its error was a 36 MB reply, and the bus dropped the agent.
+ */
+function bounded(what: string, value: string, maxBytes: number): string {
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > maxBytes) throw new AgentError(ERROR_INVALID_ARGS, `${what} is ${bytes} bytes long; at most ${maxBytes} are accepted`);
+  return value;
+}
+
+function boundedList(what: string, values: readonly string[], maxItems: number, maxBytes: number): string[] {
+  if (values.length > maxItems) throw new AgentError(ERROR_INVALID_ARGS, `${values.length} ${what} given; at most ${maxItems} are accepted`);
+  return values.map((v, i) => bounded(`${what} ${i + 1}`, v, maxBytes));
+}
+
 class AgentInterface extends ServiceInterface {
   constructor(private readonly api: AgentApi) {
     super(AGENT_INTERFACE);
@@ -63,7 +78,7 @@ class AgentInterface extends ServiceInterface {
     return guarded(async () => (await this.api.listApps()).map((a) => recordToWire(AppSpec, a)));
   }
   GetHistory(limit: number): Promise<unknown> {
-    return guarded(async () => (await this.api.history(limit === 0 ? 50 : limit)).map((k) => recordToWire(KillSpec, k)));
+    return guarded(async () => (await this.api.history(limit === 0 ? 50 : Math.min(limit, MAX_HISTORY_LIMIT))).map((k) => recordToWire(KillSpec, k)));
   }
   GetPressureHistory(seconds: number): unknown {
     return this.api.pressureHistory(seconds).map((p) => recordToWire(PressureSpec, p));
@@ -72,16 +87,16 @@ class AgentInterface extends ServiceInterface {
     return guarded(async () => (await this.api.listLaunchers()).map((l) => recordToWire(LauncherSpec, l)));
   }
   Launch(desktopId: string, uris: string[]): Promise<string> {
-    return guarded(() => this.api.launch(desktopId, uris));
+    return guarded(async () => this.api.launch(bounded('the desktop id', desktopId, MAX_ID_BYTES), boundedList('URIs', uris, MAX_URIS, MAX_URI_BYTES)));
   }
   Explain(): Promise<unknown> {
     return guarded(async () => recordToWire(ExplanationSpec, await this.api.explain()));
   }
   KillApp(target: string): Promise<unknown> {
-    return guarded(async () => recordToWire(KillSpec, await this.api.killApp(target)));
+    return guarded(async () => recordToWire(KillSpec, await this.api.killApp(bounded('the unit or app id', target, MAX_ID_BYTES))));
   }
   SetPreference(appId: string, pref: string): Promise<void> {
-    return guarded(() => this.api.setPreference(appId, pref));
+    return guarded(async () => this.api.setPreference(bounded('the app id', appId, MAX_ID_BYTES), bounded('the preference', pref, 16)));
   }
   GetPreferences(): Record<string, string> {
     return this.api.preferences();
