@@ -25,7 +25,24 @@ const GROUPS: BootGroup[] = [
   { name: 'A', scenarios: ['install', 'gnome', 'restart', 'dryrun'], timeoutMs: 480_000 },
   { name: 'B', scenarios: ['install', 'storm', 'avoid', 'appimage'], timeoutMs: 900_000 },
   { name: 'C', scenarios: ['install', 'zram', 'notify'], timeoutMs: 720_000 },
+  // Like A-C, a few times the measured wall: 201 s with all three failing on the agent of
+  // 6fba500 (a wrong kill has the hog stopped by the script at once: scenarios.sh,
+  // stop_hog_if_missed); a passing run adds the burst's ramp and 20 s hold (~30 s); a storm
+  // with no Killed at all waits up to STORM_TIMEOUT_S (150 s) for the kernel.
+  { name: 'D', scenarios: ['install', 'vte', 'snap', 'burst'], timeoutMs: 900_000 },
 ];
+
+/**
+ * HEADROOM_LAB_GROUPS (e.g. "D" or "A,C"): the boot groups to run; the others are skipped.
+ * Unset or empty: all of them.
+ */
+function selectedGroups(): Set<string> | null {
+  const names = (process.env.HEADROOM_LAB_GROUPS ?? '').split(/[\s,]+/).filter((n) => n !== '');
+  if (names.length === 0) return null;
+  const unknown = names.filter((n) => !GROUPS.some((g) => g.name === n));
+  if (unknown.length > 0) throw new Error(`HEADROOM_LAB_GROUPS: no boot group ${unknown.join(', ')} (there are ${GROUPS.map((g) => g.name).join(', ')})`);
+  return new Set(names);
+}
 
 const TITLES: Record<string, string> = {
   install: 'agent installed as the user service, owns its bus name',
@@ -37,6 +54,9 @@ const TITLES: Record<string, string> = {
   dryrun: 'dry-run: nothing dies, WouldKill names the hog',
   appimage: 'headroom install from an AppImage: the unit runs a copy with the image as Node; launched apps get the session\'s environment; uninstall removes it all',
   notify: 'kill notification reaches dunst; its avoid action protects the next launch (ManagedOOMPreference on the scope)',
+  vte: 'hog in a GNOME Terminal tab (app-org.gnome.Terminal.slice/vte-spawn-<uuid>.scope) killed as "<job> in Terminal"; browser and terminal server spared',
+  snap: 'hog in a snap scope (snap.firefox.firefox-<uuid>.scope) killed as firefox_firefox; innocent spared',
+  burst: 'a burst that stops above 11 % MemAvailable and ends by itself is not killed',
 };
 
 /** The figures worth a line of their own in the test output, when the scenario has them. */
@@ -45,6 +65,8 @@ const FIGURES = [
   'full_recent_pct_at_kill', 'first_alert', 'victim_reason', 'victim_mib', 'kernel_oom', 'start_seconds', 'restart_seconds', 'scenario_seconds',
   'notice_summary', 'notice_body', 'notice_seconds_after_kill', 'relaunch_carries_avoid',
   'stage_seconds', 'install_seconds', 'copy_dir', 'agent_mount', 'agent_mount_after_restart', 'launched_scope',
+  'victim_unit', 'victim_app_id', 'victim_display_name', 'hog_stopped_by_script', 'hog_ended', 'kills_total', 'kernel_oom_killed',
+  'burst_stopped', 'burst_stop_seconds', 'burst_held_seconds', 'warned_signals', 'agent_states',
 ];
 
 const readText = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '');
@@ -132,7 +154,9 @@ async function runGroup(t: TestContext, group: BootGroup): Promise<void> {
   if (process.env.HEADROOM_LAB_KEEP !== '1') await rm(result.outDir, { recursive: true, force: true });
 }
 
+const selected = selectedGroups();
 for (const group of GROUPS) {
   const title = group.scenarios.map((s) => TITLES[s] ?? s).join('; ');
-  test(`lab boot ${group.name}: ${title}`, { timeout: group.timeoutMs + 20 * 60_000 }, (t) => runGroup(t, group));
+  const skip = selected !== null && !selected.has(group.name) ? `not in HEADROOM_LAB_GROUPS=${process.env.HEADROOM_LAB_GROUPS ?? ''}` : false;
+  test(`lab boot ${group.name}: ${title}`, { timeout: group.timeoutMs + 20 * 60_000, skip }, (t) => runGroup(t, group));
 }
