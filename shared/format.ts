@@ -20,3 +20,23 @@ export function formatBytes(bytes: number): string {
 export const formatPct = (pct: number): string => `${oneDecimalBelowTen(pct)}%`;
 
 export const formatSeconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Text from outside (app names from .desktop files, unit names, commands) made safe for a
+ * terminal or a log line: control characters (C0, DEL, C1) are shown as \xNN, so a newline
+ * cannot start a forged journal line ("\n<0>…") and an escape sequence cannot drive the
+ * terminal. Everything else, any script or emoji, passes.
+ */
+export const printable = (text: string): string =>
+  // eslint-disable-next-line no-control-regex
+  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+/** Every string inside a value made printable (for records a CLI renders as text). */
+export function printableDeep<T>(value: T): T {
+  if (typeof value === 'string') return printable(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => printableDeep(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printableDeep(v)])) as T;
+  }
+  return value;
+}

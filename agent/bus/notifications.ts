@@ -1,7 +1,7 @@
 // Desktop notifications, sent by the agent itself over its own bus connection
 // (org.freedesktop.Notifications): no notify-send process under memory pressure, actions
 // and replaces_id work, and it works whether or not the tray runs.
-import type { Notice } from '../core/notices.js';
+import { bodyForServer, summaryForServer, type Notice } from '../core/notices.js';
 import { dbusErrorName, Variant, type ClientInterface, type MessageBus } from './dbus.js';
 
 const NAME = 'org.freedesktop.Notifications';
@@ -11,6 +11,7 @@ const PATH = '/org/freedesktop/Notifications';
 const XML = `<node><interface name="${NAME}">
   <method name="Notify"><arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/><arg type="a{sv}" direction="in"/><arg type="i" direction="in"/><arg type="u" direction="out"/></method>
   <method name="CloseNotification"><arg type="u" direction="in"/></method>
+  <method name="GetCapabilities"><arg type="as" direction="out"/></method>
   <signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
   <signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
 </interface></node>`;
@@ -42,6 +43,15 @@ export async function createNotifier<C>(
   const iface: ClientInterface = obj.getInterface(NAME);
   const live = new Map<number, SentNotice<C>>();
   let serverMissingLogged = false;
+  // Asked once per server: whether it renders body markup (then the body is escaped).
+  let markup: Promise<boolean> | null = null;
+  const serverHasMarkup = (): Promise<boolean> => {
+    markup ??= Promise.resolve(iface.GetCapabilities!()).then((caps: unknown) => Array.isArray(caps) && caps.includes('body-markup'), () => {
+      markup = null; // no server yet: ask the next one
+      return true; // and escape meanwhile: the safe side
+    });
+    return markup;
+  };
 
   iface.on('ActionInvoked', (id: number, action: string) => {
     const sent = live.get(id);
@@ -59,7 +69,8 @@ export async function createNotifier<C>(
       };
       if (notice.desktopEntry !== '') hints['desktop-entry'] = new Variant('s', notice.desktopEntry);
       try {
-        const id = Number(await iface.Notify!(APP_NAME, replaces, notice.icon, notice.summary, notice.body, notice.actions.flat(), hints, -1));
+        const body = bodyForServer(notice.body, await serverHasMarkup());
+        const id = Number(await iface.Notify!(APP_NAME, replaces, notice.icon, summaryForServer(notice.summary), body, notice.actions.flat(), hints, -1));
         if (replaces !== 0 && replaces !== id) live.delete(replaces);
         live.set(id, { id, notice, context });
         serverMissingLogged = false;

@@ -1,6 +1,6 @@
 // `headroom monitor`: follow the agent's signals live. Survives agent restarts: the match
 // rules follow the well-known name, whoever owns it.
-import { formatPct } from '../../shared/format.js';
+import { formatPct, printable, printableDeep } from '../../shared/format.js';
 import { AgentClient } from '../bus/agent-client.js';
 import { nameHasOwner } from '../bus/dbus.js';
 import { printJson } from './query-commands.js';
@@ -12,12 +12,13 @@ export async function monitor(json: boolean): Promise<never> {
     if (json) printJson({ event, ...data });
     else console.log(`${new Date().toISOString()}  ${human}`);
   };
-  client.onKilled((k) => out('Killed', { kill: k }, renderKill(k)));
-  client.onWouldKill((k) => out('WouldKill', { kill: k }, renderKill(k)));
-  client.onWarned((k) => out('Warned', { kill: k }, renderKill(k)));
+  // Human lines quote names from outside: made printable first (--json is escaped by JSON).
+  client.onKilled((k) => out('Killed', { kill: k }, renderKill(printableDeep(k))));
+  client.onWouldKill((k) => out('WouldKill', { kill: k }, renderKill(printableDeep(k))));
+  client.onWarned((k) => out('Warned', { kill: k }, renderKill(printableDeep(k))));
   client.onStateChanged((state, previous, because, pressure) =>
-    out('StateChanged', { state, previous, because, pressure }, `${previous} → ${state} (full ${formatPct(pressure.fullAvg10)}): ${because}`));
-  client.onPreferenceChanged((appId, preference) => out('PreferenceChanged', { appId, preference }, `${appId}: ${preference}`));
+    out('StateChanged', { state, previous, because, pressure }, `${previous} → ${state} (full ${formatPct(pressure.fullAvg10)}): ${printable(because)}`));
+  client.onPreferenceChanged((appId, preference) => out('PreferenceChanged', { appId, preference }, printable(`${appId}: ${preference}`)));
   // The AddMatch calls went out when the listeners were added; one round trip to the bus
   // daemon proves they were processed. Only then tell scripts we are listening.
   await nameHasOwner(client.bus, 'org.freedesktop.DBus');

@@ -1,4 +1,5 @@
 // Commands that ask the running agent over the bus: status, list, history, explain, kill, prefer.
+import { printable, printableDeep } from '../../shared/format.js';
 import { isPreference } from '../../shared/names.js';
 import { toJsonSafe } from '../../shared/records.js';
 import { AgentClient, AgentCallError, AgentNotRunningError } from '../bus/agent-client.js';
@@ -33,25 +34,28 @@ export async function withAgent<T>(work: (c: AgentClient) => Promise<T>): Promis
 export const status = (json: boolean): Promise<void> => withAgent(async (c) => {
   const [state, pressure, dryRun, version] = await Promise.all([c.state(), c.pressure(), c.dryRun(), c.version()]);
   if (json) return printJson({ state, dryRun, version, pressure });
-  console.log(`headroom agent ${version}: ${state}${dryRun ? ' (dry-run)' : ''}`);
+  // Text output quotes names from outside (desktop entries, unit names): no control character
+  // reaches the terminal (printable); --json output is escaped by JSON itself.
+  console.log(printable(`headroom agent ${version}: ${state}${dryRun ? ' (dry-run)' : ''}`));
   console.log(renderPressure(pressure, Date.now()));
 });
 
 export const list = (json: boolean): Promise<void> => withAgent(async (c) => {
   const apps = await c.listApps();
   if (json) return printJson(apps);
-  console.log(renderApps(apps));
+  console.log(renderApps(printableDeep(apps)));
 });
 
 export const history = (limit: number, json: boolean): Promise<void> => withAgent(async (c) => {
   const kills = await c.history(limit);
   if (json) return printJson(kills);
-  console.log(kills.length === 0 ? 'nothing has been killed' : kills.map(renderKill).join('\n'));
+  console.log(kills.length === 0 ? 'nothing has been killed' : printableDeep(kills).map(renderKill).join('\n'));
 });
 
 export const explain = (json: boolean): Promise<void> => withAgent(async (c) => {
-  const e = await c.explain();
-  if (json) return printJson(e);
+  const raw = await c.explain();
+  if (json) return printJson(raw);
+  const e = printableDeep(raw);
   console.log(`${e.state}: ${e.because}`);
   console.log(e.unit === '' ? 'nothing would be killed' : `next to go: ${e.displayName || e.appId} (${e.unit})`);
   console.log('');
@@ -61,7 +65,7 @@ export const explain = (json: boolean): Promise<void> => withAgent(async (c) => 
 export const kill = (target: string, json: boolean): Promise<void> => withAgent(async (c) => {
   const k = await c.killApp(target);
   if (json) return printJson(k);
-  console.log(renderKill(k));
+  console.log(renderKill(printableDeep(k)));
   if (k.outcome === 'partial' || k.outcome === 'failed') throw new CliError(`${k.processesLeft} processes of ${k.unit} survived`);
 });
 
@@ -70,7 +74,7 @@ export const prefer = (appId: string, pref: string, json: boolean): Promise<void
   return withAgent(async (c) => {
     await c.setPreference(appId, pref);
     if (json) return printJson({ appId, preference: pref });
-    console.log(`${appId}: ${pref}`);
+    console.log(printable(`${appId}: ${pref}`));
   });
 };
 

@@ -92,3 +92,17 @@ export function outOfReachNotice(g: OutsideGroup, m: Measures): Notice {
     actions: [],
   };
 }
+
+/**
+ * The body as a server that renders body markup must receive it (GetCapabilities has
+ * "body-markup"): &, < and > escaped, so an app's Name= holding markup shows as text and cannot
+ * make a link or load an image. A server without markup takes the body as it is.
+ */
+export const bodyForServer = (body: string, serverHasMarkup: boolean): string =>
+  serverHasMarkup ? body.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : body;
+
+/**
+ * The summary is plain text by the spec, yet some servers (dunst's default format) put it into
+ * markup: its markup characters are replaced by look-alikes that no server parses.
+ */
+export const summaryForServer = (summary: string): string => summary.replace(/&/g, '\uFF06').replace(/</g, '\u2039').replace(/>/g, '\u203A');
