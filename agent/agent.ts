@@ -18,7 +18,7 @@ import type { AgentApi, AgentSignals } from './bus/agent-service.js';
 import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP } from './bus/errors.js';
 import type { AppLauncher } from './io/app-launcher.js';
 import type { History } from './io/history.js';
-import type { KillScopeOptions, KillScopeResult } from './io/kill-scope.js';
+import { UnitGoneError, type KillScopeOptions, type KillScopeResult } from './io/kill-scope.js';
 import type { Logger } from './io/log.js';
 import type { PreferencesStore } from './io/preferences.js';
 import type { PressureWatch } from './io/pressure-watch.js';
@@ -50,6 +50,8 @@ export interface AgentDeps {
 }
 
 const PRESSURE_SIGNAL_MIN_INTERVAL_MS = 1000;
+/** A victim that vanished before its kill is decided again at once, this many times in a row at most. */
+const MAX_GONE_RETRIES = 3;
 /** Pressure history for the dashboard: one sample per step at most, this many kept (30 min). */
 export const PRESSURE_HISTORY_STEP_MS = 2000;
 export const PRESSURE_HISTORY_SAMPLES = 900;
@@ -64,6 +66,8 @@ export class Agent implements AgentApi {
   #running = false;
   #ticking: Promise<void> | null = null;
   #tickAgain = false;
+  /** Immediate re-decisions after a victim vanished, in this run of ticks. */
+  #goneRetries = 0;
   #lastPressureSignalMs = 0;
   /** Wall clock of the last warning, seeded from history so a restarted agent does not repeat it. */
   #lastWarningWallMs = -Infinity;
@@ -119,6 +123,7 @@ export class Agent implements AgentApi {
       return this.#ticking;
     }
     this.#ticking = (async () => {
+      this.#goneRetries = 0;
       do {
         this.#tickAgain = false;
         await this.#tickOnce().catch((err: unknown) => this.deps.log.error(`tick failed: ${err instanceof Error ? err.message : String(err)}`));
@@ -137,6 +142,7 @@ export class Agent implements AgentApi {
     this.#lastFullTickMs = performance.now();
     const decision = decide(snapshot, this.#memory, this.#config);
     const previous = this.#memory.state;
+    const lastKillBefore = this.#memory.lastKill;
     this.#memory = decision.memory;
     this.#nextLookMs = nextLookMs(decision);
     const pressure = this.#notePressure(snapshot, decision);
@@ -152,7 +158,18 @@ export class Agent implements AgentApi {
     }
 
     if (decision.action.kind === 'kill') {
-      await this.#kill(snapshot, decision, decision.action.victim, decision.action.reason, decision.because);
+      try {
+        await this.#kill(snapshot, decision, decision.action.victim, decision.action.reason, decision.because);
+      } catch (err) {
+        if (!(err instanceof UnitGoneError)) throw err;
+        // It exited between the snapshot and the kill: nothing was stopped, so no cool-down
+        // and no record; the next decision comes at once, on a fresh snapshot.
+        this.deps.log.info(`${decision.action.victim.app.unit} exited on its own before it could be stopped; deciding again`);
+        this.#memory = { ...this.#memory, lastKill: lastKillBefore };
+        // At once, but not forever: a snapshot that keeps listing a vanished unit waits for the next tick.
+        if (this.#goneRetries++ < MAX_GONE_RETRIES) this.#tickAgain = true;
+        return;
+      }
     } else if (decision.outOfReach) {
       this.#tellOutOfReach(snapshot, decision);
     } else if (decision.state === 'critical') {
@@ -383,7 +400,12 @@ export class Agent implements AgentApi {
     const decision = decide(snapshot, this.#memory, this.#config);
     const ranked = decision.ranked.find((c) => c.app.unit === app.unit);
     const victim: RankedCandidate = { app, excluded: '', growthBytesPerSec: ranked?.growthBytesPerSec ?? 0 };
-    return this.#kill(snapshot, decision, victim, 'manual', `killed on request (${target})`);
+    try {
+      return await this.#kill(snapshot, decision, victim, 'manual', `killed on request (${target})`);
+    } catch (err) {
+      if (err instanceof UnitGoneError) throw new AgentError(ERROR_NO_SUCH_APP, `${app.unit} exited before it could be stopped`);
+      throw err;
+    }
   }
 
   async setPreference(appId: string, pref: string): Promise<void> {

@@ -1,6 +1,11 @@
 // Kill a whole app unit: SIGTERM every process, a grace period while memory allows, then
 // cgroup.kill (kernel ≥ 5.14; else SIGKILL every pid, re-reading cgroup.procs until empty),
 // then confirm the unit emptied. This is the only place Headroom sends a signal.
+//
+// SIGTERM goes to pids read from cgroup.procs, one by one: between the read and the signal a
+// process could exit and its pid be reused by a stranger. So the unit is frozen first
+// (cgroup.freeze): a frozen process can neither exit nor fork nor ask to be moved, so every pid
+// read is still the unit's own when it is signalled; then it is thawed to handle the signal.
 import { realpath, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +21,8 @@ export interface KillScopeOptions {
   /** How long to wait for SIGKILLed processes to exit before reporting a partial kill. */
   forceTimeoutMs?: number;
   pollMs?: number;
+  /** Tests only: runs after the pids to SIGTERM are read, before they are signalled. */
+  beforeSignal?: (pids: number[]) => Promise<void> | void;
 }
 
 export interface KillScopeResult {
@@ -31,6 +38,14 @@ export interface KillScopeResult {
 export class OutsideUserTreeError extends Error {
   override name = 'OutsideUserTreeError';
 }
+
+/** The unit's cgroup was gone before anything was signalled: it exited on its own. */
+export class UnitGoneError extends Error {
+  override name = 'UnitGoneError';
+}
+
+/** How long to wait for a freeze to settle; a task in uninterruptible sleep can hold it up. */
+const FREEZE_WAIT_MS = 200;
 
 /** Refuse anything that is not strictly inside the user's own tree, after resolving links. */
 export async function assertInsideTree(dir: string, userTree: string): Promise<string> {
@@ -67,18 +82,56 @@ async function waitEmpty(dir: string, timeoutMs: number, pollMs: number): Promis
   }
 }
 
+/** Freeze (true) or thaw the unit; false where cgroup.freeze cannot be written (no such file, not ours). */
+async function setFrozen(dir: string, frozen: boolean): Promise<boolean> {
+  try {
+    await writeFile(join(dir, 'cgroup.freeze'), frozen ? '1' : '0');
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'EACCES', 'EPERM', 'EINVAL', 'EROFS')) return false;
+    throw err;
+  }
+}
+
+async function waitFrozen(dir: string, pollMs: number): Promise<void> {
+  const deadline = Date.now() + FREEZE_WAIT_MS;
+  while (Date.now() < deadline) {
+    const events = await readTextIfExists(join(dir, 'cgroup.events'));
+    if (events === null || /^frozen 1$/m.test(events)) return;
+    await sleep(Math.min(pollMs, 10));
+  }
+}
+
+/** SIGTERM every process of the unit while it is frozen, so no pid can have changed hands. */
+async function terminateFrozen(dir: string, pollMs: number, beforeSignal?: (pids: number[]) => Promise<void> | void): Promise<{ pids: number[]; sent: number }> {
+  const frozen = await setFrozen(dir, true);
+  try {
+    if (frozen) await waitFrozen(dir, pollMs);
+    const pids = await readProcsRecursive(dir);
+    await beforeSignal?.(pids);
+    return { pids, sent: signalAll(pids, 'SIGTERM') };
+  } finally {
+    if (frozen) await setFrozen(dir, false);
+  }
+}
+
 export async function killScope(cgroupDir: string, opts: KillScopeOptions): Promise<KillScopeResult> {
-  const dir = await assertInsideTree(cgroupDir, opts.userTree);
+  const dir = await assertInsideTree(cgroupDir, opts.userTree).catch((err: unknown) => {
+    if (isErrno(err, 'ENOENT')) throw new UnitGoneError(`${cgroupDir} is gone: the unit exited before it could be stopped`);
+    throw err;
+  });
   const pollMs = opts.pollMs ?? 20;
   const forceTimeoutMs = opts.forceTimeoutMs ?? 3000;
   const started = Date.now();
-  const initial = await readProcsRecursive(dir);
+  let initial = await readProcsRecursive(dir);
   let signalled = 0;
   let exitedOnTerm = false;
   let usedCgroupKill = false;
 
   if (opts.graceMs > 0 && initial.length > 0) {
-    signalled += signalAll(initial, 'SIGTERM');
+    const term = await terminateFrozen(dir, pollMs, opts.beforeSignal);
+    initial = term.pids;
+    signalled += term.sent;
     exitedOnTerm = await waitEmpty(dir, opts.graceMs, pollMs);
   }
   if (!exitedOnTerm) {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { killScope, OutsideUserTreeError } from '../../agent/io/kill-scope.js';
+import { killScope, OutsideUserTreeError, UnitGoneError } from '../../agent/io/kill-scope.js';
 import { CgroupTree, cgroupTreeUnavailable, isAlive } from '../support/cgroup-tree.js';
 
 const unavailable = cgroupTreeUnavailable();
@@ -80,9 +80,30 @@ describe('killScope on real cgroups', { skip: unavailable || false }, () => {
     }
   });
 
-  test('a scope that no longer exists is an error, not a silent success', async () => {
+  test('a scope that no longer exists is a UnitGoneError that says so, not a raw ENOENT nor a silent success', async () => {
     const gone = join(tree.path, 'app.slice', 'app-headroom-gone-0000000000000007.scope');
     assert.equal(existsSync(gone), false);
-    await assert.rejects(killScope(gone, { graceMs: 0, userTree: tree.path }), /ENOENT/);
+    await assert.rejects(killScope(gone, { graceMs: 0, userTree: tree.path }), (err: unknown) => {
+      assert.ok(err instanceof UnitGoneError);
+      assert.match(err.message, /is gone: the unit exited before it could be stopped$/);
+      return true;
+    });
+  });
+
+  test('SIGTERM goes to the unit while it is frozen: no pid read can have changed hands; then it is thawed to handle it', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'hr-')), 'saved');
+    const rel = 'app.slice/app-headroom-frozen-0000000000000008.scope';
+    const p = await tree.start(rel, 'polite', [marker]);
+    const seen: { pids: number[]; events: string }[] = [];
+    const r = await killScope(join(tree.path, rel), {
+      graceMs: 3000, userTree: tree.path,
+      beforeSignal: (pids) => { seen.push({ pids, events: readFileSync(join(tree.path, rel, 'cgroup.events'), 'utf8') }); },
+    });
+    assert.equal(seen.length, 1);
+    assert.deepEqual(seen[0]!.pids, [p.pid]);
+    assert.match(seen[0]!.events, /^frozen 1$/m, 'frozen while the pids were read and signalled');
+    assert.equal(r.outcome, 'killed');
+    assert.equal(r.exitedOnTerm, true, 'thawed: it handled SIGTERM itself');
+    assert.equal(readFileSync(marker, 'utf8'), 'saved\n');
   });
 });

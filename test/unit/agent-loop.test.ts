@@ -1,0 +1,69 @@
+// The agent's loop with every dependency faked as plain data (the kill, the snapshot, history):
+// what it does with a decision, not how it reads or kills.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Agent, type AgentDeps } from '../../agent/agent.js';
+import { DEFAULT_POLICY } from '../../agent/core/constants.js';
+import type { Snapshot } from '../../agent/core/snapshot.js';
+import { UnitGoneError, type KillScopeResult } from '../../agent/io/kill-scope.js';
+import type { Preference } from '../../shared/names.js';
+import type { KillRecord } from '../../shared/records.js';
+import { app, meminfo, MiB, snapshot } from '../support/snapshots.js';
+
+function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScopeResult>) {
+  const history: KillRecord[] = [];
+  const logs: string[] = [];
+  const killed: string[] = [];
+  const deps: AgentDeps = {
+    tree: { uid: 1000, cgroupRoot: '/sys/fs/cgroup', path: '/tree', procRoot: '/proc' },
+    config: { ...DEFAULT_POLICY, psiTriggers: false },
+    version: 'test',
+    readSnapshot: () => Promise.resolve(snaps()),
+    readMeminfo: () => snaps().meminfo,
+    killScope: async (dir) => {
+      killed.push(dir);
+      return kill(dir);
+    },
+    watchPressure: () => ({ armed: [], refused: [], close: () => undefined }),
+    history: { append: (r) => { history.push(r); return Promise.resolve(); }, recent: () => Promise.resolve([]) },
+    preferences: { get: (): Preference => 'none', all: () => ({}), set: () => Promise.resolve(), refresh: () => Promise.resolve() },
+    log: { error: (m) => logs.push(m), warn: (m) => logs.push(m), info: (m) => logs.push(m), debug: () => undefined },
+    loadConfig: () => Promise.resolve(DEFAULT_POLICY),
+  };
+  return { deps, history, logs, killed };
+}
+
+const ok: KillScopeResult = { outcome: 'killed', processCount: 1, processesLeft: 0, durationMs: 5, exitedOnTerm: false, usedCgroupKill: true };
+
+describe('Agent loop', () => {
+  test('a victim that exited before the kill costs no cool-down and no record: the next decision stops the next one at once', async () => {
+    let t = 0;
+    const gone = app('app-headroom-gone-0000000000000001.scope', { memoryBytes: 900 * MiB });
+    const next = app('app-headroom-next-0000000000000002.scope', { memoryBytes: 500 * MiB });
+    let goneExited = false;
+    // The snapshot still lists it; by the kill it has exited, and the next snapshot no longer has it.
+    const snaps = (): Snapshot => snapshot((t += 50), { meminfo: meminfo(2), apps: goneExited ? [next] : [gone, next] });
+    const f = fakeDeps(snaps, (dir) => {
+      if (!dir.endsWith(gone.cgroup)) return Promise.resolve(ok);
+      goneExited = true;
+      return Promise.reject(new UnitGoneError(`${dir} is gone`));
+    });
+    const agent = new Agent(f.deps);
+    await agent.start();
+    agent.stop();
+    assert.deepEqual(f.killed, [`/tree/${gone.cgroup}`, `/tree/${next.cgroup}`], 'the next victim within the same wake, no 5 s cool-down');
+    assert.deepEqual(f.history.map((k) => [k.unit, k.outcome]), [[next.unit, 'killed']], 'no record of a kill that did not happen');
+    assert.ok(f.logs.some((l) => /app-headroom-gone-0000000000000001\.scope exited on its own before it could be stopped; deciding again/.test(l)));
+  });
+
+  test('KillApp of a unit that exited meanwhile answers NoSuchApp in words', async () => {
+    const gone = app('app-headroom-gone-0000000000000001.scope');
+    const f = fakeDeps(() => snapshot(0, { apps: [gone] }), () => Promise.reject(new UnitGoneError('gone')));
+    const agent = new Agent(f.deps);
+    await assert.rejects(agent.killApp(gone.unit), (err: unknown) => {
+      assert.equal((err as { busName?: string }).busName, 'org.headroom.Agent1.Error.NoSuchApp');
+      assert.equal((err as Error).message, `${gone.unit} exited before it could be stopped`);
+      return true;
+    });
+  });
+});
