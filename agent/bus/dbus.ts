@@ -71,3 +71,12 @@ export async function introspect(bus: MessageBus, name: string, path: string): P
   const iface = await getRemoteInterface(bus, name, path, 'org.freedesktop.DBus.Introspectable');
   return String(await iface.Introspect!());
 }
+
+/**
+ * One method call exactly as given (any signature, any body), for the fuzz test: the reply's
+ * body, or the D-Bus error it answered with, thrown as DBusError.
+ */
+export async function callRaw(bus: MessageBus, m: { destination: string; path: string; interface: string; member: string; signature: string; body: unknown[] }): Promise<unknown[]> {
+  const reply = await bus.call(new dbus.Message({ type: dbus.MessageType.METHOD_CALL, ...m }));
+  return (reply?.body ?? []) as unknown[];
+}
