@@ -31,7 +31,7 @@ export interface Trend {
 /** What the policy carries from one tick to the next. Plain data: it is logged and tested. */
 export interface PolicyMemory {
   state: AgentState;
-  prev: { atMs: number; fullTotalUs: number; someTotalUs: number; memAvailableBytes: number; runwayBytes: number } | null;
+  prev: { atMs: number; fullTotalUs: number; someTotalUs: number; memAvailableBytes: number; zramFreeBytes: number; diskFreeBytes: number } | null;
   /** Smoothed rate at which the runway is falling, bytes/s (negative while it rises). */
   declineBytesPerSec: number;
   fullAboveSinceMs: number | null;
@@ -122,9 +122,15 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
   const swapFreePct = meminfo.swapTotalBytes > 0 ? pct(meminfo.swapFreeBytes, meminfo.swapTotalBytes) : 0;
   const swapAbsorb = meminfo.swapTotalBytes > 0 && swapFreePct >= config.swapFreeCriticalPct ? swapAbsorbBytes(effectiveSwaps(s), zram.ratio) : 0;
   const runwayBytes = meminfo.memAvailableBytes + swapAbsorb;
+  const free = swapFree(s);
   let declineBytesPerSec = 0;
   if (fresh) {
-    const instant = ((prev.runwayBytes - runwayBytes) / elapsedMs) * 1000;
+    // The decline is what allocation takes, valued at today's ratio at both ends: a new estimate
+    // of zram's ratio moves the runway, not the rate (a swing 3:1 → 1.5:1 read as 3 GiB/s would
+    // kill a burst that fits).
+    const gain = swapAbsorb > 0 && zram.ratio !== null && zram.ratio > 1 ? 1 - 1 / zram.ratio : 0;
+    const taken = (prev.memAvailableBytes - meminfo.memAvailableBytes) + (prev.zramFreeBytes - free.zram) * gain + (swapAbsorb > 0 ? prev.diskFreeBytes - free.disk : 0);
+    const instant = (taken / elapsedMs) * 1000;
     declineBytesPerSec = RATE_SMOOTHING * instant + (1 - RATE_SMOOTHING) * memory.declineBytesPerSec;
   }
   const aboveFloor = runwayBytes - floorBytes(s, config);
@@ -145,6 +151,18 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
     exhaustionInMs,
     leadMs: intervalMs + config.exhaustionHorizonMs,
   };
+}
+
+/** Free swap by kind, bytes. */
+function swapFree(s: Snapshot): { zram: number; disk: number } {
+  let zram = 0;
+  let disk = 0;
+  for (const d of effectiveSwaps(s)) {
+    const free = Math.max(0, d.sizeBytes - d.usedBytes);
+    if (d.kind === 'zram') zram += free;
+    else disk += free;
+  }
+  return { zram, disk };
 }
 
 /** /proc/swaps when it was read; else meminfo's totals, counted as disk swap. */
@@ -256,7 +274,10 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
 
   const next: PolicyMemory = {
     state,
-    prev: { atMs: s.atMs, fullTotalUs: s.tree.full.totalUs, someTotalUs: s.tree.some.totalUs, memAvailableBytes: s.meminfo.memAvailableBytes, runwayBytes: m.runwayBytes },
+    prev: {
+      atMs: s.atMs, fullTotalUs: s.tree.full.totalUs, someTotalUs: s.tree.some.totalUs, memAvailableBytes: s.meminfo.memAvailableBytes,
+      zramFreeBytes: swapFree(s).zram, diskFreeBytes: swapFree(s).disk,
+    },
     declineBytesPerSec: m.declineBytesPerSec,
     fullAboveSinceMs,
     calmSinceMs,

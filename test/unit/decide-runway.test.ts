@@ -120,6 +120,29 @@ describe('swap counts as far as it can absorb', () => {
     assert.match(kill.because, /swap can take no more/);
   });
 
+  test('a new estimate of zram\'s ratio moves the runway, not the rate: no kill from a swing 3:1 → 1.5:1', () => {
+    // 1 GiB of zram free; the batch that went in lately compressed 1.5:1 instead of 3:1. The
+    // runway drops by ~340 MiB in one look, but nothing was allocated: no decline.
+    const snaps = [
+      snapshot(0, { meminfo: zmem(60 * MiB, 1 * GiB), swaps: [zram({ origBytes: 300 * MiB, memUsedBytes: 100 * MiB, usedBytes: 1 * GiB })], apps: [browser] }),
+      snapshot(100, { meminfo: zmem(60 * MiB, 1 * GiB), swaps: [zram({ origBytes: 312 * MiB, memUsedBytes: 108 * MiB, usedBytes: 1 * GiB })], apps: [browser] }),
+    ];
+    const ds = run(snaps);
+    assert.equal(ds[1]!.measures.zramRatio, 1.5);
+    assert.ok(ds[1]!.measures.runwayBytes < ds[0]!.measures.runwayBytes - 300 * MiB);
+    assert.equal(ds[1]!.measures.declineBytesPerSec, 0);
+    assert.deepEqual(ds.map((d) => d.action.kind), ['none', 'none']);
+  });
+
+  test('what allocation takes from zram counts at its ratio: 100 MiB more swapped at 3:1 is 67 MiB of runway', () => {
+    const snaps = [
+      snapshot(0, { meminfo: zmem(60 * MiB, 512 * MiB), swaps: [zram({ origBytes: 512 * MiB, memUsedBytes: 170.67 * MiB, usedBytes: 512 * MiB })], apps: [browser] }),
+      snapshot(1000, { meminfo: zmem(60 * MiB, 612 * MiB), swaps: [zram({ origBytes: 612 * MiB, memUsedBytes: 204 * MiB, usedBytes: 612 * MiB })], apps: [browser] }),
+    ];
+    const ds = run(snaps);
+    assert.ok(Math.abs(ds[1]!.measures.declineBytesPerSec - 0.5 * 100 * MiB * (2 / 3)) < 2 * MiB, `${ds[1]!.measures.declineBytesPerSec / MiB} MiB/s (smoothed)`);
+  });
+
   test('before zram has shown any compression nothing is credited to it', () => {
     const [d] = run([snapshot(0, { meminfo: zmem(60 * MiB, 0), swaps: [zram()], apps: [browser] })]);
     assert.equal(d!.measures.swapAbsorbBytes, 0);
