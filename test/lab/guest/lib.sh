@@ -34,6 +34,33 @@ wait_until() {
     done
 }
 
+# cpu_ticks PID: user + system clock ticks the process has used (empty once it is gone). The
+# fields are counted after the last ')', since the command name may hold spaces.
+cpu_ticks() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    set -- $stat
+    echo $(( ${12} + ${13} ))
+}
+
+# wait_progressing PID STALL_S CAP_S CMD...: wait until CMD succeeds. On a busy host a slow
+# process is not a broken one: give up early only when PID has exited or has used no CPU at
+# all for STALL_S seconds, and otherwise only at the generous CAP_S.
+wait_progressing() {
+    local pid=$1 stall=$2 cap=$3 ticks last=-1 moved deadline
+    shift 3
+    deadline=$(( $(date +%s) + cap ))
+    moved=$(date +%s)
+    until "$@"; do
+        ticks=$(cpu_ticks "$pid") || { "$@"; return; }
+        if [ "$ticks" != "$last" ]; then last=$ticks; moved=$(date +%s); fi
+        [ $(( $(date +%s) - moved )) -ge "$stall" ] && return 1
+        [ "$(date +%s)" -ge "$deadline" ] && return 1
+        sleep 0.2
+    done
+}
+
 # zram_swap SIZE: a zram swap device of SIZE (e.g. 2G); prints the device.
 zram_swap() {
     modprobe zram || return 1

@@ -203,7 +203,14 @@ dry_run_guard() {
     done
     cat >/dev/null
 }
-monitor_ready() { wait_until 90 grep -qF '"event":"Ready"' "$MON_FILE"; }
+# Ready as soon as the monitor says so; a monitor that is still starting (Node under TCG on a
+# loaded host took over 90 s) is waited for as long as it makes progress (wait_progressing).
+monitor_ready() {
+    local pid
+    wait_until 60 test -s "$RUN_DIR/monitor.pid" || return 1
+    pid=$(cat "$RUN_DIR/monitor.pid")
+    wait_progressing "$pid" 30 600 grep -qF '"event":"Ready"' "$MON_FILE"
+}
 monitor_stop() {
     local pid
     pid=$(cat "$RUN_DIR/monitor.pid" 2>/dev/null) && [ -n "$pid" ] && kill "$pid" 2>/dev/null
