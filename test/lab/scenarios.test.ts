@@ -29,7 +29,7 @@ const GROUPS: BootGroup[] = [
   // 6fba500 (a wrong kill has the hog stopped by the script at once: scenarios.sh,
   // stop_hog_if_missed); a passing run adds the burst's ramp and 20 s hold (~30 s); a storm
   // with no Killed at all waits up to STORM_TIMEOUT_S (150 s) for the kernel.
-  { name: 'D', scenarios: ['install', 'vte', 'snap', 'burst'], timeoutMs: 900_000 },
+  { name: 'D', scenarios: ['install', 'vte', 'snap', 'burst', 'ssh'], timeoutMs: 1_080_000 },
 ];
 
 /**
@@ -57,6 +57,7 @@ const TITLES: Record<string, string> = {
   vte: 'hog in a GNOME Terminal tab (app-org.gnome.Terminal.slice/vte-spawn-<uuid>.scope) killed as "<job> in Terminal"; browser and terminal server spared',
   snap: 'hog in a snap scope (snap.firefox.firefox-<uuid>.scope) killed as firefox_firefox; innocent spared',
   burst: 'a burst that stops above 11 % MemAvailable and ends by itself is not killed',
+  ssh: 'a hog in an ssh login\'s session-N.scope (out of reach): the agent names it and stops no bystander in its place',
 };
 
 /** The figures worth a line of their own in the test output, when the scenario has them. */

@@ -753,3 +753,48 @@ agent_log >"$LAB_OUT/agent.log"
 dmesg >"$LAB_OUT/dmesg.txt" 2>&1
 echo "scenarios failed: $failed"
 [ "$failed" -eq 0 ]
+
+# ---- ssh: a hog out of reach (a login session's scope) is named, and no bystander dies ----
+# logind puts an ssh or tty login in user-UID.slice/session-N.scope, root-owned and outside
+# user@UID.service: the agent cannot stop it by unit. The hog runs there as the lab user (the
+# scope made by root with that exact name and slice, as logind does), beside a browser-like app
+# in the user's tree. The agent must not stop the browser in its place, and must say what the
+# hog is. Once it has said so (or at the timeout) the script stops the hog itself, before the
+# kernel's OOM killer would take minutes under TCG.
+SSH_SESSION=session-99.scope
+ssh_hog_unit_dir() { echo "/sys/fs/cgroup/user.slice/user-$LAB_UID.slice/$SSH_SESSION"; }
+agent_said_out_of_reach() { agent_log | grep -q "which Headroom cannot stop"; }
+scenario_ssh() {
+    scen_begin ssh
+    local browser d line
+    storm_preflight || { scen_end; return; }
+    monitor_launch ssh
+    app_start browser "$HR" run --id browser -- node "$FIX/hog.js" 400
+    # As root: a scope named and placed as logind's, its command dropped to the lab user.
+    sh -c 'exec systemd-run --scope --quiet --unit="$0" --slice="user-$1.slice" -- setpriv --reuid="$1" --regid="$1" --init-groups sh -c "$2" "$3" "$4" "$5" "$6" "$7"' \
+        "$SSH_SESSION" "$LAB_UID" "$GATE_SH" "$(gate_file sshhog)" "$FIX/hog.js" "${HOG_ARGS[@]}" >"$LAB_OUT/app-sshhog.out" 2>&1 &
+    check monitor_ready monitor_ready
+    check browser_started wait_app browser "$APPS_TIMEOUT_S"
+    d=$(ssh_hog_unit_dir)
+    check hog_in_login_session wait_until "$APPS_TIMEOUT_S" grep -q '^populated 1' "$d/cgroup.events"
+    rec hog_cgroup "${d#/sys/fs/cgroup}"
+    browser=$(app_unit browser)
+    rec browser_unit "$browser"
+    hog_go sshhog
+    # The hog grows from the login session until memory runs short; the agent answers in its log.
+    if wait_until "$STORM_TIMEOUT_S" agent_said_out_of_reach; then pass agent_named_the_hog; else fail agent_named_the_hog; fi
+    rec seconds_to_word "$(secs_between "$T0" "$(now_ms)")"
+    line=$(agent_log | grep -m1 "which Headroom cannot stop" | sed 's/^[^:]*: //')
+    rec agent_said "$line"
+    expect_match names_process_and_session "$line" 'node \(pid [0-9]+\) in your login session 99'
+    echo 1 >"$d/cgroup.kill" 2>/dev/null
+    wait_until 60 eval '! grep -q "^populated 1" "'"$d"'/cgroup.events"'
+    sleep 2
+    check browser_survived unit_populated "$browser"
+    expect no_killed_signal "$(mon_count "$MON_FILE" Killed)" 0
+    rec state_trail "$(state_trail "$MON_FILE")"
+    storm_assert_oom
+    monitor_stop
+    settle
+    scen_end
+}
