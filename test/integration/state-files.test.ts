@@ -149,7 +149,7 @@ describe('preferences under hostile ids, load and stale locks (issue 13)', () =>
     const path = join(tmp(), 'preferences.json');
     const store = await openPreferences(path);
     const results = await Promise.allSettled(Array.from({ length: 960 }, (_, i) => store.set(`app${i % 40}`, i % 2 ? 'avoid' : 'omit')));
-    assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)).slice(0, 3), []);
+    assert.deepEqual(results.filter((r) => r.status === 'rejected').map((r) => String(r.reason)).slice(0, 3), []);
     const saved = JSON.parse(readFileSync(path, 'utf8')) as { apps: Record<string, string> };
     assert.equal(Object.keys(saved.apps).length, 40);
     assert.equal(saved.apps.app1, 'avoid', 'the last write for each id wins, in order');
