@@ -9,23 +9,26 @@ const fixture = (name: string): string =>
   readFileSync(fileURLToPath(new URL(`../../../test/fixtures/parsers/${name}`, import.meta.url)), 'utf8');
 
 describe('parseProcStatus', () => {
-  test('a content process with resident and swapped memory', () => {
+  test('a content process with resident, anonymous, shared and swapped memory, and its name with a space', () => {
     assert.deepEqual(parseProcStatus(fixture('status-content-process.txt')), {
+      name: 'Isolated Web Co',
       rssBytes: 812344 * 1024,
+      anonBytes: 640112 * 1024,
+      shmemBytes: 53412 * 1024,
       swapBytes: 20480 * 1024,
     });
   });
 
-  test('capture of cat on this machine: VmRSS, not VmHWM or RssFile', () => {
-    assert.deepEqual(parseProcStatus(fixture('status-cat.txt')), { rssBytes: 1672 * 1024, swapBytes: 0 });
+  test('capture of cat on this machine: VmRSS, not VmHWM or RssFile; RssAnon, not RssFile', () => {
+    assert.deepEqual(parseProcStatus(fixture('status-cat.txt')), { name: 'cat', rssBytes: 1672 * 1024, anonBytes: 112 * 1024, shmemBytes: 0, swapBytes: 0 });
   });
 
-  test('kernel thread (kthreadd capture) has neither line: zeros', () => {
-    assert.deepEqual(parseProcStatus(fixture('status-kthread.txt')), { rssBytes: 0, swapBytes: 0 });
+  test('kernel thread (kthreadd capture) has no memory lines: zeros, and its name', () => {
+    assert.deepEqual(parseProcStatus(fixture('status-kthread.txt')), { name: 'kthreadd', rssBytes: 0, anonBytes: 0, shmemBytes: 0, swapBytes: 0 });
   });
 
-  test('empty text (process exited mid-read): zeros', () => {
-    assert.deepEqual(parseProcStatus(''), { rssBytes: 0, swapBytes: 0 });
+  test('empty text (process exited mid-read): zeros and no name', () => {
+    assert.deepEqual(parseProcStatus(''), { name: '', rssBytes: 0, anonBytes: 0, shmemBytes: 0, swapBytes: 0 });
   });
 });
 
