@@ -115,6 +115,14 @@ export const GROWTH_MAX_INTERVAL_MS = 60_000;
  */
 export const ZRAM_RATIO_MIN_DELTA_BYTES = 4 * 1024 * 1024;
 export const ZRAM_RATIO_MIN_OBSERVED_BYTES = 8 * 1024 * 1024;
+/**
+ * zram's ratio until it has shown its own: the kernel swaps only near its low watermark, so a
+ * device that credited nothing before then made a compressible burst look like exhaustion (bench
+ * run 161: killed at 8.6 % available, zram still empty). 2:1 is half what lzo-rle and zstd reach
+ * on desktop memory; an incompressible hog shows 1:1 within its first few MiB in zram, and the
+ * runway then collapses to MemAvailable.
+ */
+export const ZRAM_PRIOR_RATIO = 2;
 /** Memory outside the user's tree is listed per group from this size: smaller ones cannot be the hog. */
 export const OUTSIDE_MIN_BYTES = 64 * 1024 * 1024;
 /** While elevated, look at the fast pace once the floor is this many slow looks away. */

@@ -12,7 +12,7 @@ import type { AgentState, KillReason } from '../../shared/names.js';
 import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
 import {
   CALM_HOLD_MS, CALM_LOOK_MARGIN_PCT, CALM_WATCH_MAX_MS, CALM_WATCH_WORST_RATE_BYTES_PER_S, FAST_LOOK_WITHIN_LOOKS, GROWTH_MAX_INTERVAL_MS,
-  MAX_RATE_INTERVAL_MS, POLL_CRITICAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, ZRAM_RATIO_MIN_DELTA_BYTES, ZRAM_RATIO_MIN_OBSERVED_BYTES,
+  MAX_RATE_INTERVAL_MS, POLL_CRITICAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, ZRAM_PRIOR_RATIO, ZRAM_RATIO_MIN_DELTA_BYTES, ZRAM_RATIO_MIN_OBSERVED_BYTES,
   type PolicyConfig,
 } from './constants.js';
 import type { MemInfo } from './meminfo.js';
@@ -120,7 +120,8 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
   const fullRecentPct = fresh ? stallPct(prev.fullTotalUs, s.tree.full.totalUs, elapsedMs) : s.tree.full.avg10;
   const someRecentPct = fresh ? stallPct(prev.someTotalUs, s.tree.some.totalUs, elapsedMs) : s.tree.some.avg10;
   const swapFreePct = meminfo.swapTotalBytes > 0 ? pct(meminfo.swapFreeBytes, meminfo.swapTotalBytes) : 0;
-  const swapAbsorb = meminfo.swapTotalBytes > 0 && swapFreePct >= config.swapFreeCriticalPct ? swapAbsorbBytes(effectiveSwaps(s), zram.ratio) : 0;
+  const ratio = zram.ratio ?? ZRAM_PRIOR_RATIO;
+  const swapAbsorb = meminfo.swapTotalBytes > 0 && swapFreePct >= config.swapFreeCriticalPct ? swapAbsorbBytes(effectiveSwaps(s), ratio) : 0;
   const runwayBytes = meminfo.memAvailableBytes + swapAbsorb;
   const free = swapFree(s);
   let declineBytesPerSec = 0;
@@ -128,7 +129,7 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
     // The decline is what allocation takes, valued at today's ratio at both ends: a new estimate
     // of zram's ratio moves the runway, not the rate (a swing 3:1 → 1.5:1 read as 3 GiB/s would
     // kill a burst that fits).
-    const gain = swapAbsorb > 0 && zram.ratio !== null && zram.ratio > 1 ? 1 - 1 / zram.ratio : 0;
+    const gain = swapAbsorb > 0 && ratio > 1 ? 1 - 1 / ratio : 0;
     const taken = (prev.memAvailableBytes - meminfo.memAvailableBytes) + (prev.zramFreeBytes - free.zram) * gain + (swapAbsorb > 0 ? prev.diskFreeBytes - free.disk : 0);
     const instant = (taken / elapsedMs) * 1000;
     declineBytesPerSec = RATE_SMOOTHING * instant + (1 - RATE_SMOOTHING) * memory.declineBytesPerSec;
@@ -182,12 +183,13 @@ function describeRunway(s: Snapshot, m: Measures): string {
   if (s.meminfo.swapTotalBytes === 0) return `${avail} and there is no swap`;
   if (m.swapAbsorbBytes <= 0) {
     const zram = s.swaps.some((d) => d.kind === 'zram');
-    const why = zram && m.zramRatio === null ? 'zram has shown no compression yet'
-      : zram && m.zramRatio !== null && m.zramRatio <= 1 ? `what goes into zram does not compress (${m.zramRatio.toFixed(1)}:1)`
+    const why = zram && m.zramRatio !== null && m.zramRatio <= 1 ? `what goes into zram does not compress (${m.zramRatio.toFixed(1)}:1)`
       : `${formatPct(m.swapFreePct)} of swap is free`;
     return `${avail} and swap can take no more (${why})`;
   }
-  return `${avail} and swap can still take ${formatBytes(m.swapAbsorbBytes)}${m.zramRatio !== null ? ` (zram compresses ${m.zramRatio.toFixed(1)}:1)` : ''}`;
+  const zram = s.swaps.some((d) => d.kind === 'zram');
+  const how = !zram ? '' : m.zramRatio !== null ? ` (zram compresses ${m.zramRatio.toFixed(1)}:1)` : ` (zram counted at ${ZRAM_PRIOR_RATIO}:1 until it shows its own ratio)`;
+  return `${avail} and swap can still take ${formatBytes(m.swapAbsorbBytes)}${how}`;
 }
 
 /** The first trigger that fires, or null. Pressure first: it is the direct measure of a stall. */

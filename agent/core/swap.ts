@@ -56,8 +56,7 @@ export function zramTotals(swaps: readonly SwapDevice[]): { origBytes: number; m
 /**
  * RAM that swapping out could still win: for disk swap its free space; for zram, free space
  * × (1 − 1/ratio) (a page moved into zram frees its page and costs 1/ratio of one), bounded by
- * the device's RAM limit. `zramRatio` null means no ratio has been observed: nothing is counted
- * for zram, since an incompressible page wins nothing (and the lab froze exactly there).
+ * the device's RAM limit. A ratio of 1 (incompressible pages, or null: none to count by) wins nothing.
  */
 export function swapAbsorbBytes(swaps: readonly SwapDevice[], zramRatio: number | null): number {
   let total = 0;

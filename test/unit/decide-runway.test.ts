@@ -143,11 +143,22 @@ describe('swap counts as far as it can absorb', () => {
     assert.ok(Math.abs(ds[1]!.measures.declineBytesPerSec - 0.5 * 100 * MiB * (2 / 3)) < 2 * MiB, `${ds[1]!.measures.declineBytesPerSec / MiB} MiB/s (smoothed)`);
   });
 
-  test('before zram has shown any compression nothing is credited to it', () => {
-    const [d] = run([snapshot(0, { meminfo: zmem(60 * MiB, 0), swaps: [zram()], apps: [browser] })]);
-    assert.equal(d!.measures.swapAbsorbBytes, 0);
-    assert.ok(d!.action.kind === 'kill');
-    assert.match(d!.because, /zram has shown no compression yet/);
+  test('before zram has shown its own ratio it counts at 2:1: an empty device is no exhaustion (bench run 161)', () => {
+    const [d] = run([snapshot(0, { meminfo: zmem(170 * MiB, 0), swaps: [zram()], apps: [browser] })]);
+    assert.equal(d!.measures.zramRatio, null);
+    assert.equal(d!.measures.swapAbsorbBytes, 1 * GiB);
+    assert.equal(d!.action.kind, 'none');
+    assert.match(d!.because, /counting what swap can absorb/);
+  });
+
+  test('an incompressible hog collapses the runway as soon as zram has seen a few MiB of it', () => {
+    const ds = run([
+      snapshot(0, { meminfo: zmem(60 * MiB, 0), swaps: [zram()], apps: [browser] }),
+      snapshot(100, { meminfo: zmem(55 * MiB, 10 * MiB), swaps: [zram({ origBytes: 10 * MiB, memUsedBytes: 10.2 * MiB, usedBytes: 10 * MiB })], apps: [browser] }),
+    ]);
+    assert.deepEqual(ds.map((d) => d.action.kind), ['none', 'kill']);
+    assert.equal(ds[1]!.measures.swapAbsorbBytes, 0);
+    assert.match(ds[1]!.because, /what goes into zram does not compress \(1\.0:1\)/);
   });
 
   test('disk swap counts as it is; nearly full swap counts as none', () => {
