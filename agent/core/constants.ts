@@ -123,6 +123,13 @@ export const ZRAM_RATIO_MIN_OBSERVED_BYTES = 8 * 1024 * 1024;
  * runway then collapses to MemAvailable.
  */
 export const ZRAM_PRIOR_RATIO = 2;
+/**
+ * Below this ratio zram wins nothing worth counting: three pages compressed to win one, the
+ * kernel spends its time compressing and the desktop stalls. Bench run 160 (an incompressible
+ * hog in a snap scope): zram took the hog at 1.1-1.2:1 while full pressure stayed at 80-99 % for
+ * 40 s, because 1.5 GiB of free zram at 1.2:1 still counted as 250 MiB of runway.
+ */
+export const ZRAM_MIN_USEFUL_RATIO = 1.5;
 /** Memory outside the user's tree is listed per group from this size: smaller ones cannot be the hog. */
 export const OUTSIDE_MIN_BYTES = 64 * 1024 * 1024;
 /** While elevated, look at the fast pace once the floor is this many slow looks away. */

@@ -12,7 +12,7 @@ import type { AgentState, KillReason } from '../../shared/names.js';
 import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
 import {
   CALM_HOLD_MS, CALM_LOOK_MARGIN_PCT, CALM_WATCH_MAX_MS, CALM_WATCH_WORST_RATE_BYTES_PER_S, FAST_LOOK_WITHIN_LOOKS, GROWTH_MAX_INTERVAL_MS,
-  MAX_RATE_INTERVAL_MS, POLL_CRITICAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, ZRAM_PRIOR_RATIO, ZRAM_RATIO_MIN_DELTA_BYTES, ZRAM_RATIO_MIN_OBSERVED_BYTES,
+  MAX_RATE_INTERVAL_MS, POLL_CRITICAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, ZRAM_MIN_USEFUL_RATIO, ZRAM_PRIOR_RATIO, ZRAM_RATIO_MIN_DELTA_BYTES, ZRAM_RATIO_MIN_OBSERVED_BYTES,
   type PolicyConfig,
 } from './constants.js';
 import type { MemInfo } from './meminfo.js';
@@ -129,7 +129,7 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
     // The decline is what allocation takes, valued at today's ratio at both ends: a new estimate
     // of zram's ratio moves the runway, not the rate (a swing 3:1 → 1.5:1 read as 3 GiB/s would
     // kill a burst that fits).
-    const gain = swapAbsorb > 0 && ratio > 1 ? 1 - 1 / ratio : 0;
+    const gain = swapAbsorb > 0 && ratio >= ZRAM_MIN_USEFUL_RATIO ? 1 - 1 / ratio : 0;
     const taken = (prev.memAvailableBytes - meminfo.memAvailableBytes) + (prev.zramFreeBytes - free.zram) * gain + (swapAbsorb > 0 ? prev.diskFreeBytes - free.disk : 0);
     const instant = (taken / elapsedMs) * 1000;
     declineBytesPerSec = RATE_SMOOTHING * instant + (1 - RATE_SMOOTHING) * memory.declineBytesPerSec;
@@ -183,7 +183,7 @@ function describeRunway(s: Snapshot, m: Measures): string {
   if (s.meminfo.swapTotalBytes === 0) return `${avail} and there is no swap`;
   if (m.swapAbsorbBytes <= 0) {
     const zram = s.swaps.some((d) => d.kind === 'zram');
-    const why = zram && m.zramRatio !== null && m.zramRatio <= 1 ? `what goes into zram does not compress (${m.zramRatio.toFixed(1)}:1)`
+    const why = zram && m.zramRatio !== null && m.zramRatio < ZRAM_MIN_USEFUL_RATIO ? `what goes into zram hardly compresses (${m.zramRatio.toFixed(1)}:1)`
       : `${formatPct(m.swapFreePct)} of swap is free`;
     return `${avail} and swap can take no more (${why})`;
   }

@@ -1,6 +1,7 @@
 // Swap devices and what they can still take. With zram, "free swap" is virtual: every page
 // stored costs RAM too, 1/ratio of its size (real-desktops.md, "Swap and zram"), and an
 // incompressible page costs all of it. Disk swap is counted as it is.
+import { ZRAM_MIN_USEFUL_RATIO } from './constants.js';
 import { ParseError } from './parse-error.js';
 
 export interface ZramStat {
@@ -56,7 +57,8 @@ export function zramTotals(swaps: readonly SwapDevice[]): { origBytes: number; m
 /**
  * RAM that swapping out could still win: for disk swap its free space; for zram, free space
  * × (1 − 1/ratio) (a page moved into zram frees its page and costs 1/ratio of one), bounded by
- * the device's RAM limit. A ratio of 1 (incompressible pages, or null: none to count by) wins nothing.
+ * the device's RAM limit. A ratio under ZRAM_MIN_USEFUL_RATIO (nearly incompressible pages), or
+ * null (none to count by), wins nothing.
  */
 export function swapAbsorbBytes(swaps: readonly SwapDevice[], zramRatio: number | null): number {
   let total = 0;
@@ -66,7 +68,7 @@ export function swapAbsorbBytes(swaps: readonly SwapDevice[], zramRatio: number 
       total += free;
       continue;
     }
-    if (zramRatio === null || zramRatio <= 1) continue;
+    if (zramRatio === null || zramRatio < ZRAM_MIN_USEFUL_RATIO) continue;
     if (d.zram && d.zram.memLimitBytes > 0) free = Math.min(free, Math.max(0, d.zram.memLimitBytes - d.zram.memUsedBytes) * zramRatio);
     total += free * (1 - 1 / zramRatio);
   }

@@ -158,7 +158,19 @@ describe('swap counts as far as it can absorb', () => {
     ]);
     assert.deepEqual(ds.map((d) => d.action.kind), ['none', 'kill']);
     assert.equal(ds[1]!.measures.swapAbsorbBytes, 0);
-    assert.match(ds[1]!.because, /what goes into zram does not compress \(1\.0:1\)/);
+    assert.match(ds[1]!.because, /what goes into zram hardly compresses \(1\.0:1\)/);
+  });
+
+  test('zram taking pages at 1.2:1 is no room: the runway is MemAvailable, and a stall kills (bench run 160)', () => {
+    const stall = (t: number, orig: number, used: number): Snapshot => snapshot(t, {
+      tree: pressure(t * 1000 * 0.9, t * 1000 * 0.95), meminfo: zmem(0, 1.5 * GiB), swaps: [zram({ origBytes: orig, memUsedBytes: used, usedBytes: 512 * MiB })], apps: [browser],
+    });
+    const ds = run(Array.from({ length: 4 }, (_, i) => stall(i * 1000, 1000 * MiB + i * 24 * MiB, 800 * MiB + i * 20 * MiB)));
+    assert.equal(ds[1]!.measures.zramRatio, 1.2);
+    assert.equal(ds[1]!.measures.swapAbsorbBytes, 0);
+    const kill = ds.find((d) => d.action.kind === 'kill');
+    assert.ok(kill && kill.action.kind === 'kill');
+    assert.equal(kill.action.reason, 'exhaustion', 'below the floor at once, without waiting out the stall');
   });
 
   test('disk swap counts as it is; nearly full swap counts as none', () => {

@@ -46,6 +46,7 @@ describe('swapAbsorbBytes', () => {
     assert.equal(swapAbsorbBytes([zram(512 * MiB)], 4), 1.5 * GiB * 0.75);
     assert.equal(swapAbsorbBytes([zram(512 * MiB)], null), 0);
     assert.equal(swapAbsorbBytes([zram(512 * MiB)], 1), 0);
+    assert.equal(swapAbsorbBytes([zram(512 * MiB)], 1.4), 0, 'below 1.5:1 zram wins nothing worth counting');
   });
   test('zram\'s RAM limit bounds what it can still take', () => {
     // 64 MiB of RAM left under the limit at 3:1 holds 192 MiB more, which wins 128 MiB.
