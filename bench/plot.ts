@@ -92,12 +92,15 @@ function panel(run: RunResult | null, x0: number, y0: number, tMax: number, o: P
   s.push(`<polyline fill="none" stroke="#1f5fbf" stroke-width="1.5" points="${pts.map(([t, m]) => `${px(t).toFixed(1)},${pyMem(m).toFixed(1)}`).join(' ')}"/>`);
   s.push(`<polyline fill="none" stroke="#e07000" stroke-width="1.2" points="${pts.map(([t, , p]) => `${px(t).toFixed(1)},${pyPct(p).toFixed(1)}`).join(' ')}"/>`);
   let label: string;
+  const noKillNeeded = run.needsKill === false;
   if (run.hogKilled && run.secondsToKill !== null) {
     const x = px(run.secondsToKill);
     s.push(`<line x1="${x}" y1="${y0 + PAD_T}" x2="${x}" y2="${y0 + PAD_T + ph}" stroke="#c00000" stroke-width="1.5"/>`);
-    label = `gone at ${run.secondsToKill.toFixed(1)} s, by ${run.killedBy === 'killer' ? 'itself' : run.killedBy}${run.rightVictim ? '' : ' (WRONG victim)'}`;
+    label = `gone at ${run.secondsToKill.toFixed(1)} s, by ${run.killedBy === 'killer' ? 'itself' : run.killedBy}${noKillNeeded ? ' (NEEDLESS kill)' : run.rightVictim ? '' : ' (WRONG victim)'}`;
+  } else if (run.hogExitedItself === true) {
+    label = `hog exited by itself${run.hogGoneS !== undefined && run.hogGoneS !== null ? ` at ${run.hogGoneS.toFixed(1)} s` : ''}${run.rightVictim ? ', nothing died' : ' (a bystander died)'}`;
   } else {
-    label = `no kill within ${o.capS} s`;
+    label = noKillNeeded ? `nothing killed the hog within ${o.capS} s` : `no kill within ${o.capS} s`;
   }
   const worst = run.canaryWorstMs !== null ? `; canary ${run.canaryWorstMs >= 1000 ? `${(run.canaryWorstMs / 1000).toFixed(1)} s` : `${Math.round(run.canaryWorstMs)} ms`}` : '';
   s.push(`<text x="${x0 + 4}" y="${y0 + PAD_T - 6}" fill="#222" font-size="10">run ${run.idx}: ${esc(label)}${esc(worst)}</text>`);

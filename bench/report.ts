@@ -3,7 +3,7 @@
  * table, the ratios to the anchors, where Headroom loses, idle cost, scale and the leak check.
  * Pure: bench/run.ts writes it, test/unit/bench-report.test.ts checks it.
  */
-import { OWN_KILLERS, WORKLOADS, killTimeForRatio, killerLabel, median, rankTestP, ratioToBestAnchor, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
+import { OWN_KILLERS, WORKLOADS, killTimeForRatio, killerLabel, median, rankTestP, ratioToBestAnchor, renderHeadline, renderNoKillTable, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
 import type { RankScale } from './scale.js';
 import { DEFAULT_POLICY } from '../agent/core/constants.js';
 import { describePolicy } from './replay.js';
@@ -80,11 +80,13 @@ export function losses(cells: readonly Cell[], capS: number, runs: readonly RunR
     const own = cells.find((c) => c.workload === w.id && c.killer === ownKiller);
     if (!own) continue;
     const who = ownKiller === 'headroom' ? w.label : `${w.label}, ${killerLabel(ownKiller)}`;
-    if (own.rightVictimPct < 100) out.push(`${who}: right victim in only ${own.rightVictimPct} % of runs`);
+    if (own.rightVictimPct < 100) out.push(w.needsKill ? `${who}: right victim in only ${own.rightVictimPct} % of runs` : `${who}: something died in ${100 - own.rightVictimPct} % of runs that needed no kill`);
+    if (own.needlessKills !== null && own.needlessKills > 0) out.push(`${who}: needless kill in ${own.needlessKills} of ${own.runs} runs`);
+    if (own.wrongKills > 0) out.push(`${who}: wrong kill in ${own.wrongKills} of ${own.runs} runs`);
     if (own.kernelOomKills > 0) out.push(`${who}: ${own.kernelOomKills} kernel OOM kill(s)`);
-    if (own.killedRuns < own.runs) out.push(`${who}: no kill within ${capS} s in ${own.runs - own.killedRuns} of ${own.runs} runs`);
+    if (w.needsKill && own.killedRuns < own.runs) out.push(`${who}: no kill within ${capS} s in ${own.runs - own.killedRuns} of ${own.runs} runs`);
     const checks: Array<[string, (c: Cell) => number | null, (r: RunResult) => number | null]> = [
-      ['time to kill', (c) => killTimeForRatio(c, capS), (r) => (r.hogKilled ? r.secondsToKill : capS)],
+      ...(w.needsKill ? [['time to kill', (c: Cell) => killTimeForRatio(c, capS), (r: RunResult) => (r.hogKilled ? r.secondsToKill : capS)] as [string, (c: Cell) => number | null, (r: RunResult) => number | null]] : []),
       ['canary worst lateness', (c) => c.canaryWorstMs?.median ?? null, (r) => r.canaryWorstMs],
       ['canary p99 lateness', (c) => c.canaryP99Ms?.median ?? null, (r) => r.canaryP99Ms],
     ];
@@ -149,21 +151,20 @@ export function renderReplay(runs: readonly RunResult[]): string {
 const README_START = '<!-- bench-tables:';
 const README_END = '<!-- /bench-tables -->';
 
-/** What the README shows of the latest results: both tables and the losses, nothing hand-copied. */
+/**
+ * What the README shows of the latest results: the headline table alone (the full tables, the
+ * ratios and the losses are in results.md), nothing hand-copied.
+ */
 export function renderReadmeTables(r: BenchResults): string {
   const cells = summarize(r.runs);
-  const lost = losses(cells, r.capS, r.runs);
   return [
-    renderTable(cells, r.capS),
+    renderHeadline(cells, r.capS),
     '',
-    'Headroom against the best anchor (ratio of medians, below 1 is better; a killer that did not',
-    `kill within the ${r.capS} s cap counts as ${r.capS} s):`,
-    '',
-    renderRatios(cells, r.capS),
-    '',
-    'Where Headroom loses in these runs (a rank test over the runs says whether they tell the two apart):',
-    '',
-    lost.length === 0 ? '- nowhere' : lost.map((l) => `- ${l}`).join('\n'),
+    '"Right": where a kill is needed, the hog died and every bystander lived; where none is needed (the hog',
+    'stops by itself and exits 0), nothing died. Needless kill: something died where no kill was needed.',
+    'Wrong kill: a bystander died before the hog, or while the hog lived. Best anchor: the most right',
+    `verdicts, then the fewest wrong and needless kills, then the shortest time to kill (a run without a kill within the ${r.capS} s cap counts as ${r.capS} s).`,
+    'Every figure per killer, the ratios and where Headroom loses: `bench/results/results.md`.',
   ].join('\n');
 }
 
@@ -201,13 +202,31 @@ export function renderReport(r: BenchResults): string {
   L.push(`${complete.length} complete runs in ${rounds} round(s)${r.runs.length > complete.length ? `, ${r.runs.length - complete.length} incomplete (not counted)` : ''}; killers alternated run by run within each round; cap ${r.capS} s from hog start. ` +
     `earlyoom: ${boot?.earlyoom || 'Debian defaults'}.`);
   L.push('');
-  L.push('## Per killer and workload');
+  L.push('## Headline');
+  L.push('');
+  L.push(renderReadmeTables(r).replace('Every figure per killer, the ratios and where Headroom loses: `bench/results/results.md`.', '').trimEnd());
+  L.push('');
+  L.push('## Workloads that need a kill');
   L.push('');
   L.push('Ranges are min–max over runs. "s to kill": hog start → its scope seen empty, over the runs in which that happened before the cap. ' +
-    '"Canary": lateness of a 50 ms timer in its own scope from hog start to 5 s after the kill. Right victim: the hog died and the innocent app, the canary and every small app lived.');
+    '"Canary": lateness of a 50 ms timer in its own scope from hog start to 5 s after the kill. Right victim: the hog died and every bystander lived ' +
+    '(the innocent app, the canary, the small apps, the browser, the terminal server). Wrong kill: a bystander died before the hog was seen gone, or while it lived ' +
+    '(runs from before the guest timed deaths: any bystander\'s death). "What died": in how many runs each one died.');
   L.push('');
   L.push(renderTable(cells, r.capS));
   L.push('');
+  const noKill = renderNoKillTable(cells);
+  if (noKill !== '') {
+    L.push('## Workloads that need no kill');
+    L.push('');
+    L.push('The hog stops by itself (before MemAvailable would fall below 10 % of RAM, or once it holds 1.3 × RAM, which fits in zram), holds its memory 30 s and exits 0, ' +
+      'writing "exiting 0" first: the right verdict is that **nothing died**. Needless kill: something died (the hog, by the killer or the kernel, or a bystander). ' +
+      'There is no time to kill: "MemAvailable at the hog\'s stop" is what the hog read before the step it did not take; "lowest MemAvailable" is over hog start → its exit. ' +
+      'zram: orig_data_size / mem_used_total of mm_stat, median while the hog held its memory. "The killer\'s kill lines": the kill lines in its journal (systemd-oomd writes two per kill, its own and the user manager\'s).');
+    L.push('');
+    L.push(noKill);
+    L.push('');
+  }
   L.push('## Headroom against the best anchor (ratio of medians, < 1 is better)');
   L.push('');
   L.push(renderRatios(cells, r.capS));
@@ -217,7 +236,7 @@ export function renderReport(r: BenchResults): string {
     L.push('## Headroom\'s policy replayed over the recorded storms');
     L.push('');
     L.push('decide() run offline over the sampler\'s lines of every run (all killers: each run is the same storm up to its own kill), for its defaults and variants. ' +
-      'Per cell: runs in which it would have decided before that run\'s real kill, median seconds from hog start, median MemAvailable then. ' +
+      'Per cell: runs in which it would have decided before that run\'s real kill (where no kill is needed: before the hog\'s own exit, so every decision there is a needless kill; the replay always sees the hog as an app, also where its unit is a terminal tab\'s or a snap\'s scope), median seconds from hog start, median MemAvailable then. ' +
       'Optimistic by the agent\'s tick interval (it decides at every ~100 ms sample) and uses system-wide PSI; see the calibration line. bench/replay.ts.');
     L.push('');
     L.push(rep);

@@ -219,7 +219,10 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
     const run = addReplay(summarizeRun(item, kv, seriesText, readText(join(out, `run-${item.idx}.canary`)), during.length ? mean(during) : null, readText(join(out, `run-${item.idx}.killer.log`))), kv, seriesText, Number(bootKv.get('mem_total_mib') ?? 0));
     r.runs = r.runs.filter((x) => x.idx !== item.idx);
     r.runs.push(run);
-    log(`run ${item.idx} ${item.killer}/${item.workload}: ${run.complete ? `hog ${run.hogKilled ? `gone at ${String(run.secondsToKill)} s (${run.killedBy})` : 'NOT killed'}, right victim ${String(run.rightVictim)}, canary worst ${String(run.canaryWorstMs)} ms, kernel OOM ${run.kernelOomKills}` : 'did not complete'}${run.notes.length ? ` [${run.notes.join('; ')}]` : ''}`);
+    const hogEnd = run.hogKilled ? `gone at ${String(run.secondsToKill)} s (${run.killedBy})` : run.hogExitedItself === true ? `exited by itself at ${String(run.hogGoneS)} s` : 'NOT killed';
+    const verdicts = `${run.needsKill === false ? 'nothing died' : 'right victim'} ${String(run.rightVictim)}, wrong kill ${String(run.wrongKill)}${run.needlessKill !== null && run.needlessKill !== undefined ? `, needless kill ${String(run.needlessKill)}` : ''}`;
+    const died = run.deaths && run.deaths.length > 0 ? `, died: ${run.deaths.map((d) => `${d.who}${d.atS !== null ? ` ${d.atS} s` : ''}`).join(', ')}` : '';
+    log(`run ${item.idx} ${item.killer}/${item.workload}: ${run.complete ? `hog ${hogEnd}, ${verdicts}${died}, canary worst ${String(run.canaryWorstMs)} ms, kernel OOM ${run.kernelOomKills}` : 'did not complete'}${run.notes.length ? ` [${run.notes.join('; ')}]` : ''}`);
   }
   for (const k of idle) {
     const kv = parseKv(readText(join(out, `idle-${k}.kv`)));

@@ -102,8 +102,8 @@ killer_log() {
     esac 2>/dev/null
 }
 # kill lines of each killer's log (as KILL_LINE_RE in bench/lib.ts): earlyoom "sending SIGTERM
-# to process" (not its banner "sending SIGTERM when mem <= …"), oomd "Killed /…", Headroom "killed app-…"
-KILL_RE='sending SIG[A-Z]+ to process|Killed /|killed app-|systemd-oomd killed'
+# to process" (not its banner "sending SIGTERM when mem <= …"), oomd "Killed /…", Headroom "killed UNIT…" (any unit: app-*, vte-spawn-*, snap.*)
+KILL_RE='sending SIG[A-Z]+ to process|Killed /|killed [^ ]+\.(scope|service)\b|systemd-oomd killed'
 
 # ---- clean state between runs ----
 BASELINE_MIB=0
@@ -154,6 +154,7 @@ ensure_user_manager() {
 clean_state() {
     ensure_user_manager
     stop_all_apps || kv clean_apps_left yes
+    stop_extras || kv clean_extras_left yes
     local dev
     for dev in $(swapon --noheadings --show=NAME 2>/dev/null); do
         timeout 120 swapoff "$dev"
@@ -166,6 +167,7 @@ clean_state() {
 check_clean() {
     local ok=yes why=
     no_apps_running || why+=" apps"
+    no_extras_running || why+=" extras"
     [ -z "$(swapon --noheadings --show=NAME 2>/dev/null)" ] || why+=" swap"
     for k in earlyoom oomd20 headroom; do killer_active "$k" && why+=" $k"; done
     [ "$(mem_avail_mib)" -ge $((BASELINE_MIB - 96)) ] || why+=" memory"
@@ -182,6 +184,54 @@ scope_start() {
 }
 scope_dir() { echo "$APP_SLICE/app-bench-$1-$2.scope"; }
 populated() { grep -q '^populated 1' "$1/cgroup.events" 2>/dev/null; }
+# cg_alive DIR: as populated, with bash builtins only (no fork: it runs every 0.2 s per bystander)
+cg_alive() {
+    local k v
+    [ -r "$1/cgroup.events" ] || return 1
+    while read -r k v; do
+        [ "$k" = populated ] && { [ "$v" = 1 ]; return; }
+    done <"$1/cgroup.events" 2>/dev/null
+    return 1
+}
+uuid() { cat /proc/sys/kernel/random/uuid; }
+
+# ---- units outside app-* (stop_all_apps only knows app-*): the snap scope, a VTE tab's scope
+# and the stand-in terminal server of workloads snap and vte ----
+EXTRA_RE='snap\..*\.scope|vte-spawn-.*\.scope|gnome-terminal-server\.service'
+extra_dirs() { find "$LAB_USER_CG" -type d -regextype posix-extended -regex ".*/($EXTRA_RE)" 2>/dev/null; }
+no_extras_running() {
+    local d
+    for d in $(extra_dirs); do cg_alive "$d" && return 1; done
+    return 0
+}
+stop_extras() {
+    local d
+    for d in $(extra_dirs); do echo 1 >"$d/cgroup.kill" 2>/dev/null; done
+    wait_until 30 no_extras_running || return 1
+    as_lab systemctl --user stop gnome-terminal-server.service 2>/dev/null
+    as_lab systemctl --user reset-failed 2>/dev/null
+    return 0
+}
+
+# ---- deaths: every bystander watched while the storm runs (BYSTANDERS: "name:cgroup-dir") ----
+BYSTANDERS=()
+declare -A DIED=()
+watch_deaths() {
+    local e n
+    for e in "${BYSTANDERS[@]}"; do
+        n=${e%%:*}
+        [ -n "${DIED[$n]:-}" ] && continue
+        cg_alive "${e#*:}" || { DIED[$n]=$(now_ms); kv "died_${n}_ms" "${DIED[$n]}"; }
+    done
+}
+# hog_line WORD: the hog's first output line starting with WORD (builtins only)
+hog_line() {
+    local l
+    while IFS= read -r l; do
+        case $l in "$1"*) printf '%s' "$l"; return 0 ;; esac
+    done <"$LAB_OUT/app-hog.out" 2>/dev/null
+    return 1
+}
 
 # ---- one run ----
 run_one() {
@@ -194,19 +244,30 @@ run_one() {
     kv workload "$workload"
     clean_state
     check_clean
-    local swap=none hog_mode=fill mib0=64 step=32 every=100 smalls=0
+    # stop_pct/total_pct/hold_s: a hog that stops by itself and exits 0 (workloads that need no
+    # kill); place: where the hog's unit lives (app: app-bench-hog-IDX.scope; vte: a GNOME
+    # Terminal tab's scope; snap: a snap app's tracking scope)
+    local swap=none hog_mode=fill mib0=64 step=32 every=100 smalls=0 stop_pct=0 total_pct=0 hold_s=0 place=app
     case $workload in
     nosw) ;;
     zram) swap=zram hog_mode=random ;;
     leak) swap=zram hog_mode=random step=2 ;;
     apps) swap=zram hog_mode=random smalls=20 ;;
+    burst) stop_pct=10 hold_s=30 ;;
+    burst40) step=4 stop_pct=10 hold_s=30 ;;
+    zburst) swap=zram hog_mode=zram3 total_pct=130 hold_s=30 ;;
+    vte) place=vte ;;
+    snap) swap=zram hog_mode=random place=snap ;;
     esac
+    local dev= mmstat=/sys/block/zram0/mm_stat
     if [ "$swap" = zram ]; then
-        local dev
         dev=$(bench_zram_swap) && kv zram_device "$dev" || kv zram_device FAIL
+        [ -n "$dev" ] && mmstat=/sys/block/${dev#/dev/}/mm_stat
+        kv zram_comp_algorithm "$(cat "/sys/block/${dev#/dev/}/comp_algorithm" 2>/dev/null)"
     fi
     kv swap_total_mib "$(( $(meminfo_kib SwapTotal) / 1024 ))"
-    kv hog "$mib0 MiB then $step MiB every $every ms, $hog_mode"
+    kv hog "$mib0 MiB then $step MiB every $every ms, $hog_mode$([ "$stop_pct" -gt 0 ] && echo ", stops before MemAvailable < $stop_pct % of MemTotal")$([ "$total_pct" -gt 0 ] && echo ", stops at $total_pct % of MemTotal")$([ "$hold_s" -gt 0 ] && echo ", holds $hold_s s, exits 0")"
+    kv hog_place "$place"
     local t_ks
     t_ks=$(now_ms)
     killer_start "$killer" && kv killer_started yes || kv killer_started FAIL
@@ -222,18 +283,69 @@ run_one() {
     scope_start canary "$idx" "$BIN" canary "$B/canary-$idx"
     local i
     for ((i = 1; i <= smalls; i++)); do scope_start "small$i" "$idx" "$BIN" hold 32; done
-    scope_start hog "$idx" "$BIN" hog "$gate" "$mib0" "$step" "$every" "$hog_mode"
+    local hogd innod canad hogu browserd= gtsd= gts_pid= id
+    innod=$(scope_dir innocent "$idx") canad=$(scope_dir canary "$idx")
+    local hogcmd=("$BIN" hog "$gate" "$mib0" "$step" "$every" "$hog_mode" "$stop_pct" "$total_pct" "$hold_s")
+    case $place in
+    app) hogu=app-bench-hog-$idx.scope hogd=$(scope_dir hog "$idx")
+        scope_start hog "$idx" "${hogcmd[@]}" ;;
+    vte)
+        # GNOME Terminal: the server is a user service in app-org.gnome.Terminal.slice, and VTE
+        # puts each tab's job in vte-spawn-UUID.scope in the same slice, described as "VTE child
+        # process PID launched by PRGNAME process PID" (vte src/systemd.cc). A stand-in server
+        # holding 32 MiB, and a 600 MiB browser as GNOME Shell ≤ 49 launches one.
+        rm -f "$B/gts-$idx.out"
+        as_lab systemctl --user stop gnome-terminal-server.service 2>/dev/null
+        as_lab systemctl --user reset-failed gnome-terminal-server.service 2>/dev/null
+        as_lab timeout 60 systemd-run --user --quiet --collect --unit=gnome-terminal-server.service --slice=app-org.gnome.Terminal.slice \
+            --description="GNOME Terminal server (bench stand-in)" -p StandardOutput="file:$B/gts-$idx.out" -- "$BIN" hold 32 ||
+            kv terminal_started FAIL
+        wait_until 60 grep -q '^ready' "$B/gts-$idx.out" || kv terminal_started FAIL
+        gts_pid=$(as_lab systemctl --user show -P MainPID gnome-terminal-server.service)
+        gtsd=$APP_SLICE/app-org.gnome.Terminal.slice/gnome-terminal-server.service
+        kv terminal_pid "$gts_pid"
+        kv terminal_cgroup "$(sed -n 's/^0:://p' "/proc/$gts_pid/cgroup" 2>/dev/null)"
+        # the unit name carries the app's own PID: sh execs systemd-run, which execs the app
+        app_start browser sh -c 'exec systemd-run --user --scope --quiet --unit="app-gnome-firefox-$$.scope" -- "$@"' sh "$BIN" hold 600
+        id=$(uuid)
+        hogu=vte-spawn-$id.scope hogd=$APP_SLICE/app-org.gnome.Terminal.slice/vte-spawn-$id.scope
+        app_start hog sh -c 'u=$1 g=$2; shift 2; exec systemd-run --user --scope --quiet --slice=app-org.gnome.Terminal.slice --unit="vte-spawn-$u.scope" --description="VTE child process $$ launched by gnome-terminal-server process $g" -- "$@"' \
+            sh "$id" "$gts_pid" "${hogcmd[@]}" ;;
+    snap)
+        # snapd (sandbox/cgroup tracking): StartTransientUnit of "<security tag>-<uuid>.scope",
+        # the tag snap.SNAP.APP, with no slice and no description of its own: the user manager
+        # puts it in app.slice, and a unit without a description shows its name
+        id=$(uuid)
+        hogu=snap.firefox.firefox-$id.scope hogd=$APP_SLICE/snap.firefox.firefox-$id.scope
+        app_start hog systemd-run --user --scope --quiet --unit="$hogu" --description="$hogu" -- "${hogcmd[@]}" ;;
+    esac
+    local hog_job=$!
+    kv hog_unit "$hogu"
     wait_until 60 app_ready innocent && wait_until 30 app_ready canary || kv apps_started FAIL
     for ((i = 1; i <= smalls; i++)); do wait_until 60 app_ready "small$i" || kv "small${i}_started" FAIL; done
+    if [ "$place" = vte ]; then
+        wait_until 90 app_ready browser || kv browser_started FAIL
+        browserd=$APP_SLICE/app-gnome-firefox-$(app_pid browser).scope
+        kv browser_unit "$(basename "$browserd")"
+        kv browser_cgroup "$(sed -n 's/^0:://p' "/proc/$(app_pid browser)/cgroup" 2>/dev/null)"
+    fi
     wait_until 30 grep -q waiting "$LAB_OUT/app-hog.out" || kv hog_started FAIL
-    local hogd innod canad
-    hogd=$(scope_dir hog "$idx") innod=$(scope_dir innocent "$idx") canad=$(scope_dir canary "$idx")
     populated "$hogd" || kv hog_scope FAIL
+    kv hog_pid "$(app_pid hog)"
+    kv hog_cgroup "$(sed -n 's/^0:://p' "/proc/$(app_pid hog)/cgroup" 2>/dev/null)"
+    kv hog_description "$(as_lab systemctl --user show -P Description "$hogu" 2>/dev/null)"
+    kv hog_slice "$(as_lab systemctl --user show -P Slice "$hogu" 2>/dev/null)"
+    BYSTANDERS=("innocent:$innod" "canary:$canad")
+    for ((i = 1; i <= smalls; i++)); do BYSTANDERS+=("small$i:$(scope_dir "small$i" "$idx")"); done
+    [ -n "$browserd" ] && BYSTANDERS+=("browser:$browserd")
+    [ -n "$gtsd" ] && BYSTANDERS+=("terminal:$gtsd")
+    DIED=()
+    kv bystanders "$(for e in "${BYSTANDERS[@]}"; do printf '%s ' "${e%%:*}"; done)"
     local kpid
     kpid=$(killer_pid "$killer")
     kv killer_rss_kib_before "$(awk '/^VmRSS/ { print $2 }' "/proc/$kpid/status" 2>/dev/null)"
     # sampler: root, in lab-run.service (outside the user tree every killer watches)
-    "$BIN" sample "$B/series-$idx" "$hogd/cgroup.events" "$LAB_USER_CG/memory.pressure" &
+    "$BIN" sample "$B/series-$idx" "$hogd/cgroup.events" "$LAB_USER_CG/memory.pressure" "$mmstat" &
     local spid=$!
     sleep 3 # calm samples before the storm; lets the killers settle
     local oom_since
@@ -241,26 +353,43 @@ run_one() {
     T0=$(now_ms)
     kv t0_ms "$T0"
     touch "$gate"
-    local deadline=$(( T0 + CAP_S * 1000 )) ended=cap
+    local deadline=$(( T0 + CAP_S * 1000 )) ended=cap stop_seen= a b c _
     while [ "$(now_ms)" -lt "$deadline" ]; do
         populated "$hogd" || { ended=gone; break; }
+        watch_deaths
+        # the hog stopped by itself: zram's figures at that moment
+        if [ -z "$stop_seen" ] && [ "$hold_s" -gt 0 ] && hog_line stopped >/dev/null; then
+            stop_seen=1
+            kv hog_stop_seen_ms "$(now_ms)"
+            read -r a b c _ <"$mmstat" 2>/dev/null && kv zram_mm_stat_at_stop "$a $b $c"
+        fi
         sleep 0.2
     done
     kv t_end_ms "$(now_ms)"
     kv storm_end "$ended"
+    watch_deaths
     if [ "$ended" = cap ]; then
         echo 1 >"$hogd/cgroup.kill"
         wait_until 120 eval '! populated '"$hogd"
     fi
-    sleep 5 # recovery after the kill, still sampled and still on the canary's record
+    # recovery after the kill, still sampled, still on the canary's record, deaths still watched
+    local rec_end=$(( $(now_ms) + 5000 ))
+    while [ "$(now_ms)" -lt "$rec_end" ]; do watch_deaths; sleep 0.2; done
     kill "$spid" 2>/dev/null
     wait "$spid" 2>/dev/null
+    # how the hog ended: "exiting 0" is its own word that it was not killed
+    cp "$LAB_OUT/app-hog.out" "$LAB_OUT/run-$idx.hog" 2>/dev/null
+    kv hog_stopped "$(hog_line stopped)"
+    kv hog_exited_itself "$(hog_line 'exiting 0' >/dev/null && echo yes || echo no)"
+    populated "$hogd" || { wait "$hog_job" 2>/dev/null; kv hog_exit_status "$?"; }
     kv innocent_survived "$(populated "$innod" && echo yes || echo no)"
     kv canary_survived "$(populated "$canad" && echo yes || echo no)"
     local alive=0
     for ((i = 1; i <= smalls; i++)); do populated "$(scope_dir "small$i" "$idx")" && alive=$((alive + 1)); done
     kv smalls "$smalls"
     kv smalls_survived "$alive"
+    [ -n "$browserd" ] && kv browser_survived "$(populated "$browserd" && echo yes || echo no)"
+    [ -n "$gtsd" ] && kv terminal_survived "$(populated "$gtsd" && echo yes || echo no)"
     # the canary writes its record on SIGTERM
     kill -TERM "$(app_pid canary)" 2>/dev/null
     wait_until 20 test -s "$B/canary-$idx"
@@ -278,6 +407,7 @@ run_one() {
     killer_stop "$killer"
     kv swap_used_mib_at_end "$(( ($(meminfo_kib SwapTotal) - $(meminfo_kib SwapFree)) / 1024 ))"
     stop_all_apps || kv apps_left_after yes
+    stop_extras || kv extras_left_after yes
     kv done yes
 }
 

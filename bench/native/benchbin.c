@@ -9,14 +9,28 @@
  *                                50 ms, so a stall anywhere in the loop (timer, page fault on
  *                                its own code or stack, scheduling) counts.
  *   benchbin hold MIB            touch MIB MiB (compressible), print "ready", sleep for ever
- *   benchbin hog GATE MIB0 STEP EVERY_MS MODE
+ *   benchbin hog GATE MIB0 STEP EVERY_MS MODE [STOP_PCT TOTAL_PCT HOLD_S]
  *                                wait for file GATE, then allocate MIB0 MiB and STEP MiB every
- *                                EVERY_MS ms, MODE random (incompressible) or fill
+ *                                EVERY_MS ms, MODE random (incompressible), fill (one byte
+ *                                value per MiB) or zram3 (each page RANDOM_PER_PAGE random bytes,
+ *                                the rest a fixed text: about 3:1 in zram, and never a
+ *                                same-filled page, which zram would store for free).
+ *                                With STOP_PCT > 0 it stops before a step (MIB0 included) that
+ *                                would bring MemAvailable below STOP_PCT % of MemTotal (it
+ *                                reads /proc/meminfo before each step); with TOTAL_PCT > 0 once
+ *                                it holds TOTAL_PCT % of MemTotal. Stopped, it prints
+ *                                "stopped at_ms=… reason=low|total allocated_mib=…
+ *                                mem_available_kib=… mem_total_kib=…", holds its memory HOLD_S
+ *                                seconds, prints "exiting 0" and exits 0: the evidence that it
+ *                                ended on its own, not by a kill.
  *   benchbin forker N            N sleeping child processes, print "ready", sleep for ever
- *   benchbin sample OUT EVENTS TREE_PRESSURE
+ *   benchbin sample OUT EVENTS TREE_PRESSURE [MM_STAT]
  *                                every 100 ms append one line to OUT:
  *                                epoch_ms memavail_kib swapfree_kib some10 full10 full_total_us
  *                                tree_full10 populated (of cgroup.events file EVENTS)
+ *                                zram_orig_kib zram_compr_kib zram_used_kib (orig_data_size,
+ *                                compr_data_size, mem_used_total of MM_STAT, default
+ *                                /sys/block/zram0/mm_stat; -1 where it is absent)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -91,14 +105,30 @@ static int canary(const char *out) {
 /* ---- hold / hog ---- */
 static char *pattern;
 
-static void grab(long mib, int random_mode, long *count) {
+enum { MODE_FILL, MODE_RANDOM, MODE_ZRAM3 };
+/* zram3: random bytes per 4 KiB page. lzo-rle stores them as they are and the fixed text in
+ * a few dozen bytes, so a page takes ~1.3 KiB: orig_data_size / mem_used_total near 3. */
+#define RANDOM_PER_PAGE 1280L
+static const char FIXED_TEXT[] = "headroom bench zburst: compressible but not same-filled. ";
+static char fixed_page[PAGE];
+
+static void grab(long mib, int mode, long *count) {
     for (long i = 0; i < mib; i++) {
         char *b = malloc(MIB);
         if (!b) {
             sleep_ms(1000);
             return;
         }
-        if (random_mode) {
+        if (mode == MODE_ZRAM3) {
+            for (long p = 0; p < MIB / PAGE; p++) {
+                char *pg = b + p * PAGE;
+                long from = ((*count * (MIB / PAGE) + p) * 4099L) % (MIB - RANDOM_PER_PAGE);
+                memcpy(pg, pattern + from, RANDOM_PER_PAGE);
+                uint32_t v[2] = {(uint32_t)*count, (uint32_t)p};
+                memcpy(pg, v, sizeof v);
+                memcpy(pg + RANDOM_PER_PAGE, fixed_page + RANDOM_PER_PAGE, PAGE - RANDOM_PER_PAGE);
+            }
+        } else if (mode == MODE_RANDOM) {
             memcpy(b, pattern, MIB);
             /* Every page unique: no two pages of the hog compress against each other. */
             for (long p = 0; p < MIB / PAGE; p++) {
@@ -114,16 +144,35 @@ static void grab(long mib, int random_mode, long *count) {
 
 static int hold(long mib) {
     long count = 0;
-    grab(mib, 0, &count);
+    grab(mib, MODE_FILL, &count);
     printf("ready\n");
     fflush(stdout);
     for (;;) pause();
     return 0;
 }
 
-static int hog(const char *gate, long mib0, long step, long every_ms, const char *mode) {
-    int random_mode = strcmp(mode, "random") == 0;
-    if (random_mode) {
+static void read_meminfo(long *avail_kib, long *total_kib);
+
+/* Whether the hog stops before a step of `step` MiB (see the usage above); prints why. */
+static int should_stop(long step, long stop_pct, long total_pct, long allocated) {
+    long avail = -1, total = -1;
+    const char *reason = NULL;
+    if (stop_pct <= 0 && total_pct <= 0) return 0;
+    read_meminfo(&avail, &total);
+    if (total <= 0) return 0;
+    if (stop_pct > 0 && avail >= 0 && avail - step * 1024 < total * stop_pct / 100) reason = "low";
+    else if (total_pct > 0 && allocated * 1024 >= total * total_pct / 100) reason = "total";
+    if (!reason) return 0;
+    printf("stopped at_ms=%lld reason=%s allocated_mib=%ld mem_available_kib=%ld mem_total_kib=%ld\n",
+           (long long)(now_ns(CLOCK_REALTIME) / 1000000LL), reason, allocated, avail, total);
+    fflush(stdout);
+    return 1;
+}
+
+static int hog(const char *gate, long mib0, long step, long every_ms, const char *mode_name, long stop_pct, long total_pct,
+               long hold_s) {
+    int mode = strcmp(mode_name, "random") == 0 ? MODE_RANDOM : strcmp(mode_name, "zram3") == 0 ? MODE_ZRAM3 : MODE_FILL;
+    if (mode != MODE_FILL) {
         pattern = malloc(MIB);
         uint64_t x = (uint64_t)now_ns(CLOCK_REALTIME) | 1;
         for (long i = 0; i < MIB / 8; i++) {
@@ -132,23 +181,29 @@ static int hog(const char *gate, long mib0, long step, long every_ms, const char
             x ^= x << 17;
             memcpy(pattern + i * 8, &x, 8);
         }
+        for (long i = 0; i < PAGE; i++) fixed_page[i] = FIXED_TEXT[i % (long)(sizeof FIXED_TEXT - 1)];
     }
     printf("waiting\n");
     fflush(stdout);
     struct stat st;
     while (stat(gate, &st) != 0) sleep_ms(10);
     long count = 0;
-    grab(mib0, random_mode, &count);
+    int stopped = should_stop(mib0, stop_pct, total_pct, count);
+    if (!stopped) grab(mib0, mode, &count);
     printf("ready\n");
     fflush(stdout);
     /* Absolute schedule: a stalled hog catches up, as a real leak's backlog would. */
     int64_t next = now_ns(CLOCK_MONOTONIC);
-    for (;;) {
+    while (!stopped) {
         next += every_ms * 1000000LL;
         int64_t wait = next - now_ns(CLOCK_MONOTONIC);
         if (wait > 0) sleep_ms((long)(wait / 1000000LL));
-        grab(step, random_mode, &count);
+        if (should_stop(step, stop_pct, total_pct, count)) break;
+        grab(step, mode, &count);
     }
+    sleep_ms(hold_s * 1000);
+    printf("exiting 0\n");
+    fflush(stdout);
     return 0;
 }
 
@@ -188,6 +243,13 @@ static long meminfo_kib(const char *buf, const char *key) {
     return strtol(p + strlen(key), NULL, 10);
 }
 
+static void read_meminfo(long *avail_kib, long *total_kib) {
+    static char mem[8192];
+    if (read_file("/proc/meminfo", mem, sizeof mem) != 0) return;
+    *avail_kib = meminfo_kib(mem, "MemAvailable:");
+    *total_kib = meminfo_kib(mem, "MemTotal:");
+}
+
 /* "some avg10=1.23 ... total=N\nfull avg10=..." */
 static void psi(const char *buf, const char *kind, double *avg10, long long *total) {
     const char *p = strstr(buf, kind);
@@ -200,14 +262,14 @@ static void psi(const char *buf, const char *kind, double *avg10, long long *tot
     if (t) *total = strtoll(t + 6, NULL, 10);
 }
 
-static int sample(const char *out, const char *events, const char *tree_pressure) {
+static int sample(const char *out, const char *events, const char *tree_pressure, const char *mm_stat) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_term;
     sigaction(SIGTERM, &sa, NULL);
     FILE *f = fopen(out, "w");
     if (!f) return 1;
-    static char mem[8192], pr[1024], tr[1024], ev[256];
+    static char mem[8192], pr[1024], tr[1024], ev[256], mm[512];
     while (!stop_flag) {
         int64_t t = now_ns(CLOCK_REALTIME) / 1000000LL;
         long avail = -1, swapfree = -1;
@@ -224,8 +286,16 @@ static int sample(const char *out, const char *events, const char *tree_pressure
         if (read_file(tree_pressure, tr, sizeof tr) == 0) psi(tr, "full", &tfull10, &dummy);
         int populated = -1;
         if (read_file(events, ev, sizeof ev) == 0) populated = strstr(ev, "populated 1") != NULL;
-        fprintf(f, "%lld %ld %ld %.2f %.2f %lld %.2f %d\n", (long long)t, avail, swapfree, some10, full10, ftotal, tfull10,
-                populated);
+        long long zorig = -1, zcompr = -1, zused = -1;
+        if (read_file(mm_stat, mm, sizeof mm) == 0 && sscanf(mm, "%lld %lld %lld", &zorig, &zcompr, &zused) == 3) {
+            zorig /= 1024;
+            zcompr /= 1024;
+            zused /= 1024;
+        } else {
+            zorig = zcompr = zused = -1;
+        }
+        fprintf(f, "%lld %ld %ld %.2f %.2f %lld %.2f %d %lld %lld %lld\n", (long long)t, avail, swapfree, some10, full10, ftotal,
+                tfull10, populated, zorig, zcompr, zused);
         fflush(f);
         sleep_ms(100);
     }
@@ -236,9 +306,13 @@ static int sample(const char *out, const char *events, const char *tree_pressure
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "canary") == 0) return canary(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "hold") == 0) return hold(atol(argv[2]));
-    if (argc >= 7 && strcmp(argv[1], "hog") == 0) return hog(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]), argv[6]);
+    if (argc >= 7 && strcmp(argv[1], "hog") == 0)
+        return hog(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]), argv[6], argc >= 8 ? atol(argv[7]) : 0,
+                   argc >= 9 ? atol(argv[8]) : 0, argc >= 10 ? atol(argv[9]) : 0);
     if (argc >= 3 && strcmp(argv[1], "forker") == 0) return forker(atol(argv[2]));
-    if (argc >= 5 && strcmp(argv[1], "sample") == 0) return sample(argv[2], argv[3], argv[4]);
-    fprintf(stderr, "usage: benchbin canary OUT | hold MIB | hog GATE MIB0 STEP EVERY_MS random|fill | forker N | sample OUT EVENTS TREE_PRESSURE\n");
+    if (argc >= 5 && strcmp(argv[1], "sample") == 0)
+        return sample(argv[2], argv[3], argv[4], argc >= 6 ? argv[5] : "/sys/block/zram0/mm_stat");
+    fprintf(stderr, "usage: benchbin canary OUT | hold MIB | hog GATE MIB0 STEP EVERY_MS random|fill|zram3 [STOP_PCT TOTAL_PCT HOLD_S]"
+                    " | forker N | sample OUT EVENTS TREE_PRESSURE [MM_STAT]\n");
     return 2;
 }

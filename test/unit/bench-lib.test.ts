@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  FREEZE_MARGIN_S, batches, fmtRange, killLines, killTimeForRatio, makePlan, median, parseCanary, parseKv, parseSeries, quantile, rankTestP, ratioToBestAnchor, renderRatios, renderTable,
-  stormOverdue, summarize, summarizeRun, type PlanItem, type RunResult,
+  FREEZE_MARGIN_S, batches, bestAnchor, fmtRange, killLines, killTimeForRatio, makePlan, median, needlessKillOf, parseCanary, parseHogStop, parseKv, parseSeries, quantile, rankTestP,
+  ratioToBestAnchor, renderHeadline, renderNoKillTable, renderRatios, renderTable, stormOverdue, summarize, summarizeRun, wrongKillOf, zramRatio, type PlanItem, type RunResult,
 } from '../../bench/lib.js';
 
 const T0 = 1_000_000;
@@ -58,6 +58,28 @@ describe('bench parsers and statistics', () => {
     assert.equal(s.length, 2);
     assert.deepEqual(s[1], { atMs: 1200, memAvailableKiB: 1700000, swapFreeKiB: 5, some10: 1.5, full10: 0.75, fullTotalUs: 9, treeFull10: 2.25, populated: 0 });
   });
+  test('sampler lines with zram mm_stat: 11 fields, -1 where the device is absent; old 8-field lines still parse', () => {
+    const s = parseSeries([
+      '1000 1843200 0 0.00 0.00 0 0.00 1', // an old sampler
+      '1100 1800000 2097148 0.00 0.00 0 0.00 1 -1 -1 -1', // no zram device
+      '1200 500000 1000000 1.5 0.75 9 2.25 1 900000 290000 300000',
+      '1300 500000 1000000 1.5 0.75 9 2.25 1 900000 290000', // torn
+      '1400 500000 1000000 1.5 0.75 9 2.25 1 900000 290000 300000 7', // foreign
+    ].join('\n'));
+    assert.equal(s.length, 3);
+    assert.equal(s[0]!.zramOrigKiB, undefined);
+    assert.deepEqual(Object.keys(s[1]!).sort(), Object.keys(s[0]!).sort(), 'absent zram: no zram fields');
+    assert.deepEqual([s[2]!.zramOrigKiB, s[2]!.zramComprKiB, s[2]!.zramUsedKiB], [900000, 290000, 300000]);
+    assert.equal(zramRatio(900000, 300000), 3);
+    assert.equal(zramRatio(900000, 0), null);
+  });
+  test("the hog's stop line", () => {
+    assert.deepEqual(parseHogStop('stopped at_ms=1000 reason=low allocated_mib=1500 mem_available_kib=209715 mem_total_kib=2011136'),
+      { atMs: 1000, reason: 'low', allocatedMiB: 1500, memAvailableMiB: 205, memAvailablePct: 10.4 });
+    assert.equal(parseHogStop(''), null);
+    assert.equal(parseHogStop(undefined), null);
+    assert.equal(parseHogStop('stopped at_ms=x'), null);
+  });
   test('canary lines, key=value lines', () => {
     assert.deepEqual(parseCanary('5 100\n6 x\n7 25000\n'), [{ atMs: 5, lateUs: 100 }, { atMs: 7, lateUs: 25000 }]);
     const kv = parseKv('a=1\nb=x=y\nnoise\na=2\n');
@@ -106,8 +128,10 @@ describe('kill lines of the killers\' journals', () => {
       '1795465129.284027 lab systemd-oomd[2193]: Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-bench-hog-11.scope due to memory pressure',
       '1795465029.991927 lab headroom[1859]: killed app-bench-hog-10.scope: 1 processes, 0 left, cgroup.kill, 1920 ms',
       '1795465029.5 lab headroom[1859]: killing app-bench-hog-10.scope (exhaustion, grace 0 ms)',
+      '1795465031.2 lab headroom[1859]: killed vte-spawn-2d6b2e4a-c452-4bcd-9fb4-ddef5f47bfc6.scope: 1 processes, 0 left, cgroup.kill, 40 ms',
+      '1795465032.2 lab headroom[1859]: killed snap.firefox.firefox-508c0df6-cebe-436d-9022-d5158df45abb.scope: 3 processes, 0 left, cgroup.kill, 40 ms',
     ].join('\n');
-    assert.deepEqual(killLines(log), { count: 3, firstAtS: 1795464939.974561 });
+    assert.deepEqual(killLines(log), { count: 5, firstAtS: 1795464939.974561 });
     assert.deepEqual(killLines(''), { count: 0, firstAtS: null });
     const banner = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '1' })), seriesText(T0 + 12_000), '', null, log.split('\n')[0]);
     assert.equal(banner.killedBy, 'unknown', 'the banner alone is no kill');
@@ -200,8 +224,12 @@ describe('one run', () => {
     assert.equal(frozen.killedBy, 'none');
     assert.equal(frozen.canaryWorstMs, null);
     assert.match(frozen.notes.join(), /guest frozen: no progress 305 s after hog start/);
+    assert.equal(frozen.wrongKill, false, 'survivors unknown: no wrong kill made up');
+    const frozenBurst = summarizeRun({ ...item, workload: 'burst' }, parseKv(`${written}\nhost_frozen_s=305\n`), '', '');
+    assert.deepEqual([frozenBurst.needlessKill, needlessKillOf(frozenBurst), wrongKillOf(frozenBurst)], [false, false, false]);
     const cell = summarize([frozen])[0]!;
     assert.deepEqual([cell.runs, cell.killedRuns, cell.rightVictimPct], [1, 0, 0]);
+    assert.deepEqual(cell.died, {}, 'survivors unknown, not dead');
   });
 });
 
@@ -245,11 +273,190 @@ describe('summary and table', () => {
   });
   test('the Markdown table and ratios', () => {
     const table = renderTable(cells, 200);
-    assert.match(table, /\| \(2\) zram, fast hog \| Headroom defaults \| 3 \| 100 % \| 13\.0 \(12\.0–14\.0\) \| 100 \| 200 \(100–300\) \| 20 \(10–30\) \| – \| 0 \| 3\/3 \| itself 3 \|/);
-    assert.match(table, /kernel only \| 2 \| 50 % \| 60\.0 \+ 1× no kill in 200 s \|/);
+    assert.match(table, /\| \(2\) zram, fast hog \| Headroom defaults \| 3 \| 100 % \| 0\/3 \| 13\.0 \(12\.0–14\.0\) \| 100 \| 200 \(100–300\) \| 20 \(10–30\) \| – \| 0 \| 3\/3 \| itself 3 \| hog 3 \|/);
+    assert.match(table, /kernel only \| 2 \| 50 % \| 0\/2 \| 60\.0 \+ 1× no kill in 200 s \|/);
     const ratios = renderRatios(cells, 200);
     assert.match(ratios, /\| \(2\) zram, fast hog \| Headroom defaults \| 0\.29 \(vs earlyoom defaults\) \| 0\.01 \(vs earlyoom defaults\) \|/);
     assert.equal(fmtRange(null), '–');
     assert.equal(fmtRange({ median: 5, min: 5, max: 5 }, 0), '5');
+  });
+});
+
+// ---- workloads that need no kill, and where the hog lives beside other apps ----
+
+/** What the guest writes for a burst whose hog stopped at 10.4 % and exited by itself (or not). */
+function burstKv(over: Record<string, string> = {}): Map<string, string> {
+  return parseKv(kvText({
+    workload: 'burst', killer: 'earlyoom', t_end_ms: String(T0 + 45_000), bystanders: 'innocent canary ', killer_kill_lines: '0',
+    hog_stopped: `stopped at_ms=${T0 + 14_000} reason=low allocated_mib=1500 mem_available_kib=209715 mem_total_kib=2011136`,
+    hog_exited_itself: 'yes', hog_exit_status: '0', ...over,
+  }));
+}
+const burst: PlanItem = { idx: 2, round: 1, killer: 'earlyoom', workload: 'burst' };
+
+describe('verdicts: needless and wrong kills', () => {
+  test('a burst whose hog stopped and exited by itself: nothing died, the right verdict', () => {
+    // MemAvailable falls 10 MiB per 100 ms line to 200 MiB and stays there while the hog holds it
+    const held = seriesText(T0 + 45_000).trim().split('\n').map((l, i) => {
+      const f = l.split(' ');
+      f[1] = String(Math.max(200 + (i === 300 ? -5 : 0), 1800 - 10 * i) * 1024);
+      return f.join(' ');
+    }).join('\n');
+    const r = summarizeRun(burst, burstKv(), held, '');
+    assert.equal(r.needsKill, false);
+    assert.equal(r.hogExitedItself, true);
+    assert.equal(r.hogKilled, false);
+    assert.equal(r.rightVictim, true, 'right = nothing died');
+    assert.equal(r.needlessKill, false);
+    assert.equal(r.wrongKill, false);
+    assert.equal(r.secondsToKill, null, 'no kill, no time to kill');
+    assert.equal(r.memAvailableAtKillMiB, null);
+    assert.equal(r.killedBy, 'none');
+    assert.equal(r.hogGoneS, 45);
+    assert.deepEqual(r.hogStop, { atMs: T0 + 14_000, reason: 'low', allocatedMiB: 1500, memAvailableMiB: 205, memAvailablePct: 10.4 });
+    assert.equal(r.lowestMemAvailableMiB, 195);
+    assert.deepEqual(r.deaths, []);
+  });
+  test('a burst whose hog was killed counts as a needless kill', () => {
+    const r = summarizeRun(burst, burstKv({ hog_exited_itself: 'no', hog_exit_status: '143', t_end_ms: String(T0 + 12_000), killer_kill_lines: '1' }), seriesText(T0 + 12_000), '');
+    assert.equal(r.hogKilled, true);
+    assert.equal(r.killedBy, 'killer');
+    assert.equal(r.needlessKill, true);
+    assert.equal(r.rightVictim, false);
+    assert.equal(r.wrongKill, false, 'the hog is no bystander');
+    assert.equal(r.secondsToKill, 12);
+    assert.deepEqual(r.deaths, [{ who: 'hog', atS: 12 }]);
+    const byKernel = summarizeRun(burst, burstKv({ hog_exited_itself: 'no', kernel_killed_hog: 'yes', kernel_oom_kills: '1', t_end_ms: String(T0 + 12_000) }), seriesText(T0 + 12_000), '');
+    assert.equal(byKernel.needlessKill, true);
+    assert.equal(byKernel.killedBy, 'kernel');
+  });
+  test('a bystander killed in a burst: needless and wrong', () => {
+    const r = summarizeRun(burst, burstKv({ innocent_survived: 'no', [`died_innocent_ms`]: String(T0 + 13_000) }), seriesText(T0 + 45_000), '');
+    assert.equal(r.hogExitedItself, true);
+    assert.equal(r.needlessKill, true);
+    assert.equal(r.wrongKill, true);
+    assert.equal(r.rightVictim, false);
+    assert.deepEqual(r.deaths, [{ who: 'innocent', atS: 13 }]);
+  });
+  test('a burst that outlived the cap: nothing died, but the run says the bench stopped it', () => {
+    const r = summarizeRun(burst, burstKv({ storm_end: 'cap', hog_exited_itself: 'no', t_end_ms: String(T0 + 200_000) }), seriesText(T0 + 300_000), '');
+    assert.equal(r.hogKilled, false);
+    assert.equal(r.needlessKill, false);
+    assert.equal(r.rightVictim, true);
+    assert.match(r.notes.join(), /had not ended by the cap/);
+  });
+  const vte: PlanItem = { idx: 3, round: 1, killer: 'oomd2', workload: 'vte' };
+  const vteKv = (over: Record<string, string> = {}): Map<string, string> => parseKv(kvText({
+    workload: 'vte', killer: 'oomd2', bystanders: 'innocent canary browser terminal ', browser_survived: 'yes', terminal_survived: 'yes',
+    hog_unit: 'vte-spawn-0b7c8a0e-5d1c-4a57-9a55-4a1f0d2d7d61.scope',
+    hog_cgroup: '/user.slice/user-1000.slice/user@1000.service/app.slice/app-org.gnome.Terminal.slice/vte-spawn-0b7c8a0e-5d1c-4a57-9a55-4a1f0d2d7d61.scope',
+    ...over,
+  }));
+  test('the session killed after the hog (systemd-oomd took user@1000.service/init.scope, run 148): noted, not right, not wrong', () => {
+    const snap = summarizeRun({ ...item, workload: 'snap', killer: 'oomd20' }, parseKv(kvText({
+      workload: 'snap', killer: 'oomd20', bystanders: 'innocent canary', innocent_survived: 'no', canary_survived: 'no',
+      died_innocent_ms: String(T0 + 13_000), died_canary_ms: String(T0 + 13_100),
+    })), seriesText(T0 + 12_000), '', null,
+    `${(T0 + 12_900) / 1000} lab systemd-oomd[868]: Killed /user.slice/user-1000.slice/user@1000.service/init.scope due to memory pressure for /user.slice/user-1000.slice/user@1000.service being 51.11% > 50.00% for > 20s with reclaim activity`);
+    assert.match(snap.notes.join(), /killed the user manager/);
+    assert.equal(snap.rightVictim, false);
+    assert.equal(snap.wrongKill, false, 'after the hog');
+    assert.deepEqual(snap.deaths?.map((d) => d.who), ['hog', 'innocent', 'canary']);
+  });
+  test('a terminal tab\'s hog killed, the browser and the terminal server alive: the right victim', () => {
+    const r = summarizeRun(vte, vteKv(), seriesText(T0 + 12_000), '');
+    assert.equal(r.rightVictim, true);
+    assert.equal(r.wrongKill, false);
+    assert.equal(r.needlessKill, null, 'a kill was needed');
+    assert.match(r.hogCgroup ?? '', /app\.slice\/app-org\.gnome\.Terminal\.slice\/vte-spawn-[0-9a-f-]{36}\.scope$/);
+  });
+  test('the browser killed before the hog: a wrong kill, even though the hog died later', () => {
+    const r = summarizeRun(vte, vteKv({ browser_survived: 'no', died_browser_ms: String(T0 + 8_000) }), seriesText(T0 + 12_000), '');
+    assert.equal(r.hogKilled, true);
+    assert.equal(r.wrongKill, true);
+    assert.equal(r.rightVictim, false);
+    assert.deepEqual(r.deaths, [{ who: 'browser', atS: 8 }, { who: 'hog', atS: 12 }]);
+  });
+  test('the terminal server killed while the hog lived to the cap: wrong; a bystander dying after the hog: not wrong, not right', () => {
+    const lived = summarizeRun(vte, vteKv({ storm_end: 'cap', t_end_ms: String(T0 + 200_000), terminal_survived: 'no', died_terminal_ms: String(T0 + 30_000) }), seriesText(T0 + 300_000), '');
+    assert.equal(lived.wrongKill, true);
+    assert.equal(lived.rightVictim, false);
+    const after = summarizeRun(vte, vteKv({ browser_survived: 'no', died_browser_ms: String(T0 + 14_000) }), seriesText(T0 + 12_000), '');
+    assert.equal(after.wrongKill, false);
+    assert.equal(after.rightVictim, false);
+    // seen dead only at the end (no time): after the hog
+    const late = summarizeRun(vte, vteKv({ browser_survived: 'no' }), seriesText(T0 + 12_000), '');
+    assert.equal(late.wrongKill, false);
+    assert.deepEqual(late.deaths?.map((d) => d.who), ['hog', 'browser']);
+  });
+  test('a compressible burst in zram: the ratio at the stop (mm_stat) and while the hog held its memory (the sampler)', () => {
+    const lines: string[] = [];
+    for (let t = T0 - 1000; t <= T0 + 60_000; t += 100) {
+      const held = t >= T0 + 20_000;
+      lines.push(`${t} ${300 * 1024} ${1024 * 1024} 0.00 0.00 0 0.00 ${t < T0 + 55_000 ? 1 : 0} ${held ? 1_200_000 : 100} ${held ? 390_000 : 50} ${held ? 400_000 : 100}`);
+    }
+    const kv = parseKv(kvText({
+      workload: 'zburst', bystanders: 'innocent canary', hog_exited_itself: 'yes', t_end_ms: String(T0 + 55_100), killer_kill_lines: '0',
+      hog_stopped: `stopped at_ms=${T0 + 20_000} reason=total allocated_mib=2560 mem_available_kib=307200 mem_total_kib=2011136`,
+      zram_mm_stat_at_stop: `${1200 * 1048576} ${390 * 1048576} ${410 * 1048576}`,
+    }));
+    const r = summarizeRun({ ...item, workload: 'zburst' }, kv, lines.join('\n'), '');
+    assert.equal(r.rightVictim, true);
+    assert.deepEqual(r.zramAtStop, { origMiB: 1200, comprMiB: 390, usedMiB: 410, ratio: 2.93 });
+    assert.equal(r.zramRatioHold, 3);
+    assert.equal(r.hogStop?.reason, 'total');
+    const cell = summarize([r])[0]!;
+    assert.deepEqual(cell.zramRatio, { median: 3, min: 3, max: 3 });
+  });
+  test('runs recorded before the verdicts: any bystander death is a wrong kill; needless only where no kill was needed', () => {
+    const old = run('oomd2', 'apps', 30, 100, { innocentSurvived: false, rightVictim: false });
+    delete old.wrongKill;
+    assert.equal(wrongKillOf(old), true);
+    assert.equal(needlessKillOf(old), null);
+    assert.equal(wrongKillOf(run('oomd2', 'apps', 30, 100)), false);
+    const oldBurst = run('none', 'burst', 30, 100);
+    assert.equal(needlessKillOf(oldBurst), true, 'a killed hog where none was needed');
+  });
+});
+
+describe('tables of the workloads that need no kill, and the headline', () => {
+  const runs = [
+    run('headroom', 'burst', null, 50, { needlessKill: false, wrongKill: false, hogExitedItself: true, lowestMemAvailableMiB: 190, hogStop: { atMs: 0, reason: 'low', allocatedMiB: 1500, memAvailableMiB: 200, memAvailablePct: 10.2 } }),
+    run('headroom', 'burst', 9, 40, { rightVictim: false, needlessKill: true, wrongKill: false, lowestMemAvailableMiB: 250, deaths: [{ who: 'hog', atS: 9 }] }),
+    run('earlyoom', 'burst', null, 60, { needlessKill: false, wrongKill: false, hogExitedItself: true, lowestMemAvailableMiB: 180 }),
+    run('none', 'burst', null, 70, { needlessKill: false, wrongKill: false, hogExitedItself: true, lowestMemAvailableMiB: 170 }),
+    run('oomd2', 'vte', 20, 100, { rightVictim: false, wrongKill: true, deaths: [{ who: 'browser', atS: 10 }, { who: 'hog', atS: 20 }] }),
+    run('earlyoom', 'vte', 30, 100, { wrongKill: false }),
+  ];
+  for (const r of runs) if (r.workload === 'burst') r.rightVictim = r.needlessKill === false;
+  const cells = summarize(runs);
+  test('needless and wrong kills per cell; right means nothing died', () => {
+    const h = cells.find((c) => c.killer === 'headroom' && c.workload === 'burst')!;
+    assert.deepEqual([h.needsKill, h.runs, h.rightVictimPct, h.needlessKills, h.wrongKills, h.exitedItself], [false, 2, 50, 1, 0, 1]);
+    assert.deepEqual(h.died, { hog: 1 });
+    const o = cells.find((c) => c.killer === 'oomd2' && c.workload === 'vte')!;
+    assert.deepEqual([o.needsKill, o.needlessKills, o.wrongKills], [true, null, 1]);
+    assert.deepEqual(o.died, { browser: 1, hog: 1 });
+  });
+  test('each table has its own workloads; the no-kill table has no time to kill', () => {
+    const noKill = renderNoKillTable(cells);
+    assert.match(noKill, /nothing died \(right\) \| needless kill \| wrong kill/);
+    assert.doesNotMatch(noKill, /s to kill/);
+    assert.match(noKill, /\| \(5\) no swap, burst stopping at 10 % \| Headroom defaults \| 2 \| 50 % \| 1\/2 \| 0\/2 \| 1\/2 \| 200 \| 10\.2 \| 220 \(190–250\) \| – \|/);
+    assert.match(noKill, /\| hog 1 \|$/m);
+    assert.doesNotMatch(noKill, /GNOME Terminal/);
+    const kill = renderTable(cells, 200);
+    assert.doesNotMatch(kill, /burst/);
+    assert.match(kill, /\| \(8\) no swap, hog in a GNOME Terminal tab \| systemd-oomd, tuned \(50 %, 2 s\) \| 1 \| 0 % \| 1\/1 \| 20\.0 \|.*\| hog 1, browser 1 \|/);
+    assert.doesNotMatch(renderRatios(cells, 200), /burst/);
+    assert.equal(renderNoKillTable(summarize(runs.filter((r) => r.workload === 'vte'))), '');
+  });
+  test('the headline: Headroom against the best anchor, counts of right, needless and wrong', () => {
+    assert.equal(bestAnchor(cells, 'vte', 200)?.killer, 'earlyoom', 'a wrong kill loses to a slower right one');
+    assert.equal(bestAnchor(cells, 'burst', 200)?.killer, 'earlyoom', 'equal verdicts: the smaller canary stall');
+    const h = renderHeadline(cells, 200);
+    assert.match(h, /\| \(5\) no swap, burst stopping at 10 % \| no \| 2 runs: 1 right, 1 needless, 0 wrong \| 220 MiB \| earlyoom defaults \| 1 run: 1 right, 0 needless, 0 wrong \| 180 MiB \|/);
+    assert.match(h, /\| \(8\) no swap, hog in a GNOME Terminal tab \| yes \| no runs yet \| – \| earlyoom defaults \| 1 run: 1 right, – needless, 0 wrong \| 30\.0 s \|/);
+    assert.equal(h.split('\n').length, 2 + 9, 'one line per workload');
   });
 });

@@ -43,6 +43,7 @@ describe('bench report', () => {
     const lost = losses(summarize(results.runs), 200);
     assert.deepEqual(lost, [
       '(1) no swap, fast hog: right victim in only 50 % of runs',
+      '(1) no swap, fast hog: wrong kill in 1 of 2 runs',
       '(1) no swap, fast hog: time to kill 1.52× that of earlyoom defaults (medians)',
       '(1) no swap, fast hog: canary worst lateness 1.85× that of earlyoom defaults (medians)',
       '(1) no swap, fast hog: canary p99 lateness 1.85× that of earlyoom defaults (medians)',
@@ -50,16 +51,32 @@ describe('bench report', () => {
     // With the runs, each loss says whether the runs tell the two apart: 2 runs against 1 cannot
     // (of the 3 ways to split them, 2 separate them as well as the real split does).
     const withRuns = losses(summarize(results.runs), 200, results.runs);
-    assert.equal(withRuns[1], '(1) no swap, fast hog: time to kill 1.52× that of earlyoom defaults (medians; rank test over 2 vs 1 runs: p = 0.67, within run-to-run spread)');
-    assert.equal(withRuns[2], '(1) no swap, fast hog: canary worst lateness 1.85× that of earlyoom defaults (medians; rank test over 2 vs 1 runs: p = 0.67, within run-to-run spread)');
+    assert.equal(withRuns[2], '(1) no swap, fast hog: time to kill 1.52× that of earlyoom defaults (medians; rank test over 2 vs 1 runs: p = 0.67, within run-to-run spread)');
+    assert.equal(withRuns[3], '(1) no swap, fast hog: canary worst lateness 1.85× that of earlyoom defaults (medians; rank test over 2 vs 1 runs: p = 0.67, within run-to-run spread)');
     const many = [...results.runs, ...[1, 2, 3, 4, 5, 6].map((i) => run(10 + i, i % 2 ? 'earlyoom' : 'headroom', 'nosw', 25, i % 2 ? 100 + i : 5000 + i))];
     assert.match(losses(summarize(many), 200, many).find((l) => l.includes('canary worst')) ?? '', /rank test over 5 vs 4 runs: p = 0\.02\)$/);
+  });
+  test('where no kill was needed: needless and wrong kills are losses, a time to kill is not compared', () => {
+    const burst = [
+      run(20, 'headroom', 'burst', 9, 100, { rightVictim: false, needlessKill: true, wrongKill: false }),
+      run(21, 'headroom', 'burst', null, 100, { rightVictim: true, needlessKill: false, wrongKill: false, hogExitedItself: true }),
+      run(22, 'earlyoom', 'burst', null, 100, { rightVictim: true, needlessKill: false, wrongKill: false, hogExitedItself: true }),
+      run(23, 'headroom', 'vte', 10, 100, { rightVictim: false, wrongKill: true }),
+      run(24, 'earlyoom', 'vte', 20, 100, { wrongKill: false }),
+    ];
+    assert.deepEqual(losses(summarize(burst), 200), [
+      '(5) no swap, burst stopping at 10 %: something died in 50 % of runs that needed no kill',
+      '(5) no swap, burst stopping at 10 %: needless kill in 1 of 2 runs',
+      '(8) no swap, hog in a GNOME Terminal tab: right victim in only 0 % of runs',
+      '(8) no swap, hog in a GNOME Terminal tab: wrong kill in 1 of 1 runs',
+    ]);
   });
   test('the Markdown has the caveat, the tables, idle, leak and scale', () => {
     const md = renderReport(results);
     assert.match(md, /\*\*Software emulation\.\*\*/);
     assert.match(md, /6 complete runs in 1 round\(s\)/);
-    assert.match(md, /\| \(2\) zram, fast hog \| Headroom defaults \| 1 \| 100 % \| 12\.0 \|/);
+    assert.match(md, /## Headline\n\n\| workload \| kill needed \|/);
+    assert.match(md, /\| \(2\) zram, fast hog \| Headroom defaults \| 1 \| 100 % \| 0\/1 \| 12\.0 \|/);
     assert.match(md, /## Where Headroom loses\n\n- \(1\) no swap/);
     assert.match(md, /\| Headroom defaults \| 0\.050 \| 120 \| 0\.020 \| 80 \| 11 \| 58\.6 MiB \| 58\.8 MiB \|/);
     assert.match(md, /\| earlyoom defaults \| 0\.200 \| 230 \| – \| – \| 1 \| 0\.9 MiB \| 0\.9 MiB \|/, 'older results without a second window');
@@ -75,9 +92,11 @@ describe('README tables', () => {
   test('the generated block is replaced, the text around it kept', () => {
     const readme = 'intro\n<!-- bench-tables: generated -->\nold table\n<!-- /bench-tables -->\n\nprose\n';
     const next = spliceReadmeTables(readme, renderReadmeTables(results));
-    assert.match(next, /^intro\n<!-- bench-tables: generated -->\n\| workload \| killer \|/);
-    assert.match(next, /\n- \(1\) no swap, fast hog: right victim in only 50 % of runs\n/);
-    assert.match(next, /\(medians; rank test over 2 vs 1 runs: p = 0\.67, within run-to-run spread\)\n<!-- \/bench-tables -->\n\nprose\n$/);
+    assert.match(next, /^intro\n<!-- bench-tables: generated -->\n\| workload \| kill needed \| Headroom defaults: runs, right, needless, wrong \|/);
+    assert.match(next, /\n\| \(1\) no swap, fast hog \| yes \| 2 runs: 1 right, – needless, 1 wrong \| 30\.5 s \| earlyoom defaults \| 1 run: 1 right, – needless, 0 wrong \| 20\.0 s \|\n/);
+    assert.match(next, /\n\| \(7\) zram, compressible burst of 1\.3 × RAM \| no \| no runs yet \|/);
+    assert.doesNotMatch(next, /\| workload \| killer \|/, 'the full tables are in results.md only');
+    assert.match(next, /bench\/results\/results\.md`\.\n<!-- \/bench-tables -->\n\nprose\n$/);
     assert.ok(!next.includes('old table'));
     assert.equal(spliceReadmeTables(next, renderReadmeTables(results)), next, 'rendering twice changes nothing');
   });
