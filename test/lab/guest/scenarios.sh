@@ -740,20 +740,6 @@ scenario_burst() {
     scen_end
 }
 
-failed=0
-for s in ${LAB_SCENARIOS:-install}; do
-    if declare -F "scenario_$s" >/dev/null; then
-        "scenario_$s" || failed=$((failed + 1))
-    else
-        echo "no such scenario: $s"
-        failed=$((failed + 1))
-    fi
-done
-agent_log >"$LAB_OUT/agent.log"
-dmesg >"$LAB_OUT/dmesg.txt" 2>&1
-echo "scenarios failed: $failed"
-[ "$failed" -eq 0 ]
-
 # ---- ssh: a hog out of reach (a login session's scope) is named, and no bystander dies ----
 # logind puts an ssh or tty login in user-UID.slice/session-N.scope, root-owned and outside
 # user@UID.service: the agent cannot stop it by unit. The hog runs there as the lab user (the
@@ -798,3 +784,19 @@ scenario_ssh() {
     settle
     scen_end
 }
+
+
+failed=0
+for s in ${LAB_SCENARIOS:-install}; do
+    if declare -F "scenario_$s" >/dev/null; then
+        "scenario_$s" || failed=$((failed + 1))
+    else
+        echo "no such scenario: $s"
+        failed=$((failed + 1))
+    fi
+done
+agent_log >"$LAB_OUT/agent.log"
+dmesg >"$LAB_OUT/dmesg.txt" 2>&1
+echo "scenarios failed: $failed"
+[ "$failed" -eq 0 ]
+
