@@ -73,6 +73,8 @@ export interface Measures {
   exhaustionInMs: number;
   /** ms from this look until a kill decided at the next look would act: the look interval + the horizon. */
   leadMs: number;
+  /** Free swap by kind, the basis of the next look's decline. */
+  swapFree: { zram: number; disk: number };
 }
 
 export type Action =
@@ -151,6 +153,7 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
     declineBytesPerSec,
     exhaustionInMs,
     leadMs: intervalMs + config.exhaustionHorizonMs,
+    swapFree: free,
   };
 }
 
@@ -278,7 +281,7 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
     state,
     prev: {
       atMs: s.atMs, fullTotalUs: s.tree.full.totalUs, someTotalUs: s.tree.some.totalUs, memAvailableBytes: s.meminfo.memAvailableBytes,
-      zramFreeBytes: swapFree(s).zram, diskFreeBytes: swapFree(s).disk,
+      zramFreeBytes: m.swapFree.zram, diskFreeBytes: m.swapFree.disk,
     },
     declineBytesPerSec: m.declineBytesPerSec,
     fullAboveSinceMs,
