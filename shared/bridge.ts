@@ -121,4 +121,11 @@ export function callBridge(bridge: DashboardBridge, call: BridgeCall): Promise<u
 /** Messages on the wire (WebSocket JSON; the IPC transport uses the same shapes). */
 export type BridgeRequest = { id: number; method: BridgeMethod; params: unknown[] };
 export type BridgeResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
-export type BridgeMessage = BridgeResponse | { event: BridgeEvent };
+export type BridgeMessage = BridgeResponse | { event: BridgeEvent } | SessionGrant;
+/**
+ * The WebSocket's first message when a page was admitted (agent/dashboard/access.ts): the
+ * session it reconnects with from now on, and when that session ends.
+ */
+export type SessionGrant = { session: { id: string; expiresAtMs: number } };
+/** The close code of a WebSocket refused for its credential (a used or expired link, an ended session). */
+export const DENIED_CLOSE_CODE = 4401;

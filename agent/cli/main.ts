@@ -87,8 +87,8 @@ entries without Exec= are refused. Example: headroom run org.mozilla.firefox.des
   program.command('monitor').description("follow the agent's signals live (kills, state changes); survives agent restarts").addOption(json())
     .action((o: { json?: boolean }) => monitor(Boolean(o.json)));
   program.command('dashboard')
-    .description('serve the dashboard page on 127.0.0.1 (a random port and a token in the printed address), for use without the tray')
-    .option('--open', 'open the address with xdg-open')
+    .description('serve the dashboard page on 127.0.0.1, for use without the tray; prints a link that works once, for 10 minutes')
+    .option('--open', 'open the dashboard in the browser (xdg-open), through a private file: no secret in any command line')
     .option('--port <n>', 'listen on this port instead of a random one', portNumber)
     .action(async (o: { open?: boolean; port?: number }) => {
       await dashboard({ open: Boolean(o.open), port: o.port });

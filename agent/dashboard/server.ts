@@ -1,23 +1,35 @@
 // `headroom dashboard`'s transport: the page's static files and a WebSocket carrying the
-// DashboardBridge, on 127.0.0.1 only, behind a random token. Every request needs the token
-// (from ?token= or the HttpOnly cookie index.html sets), the right Host (DNS rebinding), and
-// for the WebSocket our own Origin. Anything else gets 403 and no hint why.
+// DashboardBridge, on 127.0.0.1 only. The files hold nothing private and are served to any
+// request with the right Host (DNS rebinding). The WebSocket needs our own Origin and a
+// credential (agent/dashboard/access.ts): a one-time link's secret, or the session it was
+// exchanged for. Nothing is a cookie, so no other server on 127.0.0.1 ever receives one.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { callBridge, type BridgeEvent, type BridgeMessage, type BridgeResponse, type DashboardBridge } from '../../shared/bridge.js';
+import { callBridge, DENIED_CLOSE_CODE, type BridgeEvent, type BridgeMessage, type BridgeResponse, type DashboardBridge } from '../../shared/bridge.js';
 import { toJsonSafe } from '../../shared/records.js';
-import { contentTypeOf, hostAllowed, MAX_MESSAGE_BYTES, PAGE_PATH, originAllowed, parseBridgeRequest, requestToken, resolveStaticPath, tokenMatches } from './wire.js';
+import { credentialOf, DashboardAccess, DEFAULT_ACCESS_TIMES, type AccessTimes } from './access.js';
+import { contentTypeOf, hostAllowed, MAX_MESSAGE_BYTES, PAGE_PATH, originAllowed, parseBridgeRequest, resolveStaticPath } from './wire.js';
 
 export const WEBSOCKET_PATH = '/ws';
+/** How often expired links and sessions are swept (and pages of ended sessions closed). */
+const SWEEP_MS = 5000;
+
+export interface DashboardLink {
+  /** http://127.0.0.1:PORT/#once=SECRET: the secret is in the fragment, which no request carries. */
+  url: string;
+  secret: string;
+}
 
 export interface DashboardServer {
-  /** The address to open, token included: http://127.0.0.1:PORT/?token=… */
-  url: string;
   port: number;
-  token: string;
+  /**
+   * A new one-time link. `onClosed` is called once, when the link is used or has expired
+   * (so a file that holds it can be removed).
+   */
+  newLink(onClosed?: () => void): DashboardLink;
   close(): Promise<void>;
 }
 
@@ -27,6 +39,8 @@ export interface ServerOptions {
   rootDir: string;
   /** 0 (default): a free port chosen by the kernel. */
   port?: number;
+  /** How long links and sessions last (tests shorten them). */
+  accessTimes?: AccessTimes;
 }
 
 /** The page loads only its own files and talks only to its own origin (plus ws: to it). */
@@ -42,21 +56,18 @@ export const contentSecurityPolicy = (port: number): string => [
 ].join('; ');
 
 export async function startDashboardServer(opts: ServerOptions): Promise<DashboardServer> {
-  const token = randomBytes(32).toString('base64url');
   let port = 0;
-  // Cookies ignore ports: name ours after the port so two dashboards do not overwrite each other.
-  const cookieName = (): string => `headroom_token_${port}`;
-
-  // Lets the page's own scripts and styles load without the token in every URL.
-  const tokenCookie = (): string => `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-
-  const authorized = (req: IncomingMessage, url: URL): boolean =>
-    hostAllowed(req.headers.host, port) && tokenMatches(token, requestToken(url, req.headers.cookie, cookieName()));
+  const times = opts.accessTimes ?? DEFAULT_ACCESS_TIMES;
+  const access = new DashboardAccess(() => randomBytes(32).toString('base64url'), Date.now, times);
+  /** Links whose holder wants to know when they stop working. */
+  const linkWatchers = new Map<string, () => void>();
+  /** Each open page and the session it belongs to. */
+  const pages = new Map<WebSocket, string>();
 
   const commonHeaders = (): Record<string, string> => ({
     'Content-Security-Policy': contentSecurityPolicy(port),
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer', // the token is in the URL: never send it anywhere
+    'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
     'Cross-Origin-Resource-Policy': 'same-origin',
   });
@@ -68,11 +79,12 @@ export async function startDashboardServer(opts: ServerOptions): Promise<Dashboa
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!authorized(req, url)) return refuse(res, 403, 'forbidden');
+    if (!hostAllowed(req.headers.host, port)) return refuse(res, 403, 'forbidden');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
     if (url.pathname === '/') {
-      // The printed address is short; the page lives where its relative imports resolve.
-      res.writeHead(302, { ...commonHeaders(), Location: `${PAGE_PATH}${url.search}`, 'Set-Cookie': tokenCookie() });
+      // The printed address is short; the page lives where its relative imports resolve. The
+      // browser keeps the link's #fragment across the redirect.
+      res.writeHead(302, { ...commonHeaders(), Location: PAGE_PATH });
       res.end();
       return;
     }
@@ -84,9 +96,7 @@ export async function startDashboardServer(opts: ServerOptions): Promise<Dashboa
     } catch {
       return refuse(res, 404, 'not found');
     }
-    const headers: Record<string, string> = { ...commonHeaders(), 'Content-Type': contentTypeOf(file)! };
-    if (url.pathname === PAGE_PATH) headers['Set-Cookie'] = tokenCookie();
-    res.writeHead(200, headers);
+    res.writeHead(200, { ...commonHeaders(), 'Content-Type': contentTypeOf(file)! });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 
@@ -101,13 +111,40 @@ export async function startDashboardServer(opts: ServerOptions): Promise<Dashboa
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== WEBSOCKET_PATH || !authorized(req, url) || !originAllowed(req.headers.origin, port)) {
+    if (url.pathname !== WEBSOCKET_PATH || !hostAllowed(req.headers.host, port) || !originAllowed(req.headers.origin, port)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, opts.bridge));
+    // Refused pages are told in the close code (a browser's WebSocket sees no HTTP status), so
+    // the page can say "this link was used" instead of retrying for ever.
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const credential = credentialOf(url);
+      const admission = access.admit(credential);
+      if (!admission.ok) {
+        ws.close(DENIED_CLOSE_CODE, admission.reason);
+        return;
+      }
+      if (credential !== null && 'once' in credential) closeLink(credential.once);
+      pages.set(ws, admission.session);
+      ws.send(JSON.stringify({ session: { id: admission.session, expiresAtMs: admission.expiresAtMs } } satisfies BridgeMessage));
+      ws.on('close', () => {
+        pages.delete(ws);
+        access.left(admission.session);
+      });
+      attach(ws, opts.bridge);
+    });
   });
 
+  const closeLink = (secret: string): void => {
+    const watcher = linkWatchers.get(secret);
+    linkWatchers.delete(secret);
+    watcher?.();
+  };
+  const sweep = (): void => {
+    access.sweep();
+    for (const secret of [...linkWatchers.keys()]) if (!access.linkOpen(secret)) closeLink(secret);
+    for (const [ws, session] of pages) if (!access.alive(session)) ws.close(DENIED_CLOSE_CODE, 'session-expired');
+  };
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port ?? 0, '127.0.0.1', () => {
@@ -118,12 +155,20 @@ export async function startDashboardServer(opts: ServerOptions): Promise<Dashboa
   const address = http.address();
   if (address === null || typeof address === 'string') throw new Error('the dashboard server has no TCP address');
   port = address.port;
+  const sweeper = setInterval(sweep, Math.max(50, Math.min(SWEEP_MS, times.linkTtlMs, times.sessionMaxMs, times.sessionIdleMs) / 2));
+  sweeper.unref();
 
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
-    token,
+    newLink: (onClosed?: () => void): DashboardLink => {
+      const secret = access.mintLink();
+      for (const old of [...linkWatchers.keys()]) if (!access.linkOpen(old)) closeLink(old); // pushed out by the new one
+      if (onClosed !== undefined) linkWatchers.set(secret, onClosed);
+      return { url: `http://127.0.0.1:${port}/#once=${secret}`, secret };
+    },
     close: () => new Promise<void>((resolve) => {
+      clearInterval(sweeper);
+      for (const secret of [...linkWatchers.keys()]) closeLink(secret);
       for (const client of wss.clients) client.terminate();
       wss.close();
       http.closeAllConnections();

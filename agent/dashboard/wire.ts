@@ -1,6 +1,6 @@
 // The WebSocket transport's checks, kept free of sockets so the unit tests can hold them:
 // every incoming message is validated here before it reaches the bridge, and every way a
-// request can be refused (token, Host, Origin, path) is one pure function.
+// request can be refused (secret, Host, Origin, path) is one pure function.
 import { timingSafeEqual } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { checkBridgeCall, isBridgeMethod, type BridgeCall } from '../../shared/bridge.js';
@@ -34,7 +34,7 @@ export function parseBridgeRequest(text: string): ParsedRequest {
   return { ok: true, id, call };
 }
 
-/** Constant-time comparison: a wrong token must not be guessable byte by byte from timings. */
+/** Constant-time comparison: a wrong secret must not be guessable byte by byte from timings. */
 export function tokenMatches(expected: string, given: string | null | undefined): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(expected);
@@ -52,19 +52,8 @@ export function hostAllowed(host: string | undefined, port: number): boolean {
 
 /** A WebSocket from a browser carries Origin; only our own page may open one. */
 export function originAllowed(origin: string | undefined, port: number): boolean {
-  if (origin === undefined) return true; // not a browser (no ambient credentials to abuse); the token still applies
+  if (origin === undefined) return true; // not a browser (no ambient credentials to abuse); the credential still applies
   return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-}
-
-/** The token from `?token=` or from the cookie the page got with index.html. */
-export function requestToken(url: URL, cookieHeader: string | undefined, cookieName: string): string | null {
-  const fromQuery = url.searchParams.get('token');
-  if (fromQuery !== null) return fromQuery;
-  for (const part of (cookieHeader ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === cookieName) return part.slice(eq + 1).trim();
-  }
-  return null;
 }
 
 const CONTENT_TYPES: Record<string, string> = {

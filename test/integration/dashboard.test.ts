@@ -3,10 +3,11 @@
 // (Debian's chromium, driven by playwright-core; no browser is downloaded).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -26,9 +27,9 @@ const EDITOR = 'app.slice/app-headroom-editor-00000000000000d2.scope';
 const NOTES = 'app.slice/app-headroom-notes-00000000000000d3.scope';
 const TEXT_EDITOR_DESKTOP = '[Desktop Entry]\nType=Application\nName=Text Editor\nGenericName=Editor\nExec=sleep 600\n';
 
-/** `headroom dashboard` as a process; its first stdout line is the address. */
-async function startDashboard(home: Home): Promise<{ child: ChildProcess; url: string; stderr: string[] }> {
-  const child = spawn(HEADROOM, ['dashboard'], { env: home.env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `headroom dashboard` as a process; its first stdout line is the address (a one-time link). */
+async function startDashboard(home: Home, args: string[] = [], env: NodeJS.ProcessEnv = home.env): Promise<{ child: ChildProcess; url: string; stderr: string[] }> {
+  const child = spawn(HEADROOM, ['dashboard', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
   const url = await new Promise<string>((resolve, reject) => {
@@ -51,14 +52,32 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
   });
 }
 
-/** The status of a WebSocket upgrade: 101 when accepted, else what the server answered. */
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+/**
+ * How a WebSocket upgrade ends: 'admitted' (granted a session), 'refused:<reason>' (closed
+ * with the refusal code), or the HTTP status the server answered instead of upgrading.
+ */
+function upgradeOutcome(url: string, headers: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, { headers });
-    ws.once('open', () => { ws.close(); resolve(101); });
-    ws.once('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
-    ws.once('error', () => resolve(-1));
+    setTimeout(() => { resolve('no answer within 10 s'); ws.terminate(); }, 10_000).unref();
+    ws.once('message', (d: Buffer) => { resolve('session' in (JSON.parse(d.toString()) as object) ? 'admitted' : 'other'); ws.close(); });
+    ws.once('close', (code, reason) => resolve(code === 4401 ? `refused:${reason.toString()}` : `closed:${code}`));
+    ws.once('unexpected-response', (_req, res) => { resolve(`http:${res.statusCode ?? 0}`); ws.terminate(); });
+    ws.once('error', () => undefined);
   });
+}
+
+/** A socket let in with `url`'s one-time link, past the session grant. */
+async function admittedSocket(url: string): Promise<WebSocket> {
+  const link = new URL(url);
+  const secret = new URLSearchParams(link.hash.slice(1)).get('once');
+  const ws = new WebSocket(`ws://127.0.0.1:${link.port}/ws?once=${secret}`);
+  await new Promise<void>((resolve, reject) => {
+    setTimeout(() => reject(new Error('no session grant within 10 s')), 10_000).unref();
+    ws.once('message', (d: Buffer) => ('session' in (JSON.parse(d.toString()) as object) ? resolve() : reject(new Error(`no session grant: ${d.toString()}`))));
+    ws.once('close', (code, reason) => reject(new Error(`refused: ${code} ${reason.toString()}`)));
+  });
+  return ws;
 }
 
 describe('dashboard in headless Chromium against the real agent', { skip: unavailable || false }, () => {
@@ -74,6 +93,18 @@ describe('dashboard in headless Chromium against the real agent', { skip: unavai
   let profile: string;
   let agentArgs: string[];
   const pageErrors: string[] = [];
+  /** The first link is printed; more come from `headroom dashboard` runs of their own. */
+  const extraDashboards: ChildProcess[] = [];
+  let printedLinkTaken = false;
+  const newLink = async (): Promise<string> => {
+    if (!printedLinkTaken) {
+      printedLinkTaken = true;
+      return dashboard.url;
+    }
+    const extra = await startDashboard(home);
+    extraDashboards.push(extra.child);
+    return extra.url;
+  };
 
   before(async () => {
     bus = await startPrivateBus();
@@ -109,36 +140,38 @@ describe('dashboard in headless Chromium against the real agent', { skip: unavai
   after(async () => {
     await browser?.close();
     if (dashboard?.child.exitCode === null) dashboard.child.kill('SIGKILL');
+    for (const c of extraDashboards) if (c.exitCode === null) c.kill('SIGKILL');
     await agent?.stop();
     await tree?.remove();
     await bus?.stop();
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  test('without the token, with a wrong one, or under another Host name, every request is refused', async () => {
-    const base = new URL(dashboard.url);
-    const token = base.searchParams.get('token')!;
-    assert.match(dashboard.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{40,}$/);
-    const page = `http://127.0.0.1:${base.port}/tray-app/renderer/index.html`;
-    assert.equal((await get(page)).status, 403);
-    assert.equal((await get(`${page}?token=${token.slice(0, -1)}x`)).status, 403);
-    assert.equal((await get(`${page}?token=${token}`, { Host: `rebound.example:${base.port}` })).status, 403, 'DNS rebinding: a foreign Host is refused');
-    const ok = await get(`${page}?token=${token}`);
-    assert.equal(ok.status, 200);
+  test('the link works once; without it, with a wrong secret, another Origin or another Host, nothing gets in', async () => {
+    const url = await newLink();
+    const link = new URL(url);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#once=[A-Za-z0-9_-]{43}$/, 'the secret is in the #fragment, which no request carries');
+    const secret = new URLSearchParams(link.hash.slice(1)).get('once')!;
+    const page = `http://127.0.0.1:${link.port}/tray-app/renderer/index.html`;
+    assert.equal((await get(page, { Host: `rebound.example:${link.port}` })).status, 403, 'DNS rebinding: a foreign Host is refused');
+    const ok = await get(page);
+    assert.equal(ok.status, 200, 'the page itself holds nothing private');
+    assert.equal(ok.headers['set-cookie'], undefined, 'no cookie, which every server on 127.0.0.1 would receive');
     assert.match(String(ok.headers['content-type']), /^text\/html/);
     assert.match(String(ok.headers['content-security-policy']), /default-src 'none'; script-src 'self'/);
-    assert.equal((await get(`http://127.0.0.1:${base.port}/tray-app/renderer/%2e%2e/%2e%2e/package.json?token=${token}`)).status, 404);
-    assert.equal((await get(`http://127.0.0.1:${base.port}/agent/cli/main.js?token=${token}`)).status, 404, 'only the page and shared/ are served');
-    const ws = `ws://127.0.0.1:${base.port}/ws`;
-    assert.equal(await upgradeStatus(ws), 403);
-    assert.equal(await upgradeStatus(`${ws}?token=${token}`, { Origin: 'http://evil.example' }), 403);
-    assert.equal(await upgradeStatus(`${ws}?token=${token}`, { Origin: `http://127.0.0.1:${base.port}` }), 101);
+    assert.equal((await get(`http://127.0.0.1:${link.port}/tray-app/renderer/%2e%2e/%2e%2e/package.json`)).status, 404);
+    assert.equal((await get(`http://127.0.0.1:${link.port}/agent/cli/main.js`)).status, 404, 'only the page and shared/ are served');
+    const ws = `ws://127.0.0.1:${link.port}/ws`;
+    assert.equal(await upgradeOutcome(ws), 'refused:missing');
+    assert.equal(await upgradeOutcome(`${ws}?once=${secret.slice(0, -1)}x`), 'refused:used-or-expired');
+    assert.equal(await upgradeOutcome(`${ws}?once=${secret}`, { Origin: 'http://evil.example' }), 'http:403');
+    assert.equal(await upgradeOutcome(`${ws}?once=${secret}`, { Host: `rebound.example:${link.port}` }), 'http:403');
+    assert.equal(await upgradeOutcome(`${ws}?once=${secret}`, { Origin: `http://127.0.0.1:${link.port}` }), 'admitted');
+    assert.equal(await upgradeOutcome(`${ws}?once=${secret}`, { Origin: `http://127.0.0.1:${link.port}` }), 'refused:used-or-expired', 'a link works once');
   });
 
   test('bad WebSocket messages get an error answer and the server keeps serving', async () => {
-    const base = new URL(dashboard.url);
-    const ws = new WebSocket(`ws://127.0.0.1:${base.port}/ws?token=${base.searchParams.get('token')}`);
-    await new Promise((r) => ws.once('open', r));
+    const ws = await admittedSocket(await newLink());
     const answers: Record<string, unknown>[] = [];
     ws.on('message', (d: Buffer) => {
       const msg = JSON.parse(d.toString()) as Record<string, unknown>;
@@ -155,8 +188,19 @@ describe('dashboard in headless Chromium against the real agent', { skip: unavai
   });
 
   test("the page shows the agent's apps, state, explanation and system facts", async () => {
-    await page.goto(dashboard.url);
-    assert.match(page.url(), /\/tray-app\/renderer\/index\.html\?token=/);
+    const link = await newLink();
+    await page.goto(link);
+    for (const id of ['hog', 'editor', 'notes']) await page.locator(`tr[data-app-id="${id}"]`).waitFor({ timeout: 10_000 });
+    assert.match(page.url(), /\/tray-app\/renderer\/index\.html$/, 'the secret is gone from the address bar');
+    // A reload keeps the session (sessionStorage); the used link, in another tab, gets nothing.
+    await page.reload();
+    await page.locator('tr[data-app-id="hog"]').waitFor({ timeout: 10_000 });
+    const other = await browser.newPage();
+    await other.goto(link);
+    await other.locator('#connection').filter({ hasText: 'already been used' }).waitFor({ timeout: 10_000 });
+    assert.equal(await other.locator('#apps-body tr').count(), 0);
+    await other.screenshot({ path: join(ARTIFACTS, 'dashboard-link-used-1280x800.png') });
+    await other.close();
     for (const id of ['hog', 'editor', 'notes']) await page.locator(`tr[data-app-id="${id}"]`).waitFor({ timeout: 10_000 });
     const order = await Promise.all((await page.locator('#apps-body tr').all()).map((row) => row.getAttribute('data-app-id')));
     assert.deepEqual(order, ['notes', 'hog', 'editor'], 'heaviest first');
@@ -245,6 +289,44 @@ describe('dashboard in headless Chromium against the real agent', { skip: unavai
     await page.locator('tr[data-app-id="editor"]').waitFor({ timeout: 10_000 });
   });
 
+  test('--open hands the browser a private file that forwards it: the secret is in no command line', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'headroom-fake-xdg-'));
+    const runtime = mkdtempSync(join(tmpdir(), 'headroom-runtime-'));
+    chmodSync(runtime, 0o700);
+    const log = join(bin, 'xdg-open.log');
+    // Records what xdg-open was given, and the modes of the file and its directory.
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${log}.tmp"\nstat -c '%a' "$1" "$(dirname "$1")" >> "${log}.tmp"\nmv "${log}.tmp" "${log}"\n`);
+    chmodSync(join(bin, 'xdg-open'), 0o755);
+    const dash = await startDashboard(home, ['--open'], { ...home.env, PATH: `${bin}:${process.env.PATH}`, XDG_RUNTIME_DIR: runtime });
+    extraDashboards.push(dash.child);
+    try {
+      for (let i = 0; i < 200 && !existsSync(log); i++) await new Promise((r) => setTimeout(r, 25));
+      const [file, fileMode, dirMode, ...rest] = readFileSync(log, 'utf8').trim().split('\n');
+      assert.deepEqual(rest, [], 'xdg-open got one argument');
+      assert.ok(file!.startsWith(`${runtime}/`), `xdg-open was given a file in $XDG_RUNTIME_DIR, not an address: ${file}`);
+      assert.equal(fileMode, '600');
+      assert.equal(dirMode, '700');
+      const secret = /#once=([A-Za-z0-9_-]{43})"/.exec(readFileSync(file!, 'utf8'))?.[1];
+      assert.ok(secret !== undefined, 'the file forwards to a one-time link');
+      const tab = await browser.newPage();
+      await tab.goto(pathToFileURL(file!).href);
+      await tab.locator('tr[data-app-id="editor"]').waitFor({ timeout: 10_000 });
+      assert.equal(new URL(tab.url()).port, new URL(dash.url).port, 'the browser went on to this dashboard');
+      // Every command line on the machine, the browser's included: the secret is in none.
+      const holders = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+        try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(secret); } catch { return false; }
+      });
+      assert.deepEqual(holders, []);
+      for (let i = 0; i < 200 && existsSync(file!); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(existsSync(file!), false, 'the file goes once its link is used');
+      await tab.close();
+    } finally {
+      dash.child.kill('SIGTERM');
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(runtime, { recursive: true, force: true });
+    }
+  });
+
   test('the page made no script errors, and SIGTERM stops the dashboard cleanly', async () => {
     assert.deepEqual(pageErrors, []);
     const exited = new Promise<number | null>((r) => dashboard.child.once('exit', (code) => r(code)));
@@ -273,9 +355,7 @@ describe('headroom dashboard without an agent', { skip: dbusDaemonAvailable() ? 
     const dash = await startDashboard(home);
     try {
       assert.ok(dash.stderr.some((l) => /the agent is not running/.test(l)), dash.stderr.join('\n'));
-      const base = new URL(dash.url);
-      const ws = new WebSocket(`ws://127.0.0.1:${base.port}/ws?token=${base.searchParams.get('token')}`);
-      await new Promise((r) => ws.once('open', r));
+      const ws = await admittedSocket(dash.url);
       const reply = new Promise<Record<string, unknown>>((r) => ws.once('message', (d: Buffer) => r(JSON.parse(d.toString()) as Record<string, unknown>)));
       ws.send('{"id":1,"method":"load"}');
       const answer = await reply;

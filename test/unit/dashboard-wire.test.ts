@@ -1,4 +1,4 @@
-// The WebSocket transport's gatekeeping, as tables: what a message, a token, a Host, an
+// The WebSocket transport's gatekeeping, as tables: what a message, a credential, a Host, an
 // Origin or a path must look like to get through, and that everything else is refused.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -6,8 +6,9 @@ import { describe, test } from 'node:test';
 import { callBridge, type DashboardBridge, type DashboardState } from '../../shared/bridge.js';
 import type { Preference } from '../../shared/names.js';
 import {
-  contentTypeOf, hostAllowed, MAX_MESSAGE_BYTES, originAllowed, parseBridgeRequest, requestToken, resolveStaticPath, tokenMatches,
+  contentTypeOf, hostAllowed, MAX_MESSAGE_BYTES, originAllowed, parseBridgeRequest, resolveStaticPath, tokenMatches,
 } from '../../agent/dashboard/wire.js';
+import { credentialOf } from '../../agent/dashboard/access.js';
 
 describe('parseBridgeRequest', () => {
   const accepted: [string, unknown[]][] = [
@@ -80,18 +81,18 @@ describe('callBridge', () => {
   });
 });
 
-describe('token, Host and Origin', () => {
-  test('the token must match exactly', () => {
+describe('secret, Host and Origin', () => {
+  test('a secret must match exactly', () => {
     assert.equal(tokenMatches('abc123', 'abc123'), true);
     for (const given of ['abc124', 'abc12', 'abc1234', '', null, undefined]) assert.equal(tokenMatches('abc123', given), false, String(given));
   });
 
-  test('the token comes from ?token= or from our cookie, never from another cookie', () => {
-    const url = (q: string): URL => new URL(`http://127.0.0.1:8000/x${q}`);
-    assert.equal(requestToken(url('?token=q'), 'headroom_token_8000=c', 'headroom_token_8000'), 'q');
-    assert.equal(requestToken(url(''), 'a=1; headroom_token_8000=c; b=2', 'headroom_token_8000'), 'c');
-    assert.equal(requestToken(url(''), 'headroom_token_9000=c', 'headroom_token_8000'), null);
-    assert.equal(requestToken(url(''), undefined, 'headroom_token_8000'), null);
+  test('the credential comes from ?once= or ?session= of the upgrade, bounded; nothing else counts', () => {
+    const url = (q: string): URL => new URL(`http://127.0.0.1:8000/ws${q}`);
+    assert.deepEqual(credentialOf(url('?once=q')), { once: 'q' });
+    assert.deepEqual(credentialOf(url('?session=s')), { session: 's' });
+    assert.deepEqual(credentialOf(url('?once=q&session=s')), { once: 'q' });
+    for (const q of ['', '?token=q', '?once=', `?once=${'x'.repeat(129)}`, `?session=${'x'.repeat(129)}`]) assert.equal(credentialOf(url(q)), null, q);
   });
 
   test('only our loopback address and port are accepted as Host (DNS rebinding)', () => {

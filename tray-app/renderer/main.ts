@@ -12,7 +12,7 @@ import { AppsTable, candidateList, HistoryList, renderBadge, renderFacts, render
 import {
   appRowsOf, applyEvent, badgeOf, candidateRowsOf, chartOf, explanationOf, killRowsOf, needsReload, summaryOf, type ChartModel,
 } from './view-model.js';
-import { WebSocketBridge, websocketUrl } from './ws-bridge.js';
+import { pageCredential, RefusedError, refusalText, WebSocketBridge, websocketUrl } from './ws-bridge.js';
 
 declare global {
   interface Window { headroomBridge?: DashboardBridge }
@@ -55,7 +55,7 @@ class Dashboard {
       this.showError('');
       this.render();
     } catch (err) {
-      this.showError(`Could not load: ${messageOf(err)}`);
+      if (!(err instanceof RefusedError)) this.showError(`Could not load: ${messageOf(err)}`); // the banner says it
     } finally {
       this.loading = false;
     }
@@ -144,8 +144,16 @@ function chartLabel(model: ChartModel, p: PressureRecord | null): string {
 
 function chooseBridge(): DashboardBridge {
   if (window.headroomBridge !== undefined) return window.headroomBridge;
-  const ws = new WebSocketBridge(websocketUrl(window.location));
+  const credential = pageCredential(window.location.hash, window.sessionStorage, () => {
+    window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  });
+  const ws = new WebSocketBridge(websocketUrl(window.location), credential);
   const banner = byId('connection');
+  ws.onRefused((reason) => {
+    banner.hidden = false;
+    banner.textContent = refusalText(reason);
+    renderBadge({ tone: 'down', glyph: '○', label: 'Not connected', detail: '' }); // the banner says why
+  });
   ws.onConnection((connected) => {
     banner.hidden = connected;
     banner.textContent = connected ? '' : 'Lost the connection to "headroom dashboard"; trying again…';

@@ -1,7 +1,9 @@
 // The DashboardBridge over the WebSocket of `headroom dashboard` (agent/dashboard/server.ts).
 // The Electron window gets the same bridge from its preload instead (window.headroomBridge).
-// It reconnects on its own: the server may be restarted, and a laptop may sleep.
-import type { BridgeEvent, BridgeMessage, BridgeMethod, DashboardBridge, DashboardState } from '../../shared/bridge.js';
+// It reconnects on its own: the server may be restarted, and a laptop may sleep. It is let in
+// with a one-time link's secret, then with the session the server grants for it (see
+// agent/dashboard/access.ts); a refusal ends the reconnecting and the page says why.
+import { DENIED_CLOSE_CODE, type BridgeEvent, type BridgeMessage, type BridgeMethod, type DashboardBridge, type DashboardState } from '../../shared/bridge.js';
 import type { Preference } from '../../shared/names.js';
 import type { LauncherRecord } from '../../shared/records.js';
 
@@ -12,6 +14,52 @@ const REQUEST_TIMEOUT_MS = 15_000;
 
 interface Pending { resolve(v: unknown): void; reject(e: Error): void; timer: number }
 
+/** What the page presents when it connects, and where it keeps what the server grants. */
+export interface PageCredential {
+  /** The query of the next connection: ?once=… at first, ?session=… once granted, '' with neither. */
+  query(): string;
+  granted(session: string): void;
+  /** The server refused it: nothing to retry with. */
+  refused(): void;
+}
+
+/**
+ * The page's credential: the link's #once= secret until the server grants a session, then the
+ * session, kept in sessionStorage (this origin, this tab) so a reload stays in. `removeSecret`
+ * takes the secret out of the address bar and the tab's history at once.
+ */
+export function pageCredential(hash: string, storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, removeSecret: () => void): PageCredential {
+  const SESSION_KEY = 'headroom-dashboard-session';
+  let once = new URLSearchParams(hash.replace(/^#/, '')).get('once');
+  if (once !== null) removeSecret();
+  return {
+    query: () => {
+      const session = storage.getItem(SESSION_KEY);
+      // A fresh link wins over an old session: it is what the user just asked for.
+      if (once !== null) return `?once=${encodeURIComponent(once)}`;
+      return session !== null ? `?session=${encodeURIComponent(session)}` : '';
+    },
+    granted: (session) => {
+      once = null;
+      storage.setItem(SESSION_KEY, session);
+    },
+    refused: () => {
+      once = null;
+      storage.removeItem(SESSION_KEY);
+    },
+  };
+}
+
+/** A call made after the server refused the page: the page shows the refusal once, not per call. */
+export class RefusedError extends Error {}
+
+/** Why the server refused the page, in words for it (the close reason is the server's code). */
+export function refusalText(reason: string): string {
+  return reason === 'session-expired'
+    ? 'This dashboard session has ended. Run "headroom dashboard --open" for a new one.'
+    : 'This dashboard link has already been used or has expired: each link works once. Run "headroom dashboard --open" for a new one.';
+}
+
 export class WebSocketBridge implements DashboardBridge {
   private socket: WebSocket | null = null;
   private nextId = 1;
@@ -19,10 +67,17 @@ export class WebSocketBridge implements DashboardBridge {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: BridgeEvent) => void>();
   private readonly connectionListeners = new Set<(connected: boolean) => void>();
+  private readonly refusalListeners = new Set<(reason: string) => void>();
+  private refusedFor: string | null = null;
   private opened: Promise<void>;
 
-  constructor(private readonly url: string) {
+  constructor(private readonly address: string, private readonly credential: PageCredential) {
     this.opened = this.open();
+  }
+
+  /** Told when the server refuses the page's credential; it does not try again after that. */
+  onRefused(listener: (reason: string) => void): void {
+    this.refusalListeners.add(listener);
   }
 
   /** Told when the socket to the dashboard server opens or drops (not the agent: see events). */
@@ -43,6 +98,7 @@ export class WebSocketBridge implements DashboardBridge {
   private async call(method: BridgeMethod, params: unknown[]): Promise<unknown> {
     await this.opened;
     const socket = this.socket;
+    if (this.refusedFor !== null) throw new RefusedError(refusalText(this.refusedFor));
     if (socket === null || socket.readyState !== WebSocket.OPEN) throw new Error('not connected to the dashboard server');
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
@@ -57,7 +113,7 @@ export class WebSocketBridge implements DashboardBridge {
 
   private open(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const socket = new WebSocket(this.url);
+      const socket = new WebSocket(`${this.address}${this.credential.query()}`);
       this.socket = socket;
       socket.addEventListener('open', () => {
         this.attempts = 0;
@@ -65,7 +121,15 @@ export class WebSocketBridge implements DashboardBridge {
         resolve();
       });
       socket.addEventListener('message', (e: MessageEvent) => this.receive(e.data));
-      socket.addEventListener('close', () => {
+      socket.addEventListener('close', (e: CloseEvent) => {
+        if (e.code === DENIED_CLOSE_CODE) {
+          this.refusedFor = e.reason;
+          this.credential.refused();
+          this.failPending(refusalText(e.reason), RefusedError);
+          for (const l of this.refusalListeners) l(e.reason);
+          resolve();
+          return;
+        }
         this.failPending('the connection to the dashboard server was lost');
         for (const l of this.connectionListeners) l(false);
         const delay = RECONNECT_DELAYS_MS[Math.min(this.attempts++, RECONNECT_DELAYS_MS.length - 1)];
@@ -86,6 +150,10 @@ export class WebSocketBridge implements DashboardBridge {
     } catch {
       return; // not ours to answer: the server only sends JSON
     }
+    if ('session' in msg) {
+      this.credential.granted(msg.session.id);
+      return;
+    }
     if ('event' in msg) {
       for (const l of this.listeners) l(msg.event);
       return;
@@ -98,18 +166,17 @@ export class WebSocketBridge implements DashboardBridge {
     else p.reject(new Error(msg.error));
   }
 
-  private failPending(why: string): void {
+  private failPending(why: string, kind: new (message: string) => Error = Error): void {
     for (const [id, p] of this.pending) {
       window.clearTimeout(p.timer);
-      p.reject(new Error(why));
+      p.reject(new kind(why));
       this.pending.delete(id);
     }
   }
 }
 
-/** The WebSocket address on the page's own origin, with the token the page was opened with. */
-export function websocketUrl(location: Pick<Location, 'host' | 'protocol' | 'search'>): string {
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+/** The WebSocket address on the page's own origin (the credential's query goes after it). */
+export function websocketUrl(location: Pick<Location, 'host' | 'protocol'>): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}/ws?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${location.host}/ws`;
 }
