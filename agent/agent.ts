@@ -10,9 +10,9 @@ import {
   CALM_FULL_TICK_MAX_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
   type PolicyConfig,
 } from './core/constants.js';
-import { calmLookWantsTick, calmWatchIntervalMs, decide, describeVictim, INITIAL_MEMORY, killGraceMs, nextLookMs, type Decision, type PolicyMemory } from './core/decide.js';
+import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, describeVictim, INITIAL_MEMORY, killGraceMs, nextLookMs, type Decision, type PolicyMemory } from './core/decide.js';
 import type { MemInfo } from './core/meminfo.js';
-import { footprintBytes, selectVictim, type RankedCandidate } from './core/rank.js';
+import { footprintBytes, type RankedCandidate } from './core/rank.js';
 import type { AppScope, Snapshot } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './bus/agent-service.js';
 import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP } from './bus/errors.js';
@@ -202,16 +202,27 @@ export class Agent implements AgentApi {
     return p;
   }
 
-  /** Leaving calm: name the app that would go, once per episode, so the user can act first. */
+  /**
+   * Leaving calm: name what would go, once per episode, so the user can act first. When the
+   * heaviest user is out of reach, that is what is named: the app Headroom would otherwise
+   * pick is not the one to close.
+   */
   #warn(snapshot: Snapshot, decision: Decision): void {
-    const next = decision.action.kind === 'kill' ? null : selectVictim(decision.ranked);
-    if (!next || Math.abs(snapshot.wallMs - this.#lastWarningWallMs) < WARN_MIN_INTERVAL_MS) return;
+    const { next } = decision;
+    if (decision.action.kind === 'kill' || next.kind === 'nothing') return;
+    if (Math.abs(snapshot.wallMs - this.#lastWarningWallMs) < WARN_MIN_INTERVAL_MS) return;
     this.#lastWarningWallMs = snapshot.wallMs;
-    this.deps.notices?.warn(next.app, decision.measures);
+    if (next.kind === 'out-of-reach') {
+      this.deps.log.warn(`memory is getting tight; ${describeOutOfReach(next.outside, next.victim)}`);
+      this.deps.notices?.outOfReach(next.outside, decision.measures);
+      return;
+    }
+    const { victim } = next;
+    this.deps.notices?.warn(victim.app, decision.measures);
     const m = decision.measures;
     const record: KillRecord = {
-      ...this.#eventBase(snapshot, decision, next, m.fullRecentPct > 0 ? 'pressure' : 'exhaustion', `warned: ${decision.because}; ${describeVictim(next, decision.ranked)}`),
-      outcome: 'warned', dryRun: this.#config.dryRun, processCount: next.app.processCount, processesLeft: next.app.processCount, graceMs: 0, durationMs: 0,
+      ...this.#eventBase(snapshot, decision, victim, m.fullRecentPct > 0 ? 'pressure' : 'exhaustion', `warned: ${decision.because}; ${describeVictim(victim, decision.ranked)}`),
+      outcome: 'warned', dryRun: this.#config.dryRun, processCount: victim.app.processCount, processesLeft: victim.app.processCount, graceMs: 0, durationMs: 0,
     };
     this.#signals?.warned(record);
     void this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the warning in history: ${(err as Error).message}`));
@@ -376,9 +387,10 @@ export class Agent implements AgentApi {
     const snapshot = await this.deps.readSnapshot();
     const decision = decide(snapshot, this.#memory, this.#config);
     this.#notePressure(snapshot, decision);
-    const next = decision.action.kind === 'kill' ? decision.action.victim : selectVictim(decision.ranked);
+    const next = decision.action.kind === 'kill' ? decision.action.victim : decision.next.kind === 'victim' ? decision.next.victim : null;
     const because = decision.action.kind === 'kill' ? decision.because
-      : next ? `${decision.because}; if memory ran out now, ${describeVictim(next, decision.ranked)}`
+      : decision.next.kind === 'victim' ? `${decision.because}; if memory ran out now, ${describeVictim(decision.next.victim, decision.ranked)}`
+      : decision.next.kind === 'out-of-reach' ? `${decision.because}; if memory ran out now, nothing would be stopped: ${describeOutOfReach(decision.next.outside, decision.next.victim)}`
       : `${decision.because}; no app may be killed`;
     return {
       state: decision.state,

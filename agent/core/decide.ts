@@ -91,7 +91,19 @@ export interface Decision {
   ranked: RankedCandidate[];
   /** Set when memory ran out but its heaviest user is out of Headroom's reach, so nothing was stopped. */
   outOfReach: OutsideGroup | null;
+  /** Who would go if memory ran out now, in every state: what warnings and explain() name. */
+  next: NextToGo;
 }
+
+/**
+ * Who would be stopped if memory ran out now. 'out-of-reach': the heaviest user is a group
+ * Headroom cannot stop, and stopping the smaller victim in its place would only lose work.
+ * Decided in one place (nextToGo) for the kill, the warning on leaving calm, and explain().
+ */
+export type NextToGo =
+  | { kind: 'victim'; victim: RankedCandidate }
+  | { kind: 'out-of-reach'; outside: OutsideGroup; victim: RankedCandidate }
+  | { kind: 'nothing' };
 
 const pct = (part: number, whole: number): number => (whole > 0 ? (part / whole) * 100 : 0);
 const floorBytes = (s: Snapshot, c: PolicyConfig): number => (s.meminfo.memTotalBytes * c.memAvailableCriticalPct) / 100;
@@ -259,6 +271,13 @@ function outweighingOutside(s: Snapshot, victim: RankedCandidate, trends: Readon
   return best.g;
 }
 
+export function nextToGo(s: Snapshot, ranked: readonly RankedCandidate[], trends: ReadonlyMap<string, Trend>): NextToGo {
+  const victim = selectVictim(ranked);
+  if (!victim) return { kind: 'nothing' };
+  const outside = outweighingOutside(s, victim, trends);
+  return outside ? { kind: 'out-of-reach', outside, victim } : { kind: 'victim', victim };
+}
+
 export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig): Decision {
   const zram = observeZram(s, memory.zram);
   const m = measure(s, memory, config, zram);
@@ -266,6 +285,7 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
   const trigger = firedTrigger(s, m, fullAboveSinceMs, config);
   const trends = nextTrends(s, memory.trends);
   const ranked = rankVictims(s.apps, growthMap(trends));
+  const nextUp = nextToGo(s, ranked, trends);
 
   let state: AgentState;
   let calmSinceMs: number | null = null;
@@ -291,19 +311,18 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
     zram,
   };
   const none = (because: string, outOfReach: OutsideGroup | null = null): Decision =>
-    ({ state, memory: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach });
+    ({ state, memory: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp });
 
   if (!trigger) return none(describeCalm(state, m));
   if (memory.lastKill && s.atMs - memory.lastKill.atMs < config.cooldownMs) {
     const wait = config.cooldownMs - (s.atMs - memory.lastKill.atMs);
     return none(`${trigger.because}; waiting ${formatSeconds(wait)} after stopping ${memory.lastKill.unit} for its memory to show as free`);
   }
-  const victim = selectVictim(ranked);
-  if (!victim) return none(`${trigger.because}; but nothing may be stopped (${describeExclusions(ranked)})`);
-  const outside = outweighingOutside(s, victim, trends);
-  if (outside) {
-    const who = outside.topComm !== '' ? `${outside.topComm} (pid ${outside.topPid}) in ${outside.label}` : outside.label;
-    return none(`${trigger.because}; but the heaviest user of memory is ${who} with ${formatBytes(outside.unreclaimableBytes)}, which Headroom cannot stop: not stopping the smaller ${nameOf(victim)} in its place`, outside);
+  if (nextUp.kind === 'nothing') return none(`${trigger.because}; but nothing may be stopped (${describeExclusions(ranked)})`);
+  const { victim } = nextUp;
+  if (nextUp.kind === 'out-of-reach') {
+    const { outside } = nextUp;
+    return none(`${trigger.because}; but ${describeOutOfReach(outside, victim)}`, outside);
   }
   return {
     state,
@@ -314,12 +333,19 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
     because: `${trigger.because}; ${describeVictim(victim, ranked)}`,
     ranked,
     outOfReach: null,
+    next: nextUp,
   };
 }
 
 /** Page cache beside the footprint is named in the reason once it is this big (it explains a rank). */
 const PAGE_CACHE_WORTH_SAYING_BYTES = 64 * 1024 * 1024;
 const nameOf = (c: RankedCandidate): string => c.app.displayName || c.app.appId;
+
+/** "the heaviest user of memory is python3 (pid 4321) in your login session 3 with 1.2 GiB, …" */
+export function describeOutOfReach(outside: OutsideGroup, victim: RankedCandidate): string {
+  const who = outside.topComm !== '' ? `${outside.topComm} (pid ${outside.topPid}) in ${outside.label}` : outside.label;
+  return `the heaviest user of memory is ${who} with ${formatBytes(outside.unreclaimableBytes)}, which Headroom cannot stop: not stopping the smaller ${nameOf(victim)} in its place`;
+}
 
 export function describeVictim(victim: RankedCandidate, ranked: readonly RankedCandidate[]): string {
   const eligible = ranked.filter((c) => c.excluded === '').length;

@@ -66,4 +66,29 @@ describe('Agent loop', () => {
       return true;
     });
   });
+
+  test('leaving calm while the heaviest user is out of reach: the warning names it, not the app that would go in its place', async () => {
+    let i = 0;
+    const browser = app('app-firefox-0000000000000001.scope', { appId: 'firefox', displayName: 'Firefox', memoryBytes: 500 * MiB });
+    const session = (bytes: number) => ({ cgroup: '/user.slice/user-1000.slice/session-3.scope', label: 'your login session 3', unreclaimableBytes: bytes, topComm: 'python3', topPid: 4321 });
+    // Calm at 50 %, then, a minute later, 10 % available (elevated, not yet critical) while python3 grows.
+    const snaps = (): Snapshot => {
+      const n = i++;
+      return snapshot(n * 60_000, { meminfo: meminfo(n === 0 ? 50 : 10), apps: [browser], outside: [session(900 * MiB + n * 50 * MiB)] });
+    };
+    const f = fakeDeps(snaps, () => Promise.resolve(ok));
+    const warned: string[] = [];
+    const outOfReach: string[] = [];
+    f.deps.notices = { killed: () => undefined, warn: (a) => warned.push(a.appId), outOfReach: (g) => outOfReach.push(g.topComm) };
+    const agent = new Agent(f.deps);
+    await agent.start();
+    await agent.tick();
+    agent.stop();
+    assert.equal(agent.state(), 'elevated');
+    assert.deepEqual(warned, [], 'Firefox is not named as the one to go');
+    assert.deepEqual(outOfReach, ['python3']);
+    assert.ok(f.logs.some((l) => /memory is getting tight; the heaviest user of memory is python3 \(pid 4321\) in your login session 3/.test(l)), f.logs.join('\n'));
+    assert.deepEqual(f.killed, []);
+    assert.match((await agent.explain()).because, /if memory ran out now, nothing would be stopped: the heaviest user of memory is python3/);
+  });
 });
