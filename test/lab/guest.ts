@@ -24,7 +24,12 @@ export interface BootOptions {
   script: string;
   /** Exported to the script (written to <outDir>/env.sh, sourced by the guest runner). */
   env?: Record<string, string>;
-  /** Hard limit for the whole boot, from qemu start to qemu exit; qemu gets SIGKILL. */
+  /**
+   * Limit for the whole boot, from qemu start to qemu exit, as it would be on an idle host;
+   * qemu gets SIGKILL. Once the guest reports its pace (lab_measure_pace in
+   * test/lab/guest/lib.sh: how much slower than idle this boot runs), the limit is stretched
+   * by it, up to MAX_PACE times.
+   */
   timeoutMs: number;
   /** Guest memory (default 2048). */
   memoryMiB?: number;
@@ -41,8 +46,12 @@ export interface BootOptions {
 export interface BootResult {
   /** Exit status of the scenario script, null if it never reported one. */
   exitCode: number | null;
-  /** qemu was killed because timeoutMs elapsed. */
+  /** qemu was killed because timeoutMs (stretched by the pace) elapsed. */
   timedOut: boolean;
+  /** The slowest pace the guest reported (1 = as fast as on an idle host), null if none. */
+  pace: number | null;
+  /** The limit the boot ended with, in ms: timeoutMs stretched by the pace. */
+  limitMs: number;
   /** qemu was killed because opts.signal aborted. */
   aborted: boolean;
   /** The guest's serial console (also in <outDir>/console.log). */
@@ -63,6 +72,18 @@ const DEFAULT_CACHE = '/var/cache/headroom-lab';
 const POWEROFF_GRACE_MS = 30_000;
 /** The guest stops the script this long before the host's hard timeout. */
 const GUEST_DEADLINE_MARGIN_S = 15;
+/** The most a boot's limit is stretched by a slow pace (lib.sh's LAB_MAX_PACE_PCT / 100). */
+export const MAX_PACE = 4;
+
+/** The slowest pace in the guest's pace.txt ("pace_pct=N …" lines), as a factor; null if none. */
+export function slowestPace(text: string): number | null {
+  let worst: number | null = null;
+  for (const m of text.matchAll(/^pace_pct=(\d+)\b/gm)) {
+    const pace = Math.min(MAX_PACE, Math.max(1, Number(m[1]) / 100));
+    if (worst === null || pace > worst) worst = pace;
+  }
+  return worst;
+}
 const POLL_MS = 200;
 
 let cachedRoot: string | undefined;
@@ -216,7 +237,10 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   await chmod(outDir, 0o777);
 
   const started = Date.now();
-  const deadlineEpoch = Math.floor((started + opts.timeoutMs) / 1000) - GUEST_DEADLINE_MARGIN_S;
+  // The guest's own outer limit is the most the host could stretch to; the host's paced
+  // limit, below, is what ends a boot that runs out of time.
+  const capMs = opts.timeoutMs * MAX_PACE;
+  const deadlineEpoch = Math.floor((started + capMs) / 1000) - GUEST_DEADLINE_MARGIN_S;
   const env: Record<string, string> = { ...opts.env, LAB_SCRIPT: script, LAB_DEADLINE_EPOCH: String(deadlineEpoch) };
   const envLines = Object.entries(env).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`lab: bad env name ${k}`);
@@ -298,10 +322,13 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   });
 
   let running = true;
-  const timer = setTimeout(() => {
+  let pace: number | null = null;
+  const limitMs = (): number => opts.timeoutMs * (pace ?? 1);
+  const timeOut = (): void => {
     timedOut = true;
     child.kill('SIGKILL');
-  }, opts.timeoutMs);
+  };
+  const timer = setTimeout(timeOut, capMs);
   const abort = (): void => {
     aborted = true;
     child.kill('SIGKILL');
@@ -314,6 +341,9 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
       if (bootSeconds === null && existsSync(join(outDir, 'started'))) {
         bootSeconds = (Date.now() - started) / 1000;
       }
+      const paceText = await readIfExists(join(outDir, 'pace.txt'));
+      if (paceText !== undefined) pace = slowestPace(paceText) ?? pace;
+      if (!timedOut && Date.now() - started > limitMs()) timeOut();
       if (exitCodeSeenAt === undefined && existsSync(join(outDir, 'exit-code'))) exitCodeSeenAt = Date.now();
       if (exitCodeSeenAt !== undefined && Date.now() - exitCodeSeenAt > POWEROFF_GRACE_MS) {
         // The script finished but the guest did not power off: not a scenario timeout.
@@ -342,6 +372,8 @@ export async function bootGuest(opts: BootOptions): Promise<BootResult> {
   return {
     exitCode: Number.isNaN(parsed) ? null : parsed,
     timedOut,
+    pace,
+    limitMs: limitMs(),
     aborted,
     consoleLog: (await readIfExists(consolePath)) ?? '',
     outDir,

@@ -243,12 +243,12 @@ record_kernel_oom() {
 # wait_for_event EVENT UNIT TIMEOUT: until the monitor shows EVENT, or UNIT has emptied without
 # it (then 15 s more for a late signal), or TIMEOUT s. Prints how it ended.
 wait_for_event() {
-    local event=$1 dir deadline=$(( $(date +%s) + $3 )) gone_at=
+    local event=$1 dir deadline=$(( $(date +%s) + $(paced "$3") )) gone_at=
     dir=$(unit_dir "$2")
     while :; do
         grep -qF "\"event\":\"$event\"" "$MON_FILE" 2>/dev/null && { echo event; return 0; }
         if [ -z "$gone_at" ] && ! grep -q '^populated 1' "$dir/cgroup.events" 2>/dev/null; then gone_at=$(date +%s); fi
-        [ -n "$gone_at" ] && [ "$(date +%s)" -ge $((gone_at + 15)) ] && { echo unit-gone-without-event; return 1; }
+        [ -n "$gone_at" ] && [ "$(date +%s)" -ge $((gone_at + $(paced 15))) ] && { echo unit-gone-without-event; return 1; }
         [ "$(date +%s)" -ge "$deadline" ] && { echo timeout; return 1; }
         sleep 0.1
     done

@@ -121,7 +121,7 @@ storm() {
     expect_match hog_unit_name "$hog" '^app-headroom-hog-[0-9a-f]{16}\.scope$'
     hog_go hog
     storm_watch Killed "$hog" "$timeout"
-    sleep 2
+    paced_sleep 2
     storm_assert Killed "$hog" hog killed
     check hog_gone wait_until 10 unit_gone "$hog"
     check innocent_survived unit_populated "$innocent"
@@ -184,7 +184,7 @@ scenario_avoid() {
         check precious_was_heavier test "${pmem:--1}" -gt "${vmem:-0}"
         expect precious_listed_as_avoid "$(printf '%s' "$line" | U="$precious" jpy 'next((c["preference"] for c in o["kill"]["candidates"] if c["unit"] == E["U"]), "")')" avoid
     fi
-    sleep 6 # longer than the cool-down: a second kill would have come by now
+    paced_sleep 6 # longer than the cool-down: a second kill would have come by now
     check precious_survived unit_populated "$precious"
     expect one_kill_only "$(mon_count "$MON_FILE" Killed)" 1
     storm_assert_oom
@@ -216,7 +216,7 @@ scenario_gnome() {
     expect listed_launcher_and_app_id "$(printf '%s' "$listed" | U="$hog" jpy 'next((a["launcher"] + " " + a["appId"] for a in o if a["unit"] == E["U"]), "missing")')" "gnome org.example.Hog"
     hog_go ghog
     storm_watch Killed "$hog" "$STORM_TIMEOUT_S"
-    sleep 2
+    paced_sleep 2
     storm_assert Killed "$hog" org.example.Hog killed
     check hog_gone wait_until 10 unit_gone "$hog"
     check innocent_survived unit_populated "$innocent"
@@ -310,7 +310,7 @@ scenario_dryrun() {
         rec hog_stopped_at_seconds "$(secs_between "$T0" "$(sed -n 2p "$RUN_DIR/guard-result")")"
     fi
     expect hog_alive_at_would_kill "$alive" alive
-    sleep 2
+    paced_sleep 2
     storm_assert WouldKill "$hog" dryhog dry-run
     expect no_killed_signal "$(mon_count "$MON_FILE" Killed)" 0
     check innocent_survived unit_populated "$innocent"
@@ -421,7 +421,7 @@ scenario_notify() {
     storm_watch Killed "$hog3" "$STORM_TIMEOUT_S"
     check editor2_alive_at_kill unit_populated "$editor2"
     storm_assert Killed "$hog3" hog3 killed
-    sleep 6 # longer than the cool-down: a second kill would have come by now
+    paced_sleep 6 # longer than the cool-down: a second kill would have come by now
     check avoided_editor_survived unit_populated "$editor2"
     expect one_kill_only "$(mon_count "$MON_FILE" Killed)" 1
     storm_assert_oom
@@ -611,7 +611,7 @@ scenario_vte() {
     hog_go tab
     storm_watch Killed "$tab" "$STORM_TIMEOUT_S"
     stop_hog_if_missed "$tab"
-    sleep 2
+    paced_sleep 2
     storm_assert Killed "$tab" "" killed
     rec victim_display_name "${K_displayName-}"
     # The agent names a terminal's job by the job and the terminal, e.g. "node in Terminal".
@@ -652,7 +652,7 @@ scenario_snap() {
     hog_go snaphog
     storm_watch Killed "$hog" "$STORM_TIMEOUT_S"
     stop_hog_if_missed "$hog"
-    sleep 2
+    paced_sleep 2
     # The snap desktop-id convention: <snap>_<app>.
     storm_assert Killed "$hog" firefox_firefox killed
     rec victim_display_name "${K_displayName-}"
@@ -718,7 +718,7 @@ scenario_burst() {
     rec burst_end_seconds "$(secs_between "$T0" "$(now_ms)")"
     # Killed for a scope that emptied comes after it emptied: give a late signal time to arrive.
     grep -q '^exit ' "$out" 2>/dev/null || wait_until 15 grep -qF '"event":"Killed"' "$MON_FILE"
-    sleep 2
+    paced_sleep 2
     stop_ms=$(burst_field stopped at_ms)
     done_ms=$(burst_field done at_ms)
     rec burst_stopped "$(grep '^stopped ' "$out" 2>/dev/null | head -n 1 | cut -d' ' -f2-)"
@@ -775,7 +775,7 @@ scenario_ssh() {
     expect_match names_process_and_session "$line" 'node \(pid [0-9]+\) in your login session 99'
     echo 1 >"$d/cgroup.kill" 2>/dev/null
     wait_until 60 eval '! grep -q "^populated 1" "'"$d"'/cgroup.events"'
-    sleep 2
+    paced_sleep 2
     check browser_survived unit_populated "$browser"
     expect no_killed_signal "$(mon_count "$MON_FILE" Killed)" 0
     rec state_trail "$(state_trail "$MON_FILE")"
@@ -787,7 +787,10 @@ scenario_ssh() {
 
 
 failed=0
+lab_measure_pace boot
 for s in ${LAB_SCENARIOS:-install}; do
+    lab_measure_pace # the host's load may have changed since the last scenario
+    echo "scenario $s: pace ${LAB_PACE_PCT} %"
     if declare -F "scenario_$s" >/dev/null; then
         "scenario_$s" || failed=$((failed + 1))
     else

@@ -16,6 +16,8 @@ check() {
 }
 
 rec uptime_at_smoke_start "$(lab_uptime)"
+lab_measure_pace boot
+rec pace_pct "$LAB_PACE_PCT"
 rec kernel "$(uname -r)"
 rec systemd "$(systemctl --version | head -n 1)"
 rec cmdline "$(cat /proc/cmdline)"
