@@ -71,7 +71,6 @@ export function replay(samples: readonly Sample[], t0Ms: number, endMs: number, 
     const snap: Snapshot = {
       atMs: s.atMs,
       wallMs: s.atMs,
-      readMs: 0, // not in the series: a replay assumes instant reads
       tree: {
         some: { avg10: s.some10, avg60: 0, avg300: 0, totalUs: 0 },
         full: { avg10: s.treeFull10, avg60: 0, avg300: 0, totalUs: s.fullTotalUs },

@@ -71,7 +71,7 @@ export interface Measures {
   declineBytesPerSec: number;
   /** ms until the runway reaches the hard floor at the current decline; Infinity when not declining. */
   exhaustionInMs: number;
-  /** ms from this look until a kill decided at the next look would act: the look interval + a read + the horizon. */
+  /** ms from this look until a kill decided at the next look would act: the look interval + the horizon. */
   leadMs: number;
   /** Free swap by kind, the basis of the next look's decline. */
   swapFree: { zram: number; disk: number };
@@ -164,9 +164,7 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
     zramRatio: zram.ratio,
     declineBytesPerSec,
     exhaustionInMs,
-    // The next look's kill acts after the interval, that look's own read (about as long as
-    // this one's: a thrashing machine slows both) and the kill's start-up.
-    leadMs: intervalMs + s.readMs + config.exhaustionHorizonMs,
+    leadMs: intervalMs + config.exhaustionHorizonMs,
     swapFree: free,
   };
 }

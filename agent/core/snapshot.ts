@@ -44,12 +44,6 @@ export interface Snapshot {
   atMs: number;
   /** Wall clock, ms since the epoch: only for reports. */
   wallMs: number;
-  /**
-   * How long reading this snapshot took, ms. A decision acts this long after its sample, and
-   * the next one will too: under thrashing the reads themselves slow down, and the look-ahead
-   * must cover them.
-   */
-  readMs: number;
   /** memory.pressure of user@UID.service. */
   tree: PressureSample;
   /** memory.pressure of user@UID.service/app.slice, where the apps live (null if absent). */

@@ -275,8 +275,7 @@ export async function readSnapshot(src: SnapshotSources): Promise<Snapshot> {
   ]);
   if (tree === null) throw new Error(`${treePressure} vanished: is the user manager still running?`);
   if (meminfoText === null) throw new Error(`${meminfoPath} is missing`);
-  const readMs = Math.max(0, src.now().atMs - atMs);
-  return { atMs, wallMs, readMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps, apps, outside };
+  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps, apps, outside };
 }
 
 /** The agent's own cgroup, from /proc/self/cgroup. */

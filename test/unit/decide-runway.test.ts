@@ -243,21 +243,3 @@ describe('never a bystander for a hog out of reach', () => {
     assert.equal(d!.action.victim.app.unit, browser.unit);
   });
 });
-
-describe('the look-ahead covers slow reads', () => {
-  // 30 MiB/s towards the floor, 400 MiB above it: 13 s away. Looks every second.
-  const slowDecline = (readMs: number): Snapshot[] => Array.from({ length: 4 }, (_, i) =>
-    snapshot(i * 1000, { readMs, meminfo: mem(floor + 400 * MiB - i * 30 * MiB), apps: [browser, app('app-bench-hog-1.scope', { memoryBytes: GiB + i * 30 * MiB })] }));
-
-  test('with quick reads, 12 s from the floor is no reason to kill', () => {
-    const ds = run(slowDecline(50));
-    assert.equal(ds.filter((d) => d.action.kind === 'kill').length, 0, ds.find((d) => d.action.kind === 'kill')?.because);
-  });
-
-  test('when a read takes 15 s (a thrashing machine), the floor is reached before the next decision could act: kill now', () => {
-    const kill = run(slowDecline(15_000)).find((d) => d.action.kind === 'kill');
-    assert.ok(kill, 'a kill');
-    assert.match(kill.because, /^memory would be gone in 1\d\.\d s at 2\d MiB\/s, before another look could act/);
-    assert.ok(kill.measures.leadMs >= 16_000, `lead ${kill.measures.leadMs} ms`);
-  });
-});
