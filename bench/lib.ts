@@ -20,12 +20,15 @@ export const KILLERS = [
   // Runs of the policy that predicted "below 15 % within 10 s" (a3efece to 6fba500), before the
   // runway policy (agent/core/decide.ts) replaced it: kept as measured, apart from today's.
   { id: 'headroom-pred15', label: 'Headroom, 15 % / 10 s prediction (before the runway policy)' },
+  // Runs 236-241 of a build whose look-ahead added the snapshot's read time (fcf4598): it
+  // killed a burst that fit (run 239) and was reverted; kept as measured, apart.
+  { id: 'headroom-readlead', label: 'Headroom, look-ahead plus read time (reverted)' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
 /** Killers that only appear in recorded results: nothing can run them any more. */
-export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev', 'headroom-calm60', 'headroom-pred15'];
+export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev', 'headroom-calm60', 'headroom-pred15', 'headroom-readlead'];
 /** Headroom's own rows, compared against the best anchor in this order. */
-export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-pred15', 'headroom-prev', 'headroom-calm60'] as const;
+export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-pred15', 'headroom-prev', 'headroom-calm60', 'headroom-readlead'] as const;
 
 /**
  * needsKill false: the hog stops by itself and exits 0 (bench/README.md), so the right verdict
