@@ -56,8 +56,8 @@ export class DashboardAccess {
 
   /** Whether a link's secret can still be used (not yet used, not expired). */
   linkOpen(secret: string): boolean {
-    this.sweep();
-    return this.#links.has(secret);
+    const expiry = this.#links.get(secret);
+    return expiry !== undefined && !this.#linkExpired(expiry, this.now());
   }
 
   /** A page connects. A link's secret works once and becomes a session; a session must be alive. */
@@ -92,19 +92,24 @@ export class DashboardAccess {
 
   /** Whether a session is still alive (an open page is closed when this turns false). */
   alive(session: string): boolean {
-    this.sweep();
-    return this.#sessions.has(session);
+    const s = this.#sessions.get(session);
+    return s !== undefined && !this.#sessionEnded(s, this.now());
   }
 
   /** Forget expired links and sessions. */
   sweep(): void {
     const now = this.now();
-    for (const [secret, expiry] of this.#links) if (now >= expiry) this.#links.delete(secret);
-    for (const [id, s] of this.#sessions) {
-      const tooOld = now >= s.createdMs + this.times.sessionMaxMs;
-      const idle = s.openPages === 0 && now >= s.lastSeenMs + this.times.sessionIdleMs;
-      if (tooOld || idle) this.#sessions.delete(id);
-    }
+    for (const [secret, expiry] of this.#links) if (this.#linkExpired(expiry, now)) this.#links.delete(secret);
+    for (const [id, s] of this.#sessions) if (this.#sessionEnded(s, now)) this.#sessions.delete(id);
+  }
+
+  #linkExpired(expiry: number, now: number): boolean {
+    return now >= expiry;
+  }
+
+  /** Past its lifetime, or idle too long with no page connected. */
+  #sessionEnded(s: Session, now: number): boolean {
+    return now >= s.createdMs + this.times.sessionMaxMs || (s.openPages === 0 && now >= s.lastSeenMs + this.times.sessionIdleMs);
   }
 
   #oldestIdleSession(): string | undefined {

@@ -140,9 +140,13 @@ export async function startDashboardServer(opts: ServerOptions): Promise<Dashboa
     linkWatchers.delete(secret);
     watcher?.();
   };
+  /** Tell the holders of links that were used, expired or pushed out by newer ones. */
+  const closeEndedLinks = (): void => {
+    for (const secret of [...linkWatchers.keys()]) if (!access.linkOpen(secret)) closeLink(secret);
+  };
   const sweep = (): void => {
     access.sweep();
-    for (const secret of [...linkWatchers.keys()]) if (!access.linkOpen(secret)) closeLink(secret);
+    closeEndedLinks();
     for (const [ws, session] of pages) if (!access.alive(session)) ws.close(DENIED_CLOSE_CODE, 'session-expired');
   };
   await new Promise<void>((resolve, reject) => {
@@ -162,7 +166,7 @@ export async function startDashboardServer(opts: ServerOptions): Promise<Dashboa
     port,
     newLink: (onClosed?: () => void): DashboardLink => {
       const secret = access.mintLink();
-      for (const old of [...linkWatchers.keys()]) if (!access.linkOpen(old)) closeLink(old); // pushed out by the new one
+      closeEndedLinks();
       if (onClosed !== undefined) linkWatchers.set(secret, onClosed);
       return { url: `http://127.0.0.1:${port}/#once=${secret}`, secret };
     },
