@@ -387,7 +387,8 @@ export class Agent implements AgentApi {
     const snapshot = await this.deps.readSnapshot();
     const decision = decide(snapshot, this.#memory, this.#config);
     this.#notePressure(snapshot, decision);
-    const next = decision.action.kind === 'kill' ? decision.action.victim : decision.next.kind === 'victim' ? decision.next.victim : null;
+    // A kill's victim is decision.next's too: one choice (nextToGo) for both.
+    const next = decision.next.kind === 'victim' ? decision.next.victim : null;
     const because = decision.action.kind === 'kill' ? decision.because
       : decision.next.kind === 'victim' ? `${decision.because}; if memory ran out now, ${describeVictim(decision.next.victim, decision.ranked)}`
       : decision.next.kind === 'out-of-reach' ? `${decision.because}; if memory ran out now, nothing would be stopped: ${describeOutOfReach(decision.next.outside, decision.next.victim)}`
