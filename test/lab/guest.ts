@@ -75,6 +75,17 @@ const GUEST_DEADLINE_MARGIN_S = 15;
 /** The most a boot's limit is stretched by a slow pace (lib.sh's LAB_MAX_PACE_PCT / 100). */
 export const MAX_PACE = 4;
 
+/**
+ * Whether a boot under host load was slowed enough to have tested the paced budgets: 10 % slower
+ * than the quiet boot of the same run on the same host (without one, than an idle host's 1), and
+ * never more than 1.25 asked, which no idle host measures. A fixed 1.3 failed CI at 1.29 (stop
+ * 19) on a host where the same load had measured 1.40-1.60 here.
+ */
+export function loadFelt(busyPace: number | null, quietPace: number | undefined): { felt: boolean; yardstick: number } {
+  const yardstick = Math.min(1.25, Math.max(1, quietPace ?? 1) * 1.1);
+  return { felt: busyPace !== null && busyPace >= yardstick, yardstick };
+}
+
 /** The slowest pace in the guest's pace.txt ("pace_pct=N …" lines), as a factor; null if none. */
 export function slowestPace(text: string): number | null {
   let worst: number | null = null;
