@@ -4,6 +4,7 @@
 // memory wakes it; while elevated or critical it polls, faster the worse things are.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { formatBytes } from '../shared/format.js';
 import { type AgentState, isPreference, type KillReason, type Preference } from '../shared/names.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
 import {
@@ -135,12 +136,21 @@ export class Agent implements AgentApi {
   }
 
   async #tickOnce(): Promise<void> {
+    const startMs = performance.now();
     await this.deps.preferences.refresh();
     const snapshot = await this.deps.readSnapshot();
+    const readMs = performance.now() - startMs;
     this.#lastApps = snapshot.apps;
     this.#lastMeminfo = snapshot.meminfo;
-    this.#lastFullTickMs = performance.now();
+    const sinceLastMs = startMs - this.#lastFullTickMs;
+    this.#lastFullTickMs = startMs;
     const decision = decide(snapshot, this.#memory, this.#config);
+    // How late a look is under load (thrash, page faults) is what decides whether a kill comes
+    // in time: every look says when it began, how long its reading took and what it found.
+    const { measures: m } = decision;
+    this.deps.log.debug(`look: read ${readMs.toFixed(0)} ms, ${Number.isFinite(sinceLastMs) ? `${(sinceLastMs / 1000).toFixed(2)} s after the last` : 'the first'}; ` +
+      `${decision.state}, runway ${formatBytes(m.runwayBytes)} falling ${formatBytes(Math.max(0, m.declineBytesPerSec))}/s, ` +
+      `exhaustion in ${Number.isFinite(m.exhaustionInMs) ? `${(m.exhaustionInMs / 1000).toFixed(1)} s` : 'never'}, lead ${(m.leadMs / 1000).toFixed(2)} s, full ${m.fullRecentPct.toFixed(0)} %`);
     const previous = this.#memory.state;
     const lastKillBefore = this.#memory.lastKill;
     this.#memory = decision.memory;
