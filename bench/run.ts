@@ -49,6 +49,8 @@ const { values: args } = parseArgs({
     plan: { type: 'string' },
     /** Take bin/, dist/agent and dist/shared from this directory instead of the checkout (to keep the agent of earlier runs). */
     'agent-from': { type: 'string' },
+    /** Extra arguments for `headroom agent` in the guest (e.g. --debug, to log every look); for diagnosis, with --out elsewhere. */
+    'agent-args': { type: 'string', default: '' },
   },
   strict: true,
 });
@@ -57,6 +59,9 @@ const root = repoRoot();
 const outDir = join(root, args.out);
 const resultsPath = join(outDir, 'results.json');
 const capS = Number(args.cap);
+const agentArgs = args['agent-args'];
+// Words that go into a unit file's ExecStart line: options only, nothing a shell or sed would read.
+if (!/^(--?[a-z][a-z-]*(=[\w./-]+)?( |$))*$/.test(agentArgs)) throw new Error(`--agent-args: options such as --debug only, got ${JSON.stringify(agentArgs)}`);
 const log = (msg: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 };
@@ -193,6 +198,7 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
       BENCH_SCALE: scale ? '1' : '0',
       BENCH_HEADROOM: join(SNAP, 'bin', 'headroom'),
       BENCH_HEADROOM_CONFIG: args['candidate-config'],
+      BENCH_AGENT_ARGS: agentArgs,
       BENCH_BIN: join(SNAP, 'benchbin'),
     },
     timeoutMs,

@@ -43,7 +43,8 @@ oomd_dropins_off() {
 }
 install_agent() {
     as_lab mkdir -p "$AGENT_DIR"
-    sed "s|^ExecStart=/usr/bin/headroom |ExecStart=$HR |" "$LAB_REPO/assets/headroom-agent.service" |
+    # BENCH_AGENT_ARGS (run.ts --agent-args, e.g. --debug): extra words after "headroom agent".
+    sed -e "s|^ExecStart=/usr/bin/headroom |ExecStart=$HR |" -e "/^ExecStart=/s|\$| ${BENCH_AGENT_ARGS:-}|" "$LAB_REPO/assets/headroom-agent.service" |
         as_lab tee "$AGENT_DIR/$AGENT_UNIT" >/dev/null
     as_lab systemctl --user daemon-reload
 }
