@@ -107,6 +107,8 @@ export interface Sample {
   zramOrigKiB?: number;
   zramComprKiB?: number;
   zramUsedKiB?: number;
+  /** Of zramOrigKiB, same-filled pages (same_pages × page size): only in 12-field lines. */
+  zramSameKiB?: number;
 }
 
 /**
@@ -117,16 +119,18 @@ export function parseSeries(text: string): Sample[] {
   const out: Sample[] = [];
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
-    if (f.length !== 8 && f.length !== 11) continue;
+    // 8 fields, 11 with zram (runs up to 241), 12 with zram's same-filled pages.
+    if (f.length !== 8 && f.length !== 11 && f.length !== 12) continue;
     const n = f.map(Number);
     if (n.some((x) => !Number.isFinite(x))) continue;
     const s: Sample = {
       atMs: n[0]!, memAvailableKiB: n[1]!, swapFreeKiB: n[2]!, some10: n[3]!, full10: n[4]!, fullTotalUs: n[5]!, treeFull10: n[6]!, populated: n[7]!,
     };
-    if (n.length === 11 && n[8]! >= 0 && n[9]! >= 0 && n[10]! >= 0) {
+    if (n.length >= 11 && n[8]! >= 0 && n[9]! >= 0 && n[10]! >= 0) {
       s.zramOrigKiB = n[8]!;
       s.zramComprKiB = n[9]!;
       s.zramUsedKiB = n[10]!;
+      if (n.length === 12 && n[11]! >= 0) s.zramSameKiB = n[11]!;
     }
     out.push(s);
   }

@@ -82,11 +82,12 @@ export function replay(samples: readonly Sample[], t0Ms: number, endMs: number, 
         swapTotalBytes: swapTotalMiB * MiB,
         swapFreeBytes: swapTotalMiB > 0 ? Math.max(0, s.swapFreeKiB) * 1024 : 0,
       },
-      // zram's mm_stat as the sampler saw it; older series have none, and zram then absorbs nothing (no ratio observed).
+      // zram's mm_stat as the sampler saw it; older series have none, and zram then absorbs nothing
+      // (no ratio observed); series before run 242 have no same-filled pages, counted as none.
       swaps: swapTotalMiB > 0 ? [{
         path: '/dev/zram0', kind: 'zram', sizeBytes: swapTotalMiB * MiB, usedBytes: (swapTotalMiB * 1024 - Math.max(0, s.swapFreeKiB)) * 1024,
         zram: s.zramOrigKiB !== undefined && s.zramOrigKiB >= 0 && s.zramUsedKiB !== undefined && s.zramUsedKiB >= 0
-          ? { origBytes: s.zramOrigKiB * 1024, memUsedBytes: s.zramUsedKiB * 1024, memLimitBytes: 0 } : null,
+          ? { origBytes: s.zramOrigKiB * 1024, sameBytes: (s.zramSameKiB ?? 0) * 1024, memUsedBytes: s.zramUsedKiB * 1024, memLimitBytes: 0 } : null,
       }] : [],
       apps: [hog],
       outside: [],

@@ -39,8 +39,11 @@ export interface PolicyMemory {
   lastKill: { atMs: number; unit: string } | null;
   /** Footprint trends by unit name, and of outside groups by cgroup path. */
   trends: ReadonlyMap<string, Trend>;
-  /** zram totals when the ratio was last estimated, and the ratio (null: none observed yet). */
-  zram: { origBytes: number; memUsedBytes: number; ratio: number | null };
+  /**
+   * zram totals when the ratio was last estimated (same-filled pages left out: zramTotals), and
+   * the ratio (null: none observed yet).
+   */
+  zram: { dataBytes: number; memUsedBytes: number; ratio: number | null };
 }
 
 export const INITIAL_MEMORY: PolicyMemory = {
@@ -51,7 +54,7 @@ export const INITIAL_MEMORY: PolicyMemory = {
   calmSinceMs: null,
   lastKill: null,
   trends: new Map(),
-  zram: { origBytes: 0, memUsedBytes: 0, ratio: null },
+  zram: { dataBytes: 0, memUsedBytes: 0, ratio: null },
 };
 
 export interface Measures {
@@ -112,15 +115,18 @@ const floorBytes = (s: Snapshot, c: PolicyConfig): number => (s.meminfo.memTotal
  * The compression ratio of what went into zram lately: from the growth since the last estimate
  * once it is ZRAM_RATIO_MIN_DELTA_BYTES, else the last estimate, else (none yet) all it holds.
  * The recent ratio, not the overall one: pages compressed well an hour ago say nothing about
- * the incompressible hog swapping now.
+ * the incompressible hog swapping now. Same-filled pages are left out (zramTotals): zram keeps
+ * them for nothing, so idle apps' zeroed pages going first read as 46:1, and the hog's random
+ * pages after them cut the runway to MemAvailable in one look (bench run 2 of 2026-12-02:
+ * 14 MiB in zram for 2 MiB of RAM, then 1:1, decided at 0 B available).
  */
 export function observeZram(s: Snapshot, prev: PolicyMemory['zram']): PolicyMemory['zram'] {
   const now = zramTotals(s.swaps);
-  if (now.origBytes === 0) return { ...now, ratio: null };
-  const grown = now.origBytes - prev.origBytes;
+  if (now.dataBytes === 0) return { ...now, ratio: null };
+  const grown = now.dataBytes - prev.dataBytes;
   if (grown < 0) return { ...now, ratio: prev.ratio }; // pages came back in: a new baseline, same ratio
   if (grown >= ZRAM_RATIO_MIN_DELTA_BYTES) return { ...now, ratio: clampRatio(grown / Math.max(1, now.memUsedBytes - prev.memUsedBytes)) };
-  if (prev.ratio === null && now.origBytes >= ZRAM_RATIO_MIN_OBSERVED_BYTES) return { ...now, ratio: clampRatio(now.origBytes / Math.max(1, now.memUsedBytes)) };
+  if (prev.ratio === null && now.dataBytes >= ZRAM_RATIO_MIN_OBSERVED_BYTES) return { ...now, ratio: clampRatio(now.dataBytes / Math.max(1, now.memUsedBytes)) };
   return prev; // too little new data: keep the baseline and the estimate
 }
 // Same-filled pages cost zram nothing, so a ratio can be huge; 50:1 is already "free".

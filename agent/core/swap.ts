@@ -5,8 +5,13 @@ import { ZRAM_MIN_USEFUL_RATIO } from './constants.js';
 import { ParseError } from './parse-error.js';
 
 export interface ZramStat {
-  /** Uncompressed size of what the device holds (mm_stat field 1). */
+  /** Uncompressed size of what the device holds (mm_stat field 1), same-filled pages included. */
   origBytes: number;
+  /**
+   * Of that, same-filled pages (mm_stat field 6, same_pages, × the page size): stored as one
+   * word each, at no cost. They say nothing about what the next page will cost.
+   */
+  sameBytes: number;
   /** RAM the device uses for it, allocator overhead included (mm_stat field 3, mem_used_total). */
   memUsedBytes: number;
   /** The device's RAM limit, 0 for none (mm_stat field 4, mem_limit). */
@@ -35,23 +40,31 @@ export function parseProcSwaps(text: string, source = '/proc/swaps'): Omit<SwapD
   });
 }
 
-/** /sys/block/zramN/mm_stat: orig_data_size compr_data_size mem_used_total mem_limit … (bytes). */
-export function parseZramMmStat(text: string, source = 'mm_stat'): ZramStat {
+/**
+ * /sys/block/zramN/mm_stat: orig_data_size compr_data_size mem_used_total mem_limit
+ * mem_used_max same_pages … (bytes, but same_pages in pages of pageBytes). Kernels before 4.13
+ * have no same_pages: 0.
+ */
+export function parseZramMmStat(text: string, source = 'mm_stat', pageBytes = 4096): ZramStat {
   const f = text.trim().split(/\s+/);
   if (f.length < 4 || f.slice(0, 4).some((v) => !/^\d+$/.test(v))) throw new ParseError(source, `unexpected content ${JSON.stringify(text.slice(0, 80))}`);
-  return { origBytes: Number(f[0]), memUsedBytes: Number(f[2]), memLimitBytes: Number(f[3]) };
+  const samePages = f.length >= 6 && /^\d+$/.test(f[5]!) ? Number(f[5]) : 0;
+  return { origBytes: Number(f[0]), sameBytes: samePages * pageBytes, memUsedBytes: Number(f[2]), memLimitBytes: Number(f[3]) };
 }
 
-/** Totals over every zram device, the basis of the observed compression ratio. */
-export function zramTotals(swaps: readonly SwapDevice[]): { origBytes: number; memUsedBytes: number } {
-  let origBytes = 0;
+/**
+ * Totals over every zram device, the basis of the observed compression ratio. dataBytes is
+ * what the device holds without its same-filled pages: the pages whose compression costs RAM.
+ */
+export function zramTotals(swaps: readonly SwapDevice[]): { dataBytes: number; memUsedBytes: number } {
+  let dataBytes = 0;
   let memUsedBytes = 0;
   for (const d of swaps) {
     if (d.zram === null) continue;
-    origBytes += d.zram.origBytes;
+    dataBytes += Math.max(0, d.zram.origBytes - d.zram.sameBytes);
     memUsedBytes += d.zram.memUsedBytes;
   }
-  return { origBytes, memUsedBytes };
+  return { dataBytes, memUsedBytes };
 }
 
 /**

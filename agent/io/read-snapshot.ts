@@ -1,7 +1,8 @@
 // Read one Snapshot of the user's tree: pressure, /proc/meminfo, swap, every unit the user
 // runs, and the memory outside the tree that Headroom cannot stop. Reading is all this does;
 // every judgement happens in agent/core.
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Preference } from '../../shared/names.js';
 import { OUTSIDE_MIN_BYTES, SELF_APP_IDS, SESSION_CORE_UNITS } from '../core/constants.js';
@@ -212,12 +213,39 @@ export async function readApps(src: SnapshotSources): Promise<AppScope[]> {
 export async function readSwaps(procRoot: string, sysRoot = '/sys'): Promise<SwapDevice[]> {
   const text = await readTextIfExists(join(procRoot, 'swaps')).catch(() => null);
   if (text === null) return [];
-  return Promise.all(parseProcSwaps(text, join(procRoot, 'swaps')).map(async (d) => {
+  const devices = parseProcSwaps(text, join(procRoot, 'swaps'));
+  const pageBytes = devices.some((d) => d.kind === 'zram') ? await kernelPageBytes() : 0;
+  return Promise.all(devices.map(async (d) => {
     if (d.kind !== 'zram') return { ...d, zram: null };
     const path = join(sysRoot, 'block', basename(d.path), 'mm_stat');
     const mm = await readTextIfExists(path).catch(() => null);
-    return { ...d, zram: mm === null ? null : parseZramMmStat(mm, path) };
+    return { ...d, zram: mm === null ? null : parseZramMmStat(mm, path, pageBytes) };
   }));
+}
+
+const AT_PAGESZ = 6n;
+let pageBytesOnce: Promise<number> | undefined;
+
+/**
+ * The kernel's page size (zram counts same-filled pages in pages), from this process's
+ * auxiliary vector: 4 KiB on x86-64, 16 or 64 KiB on some arm64 kernels. Read once; 4096
+ * where /proc/self/auxv cannot be read or is not the 64-bit layout.
+ */
+export function kernelPageBytes(): Promise<number> {
+  if (process.arch === 'arm' || process.arch === 'ia32') return Promise.resolve(4096); // 32-bit auxv: 4 KiB pages there
+  pageBytesOnce ??= readFile('/proc/self/auxv').then((buf) => {
+    const le = endianness() === 'LE';
+    for (let at = 0; at + 16 <= buf.length; at += 16) {
+      const type = le ? buf.readBigUInt64LE(at) : buf.readBigUInt64BE(at);
+      if (type === 0n) break;
+      if (type === AT_PAGESZ) {
+        const value = Number(le ? buf.readBigUInt64LE(at + 8) : buf.readBigUInt64BE(at + 8));
+        return value >= 4096 && value <= 1 << 20 && (value & (value - 1)) === 0 ? value : 4096;
+      }
+    }
+    return 4096;
+  }, () => 4096);
+  return pageBytesOnce;
 }
 
 /** The groups outside the tree to measure, with a person's words for each. */

@@ -28,8 +28,9 @@
  *                                every 100 ms append one line to OUT:
  *                                epoch_ms memavail_kib swapfree_kib some10 full10 full_total_us
  *                                tree_full10 populated (of cgroup.events file EVENTS)
- *                                zram_orig_kib zram_compr_kib zram_used_kib (orig_data_size,
- *                                compr_data_size, mem_used_total of MM_STAT, default
+ *                                zram_orig_kib zram_compr_kib zram_used_kib zram_same_kib
+ *                                (orig_data_size, compr_data_size, mem_used_total and
+ *                                same_pages × the page size of MM_STAT, default
  *                                /sys/block/zram0/mm_stat; -1 where it is absent)
  */
 #define _GNU_SOURCE
@@ -270,6 +271,7 @@ static int sample(const char *out, const char *events, const char *tree_pressure
     FILE *f = fopen(out, "w");
     if (!f) return 1;
     static char mem[8192], pr[1024], tr[1024], ev[256], mm[512];
+    const long long page_bytes = sysconf(_SC_PAGESIZE);
     while (!stop_flag) {
         int64_t t = now_ns(CLOCK_REALTIME) / 1000000LL;
         long avail = -1, swapfree = -1;
@@ -286,16 +288,18 @@ static int sample(const char *out, const char *events, const char *tree_pressure
         if (read_file(tree_pressure, tr, sizeof tr) == 0) psi(tr, "full", &tfull10, &dummy);
         int populated = -1;
         if (read_file(events, ev, sizeof ev) == 0) populated = strstr(ev, "populated 1") != NULL;
-        long long zorig = -1, zcompr = -1, zused = -1;
-        if (read_file(mm_stat, mm, sizeof mm) == 0 && sscanf(mm, "%lld %lld %lld", &zorig, &zcompr, &zused) == 3) {
+        long long zorig = -1, zcompr = -1, zused = -1, zlimit, zmax, zsame = -1;
+        int got = read_file(mm_stat, mm, sizeof mm) == 0 ? sscanf(mm, "%lld %lld %lld %lld %lld %lld", &zorig, &zcompr, &zused, &zlimit, &zmax, &zsame) : 0;
+        if (got >= 3) {
             zorig /= 1024;
             zcompr /= 1024;
             zused /= 1024;
+            zsame = got == 6 ? zsame * page_bytes / 1024 : -1;
         } else {
-            zorig = zcompr = zused = -1;
+            zorig = zcompr = zused = zsame = -1;
         }
-        fprintf(f, "%lld %ld %ld %.2f %.2f %lld %.2f %d %lld %lld %lld\n", (long long)t, avail, swapfree, some10, full10, ftotal,
-                tfull10, populated, zorig, zcompr, zused);
+        fprintf(f, "%lld %ld %ld %.2f %.2f %lld %.2f %d %lld %lld %lld %lld\n", (long long)t, avail, swapfree, some10, full10, ftotal,
+                tfull10, populated, zorig, zcompr, zused, zsame);
         fflush(f);
         sleep_ms(100);
     }

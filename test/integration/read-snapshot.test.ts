@@ -2,13 +2,14 @@
 // has no memory controller here, so footprints come from the processes' /proc status): every
 // unit the user runs is seen, named the way its software names it, and the session is not.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Preference } from '../../shared/names.js';
 import { createDesktopLookup } from '../../agent/io/desktop-entries.js';
-import { readSnapshot, type SnapshotSources } from '../../agent/io/read-snapshot.js';
+import { kernelPageBytes, readSnapshot, readSwaps, type SnapshotSources } from '../../agent/io/read-snapshot.js';
 import { CGROUP2_ROOT, CgroupTree, cgroupTreeUnavailable } from '../support/cgroup-tree.js';
 
 const unavailable = cgroupTreeUnavailable();
@@ -103,5 +104,20 @@ describe('readSnapshot on real cgroups', { skip: unavailable || false }, () => {
     const s = await readSnapshot(sources);
     assert.equal(s.apps.find((a) => a.appId === 'org.example.Editor')?.preference, 'omit');
     assert.equal(asked.length, s.apps.length, 'asked once per unit');
+  });
+});
+
+describe('readSwaps', () => {
+  test('a zram device\'s same-filled pages in bytes, at the kernel\'s page size', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hr-swaps-'));
+    mkdirSync(join(root, 'proc'));
+    mkdirSync(join(root, 'sys', 'block', 'zram0'), { recursive: true });
+    writeFileSync(join(root, 'proc', 'swaps'), 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0                              partition\t2097148\t\t20480\t\t100\n');
+    writeFileSync(join(root, 'sys', 'block', 'zram0', 'mm_stat'), '20971520 1048576 2097152 0 2097152 3584 0 0 0\n');
+    const page = await kernelPageBytes();
+    // getconf asks the C library, which asks the same auxiliary vector: an independent reader.
+    assert.equal(page, Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()));
+    const [zram] = await readSwaps(join(root, 'proc'), join(root, 'sys'));
+    assert.deepEqual(zram!.zram, { origBytes: 20 * MiB, sameBytes: 3584 * page, memUsedBytes: 2 * MiB, memLimitBytes: 0 });
   });
 });

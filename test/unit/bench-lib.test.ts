@@ -58,15 +58,18 @@ describe('bench parsers and statistics', () => {
     assert.equal(s.length, 2);
     assert.deepEqual(s[1], { atMs: 1200, memAvailableKiB: 1700000, swapFreeKiB: 5, some10: 1.5, full10: 0.75, fullTotalUs: 9, treeFull10: 2.25, populated: 0 });
   });
-  test('sampler lines with zram mm_stat: 11 fields, -1 where the device is absent; old 8-field lines still parse', () => {
+  test('sampler lines with zram mm_stat: 12 fields, -1 where the device is absent; old 8- and 11-field lines still parse', () => {
     const s = parseSeries([
       '1000 1843200 0 0.00 0.00 0 0.00 1', // an old sampler
-      '1100 1800000 2097148 0.00 0.00 0 0.00 1 -1 -1 -1', // no zram device
-      '1200 500000 1000000 1.5 0.75 9 2.25 1 900000 290000 300000',
+      '1100 1800000 2097148 0.00 0.00 0 0.00 1 -1 -1 -1 -1', // no zram device
+      '1200 500000 1000000 1.5 0.75 9 2.25 1 900000 290000 300000', // before same_pages (run 241 and earlier)
       '1300 500000 1000000 1.5 0.75 9 2.25 1 900000 290000', // torn
-      '1400 500000 1000000 1.5 0.75 9 2.25 1 900000 290000 300000 7', // foreign
+      '1400 500000 1000000 1.5 0.75 9 2.25 1 900000 290000 300000 7 8', // foreign
+      '1500 500000 1000000 1.5 0.75 9 2.25 1 900000 290000 300000 40000',
     ].join('\n'));
-    assert.equal(s.length, 3);
+    assert.equal(s.length, 4);
+    assert.equal(s[2]!.zramSameKiB, undefined);
+    assert.equal(s[3]!.zramSameKiB, 40000);
     assert.equal(s[0]!.zramOrigKiB, undefined);
     assert.deepEqual(Object.keys(s[1]!).sort(), Object.keys(s[0]!).sort(), 'absent zram: no zram fields');
     assert.deepEqual([s[2]!.zramOrigKiB, s[2]!.zramComprKiB, s[2]!.zramUsedKiB], [900000, 290000, 300000]);

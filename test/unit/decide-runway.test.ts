@@ -86,9 +86,9 @@ describe('unbounded hogs still die before the floor', () => {
   });
 });
 
-const zram = (over: Partial<SwapDevice> & { origBytes?: number; memUsedBytes?: number } = {}): SwapDevice => {
-  const { origBytes = 0, memUsedBytes = 0, ...rest } = over;
-  return { path: '/dev/zram0', kind: 'zram', sizeBytes: 2 * GiB, usedBytes: origBytes, zram: { origBytes, memUsedBytes, memLimitBytes: 0 }, ...rest };
+const zram = (over: Partial<SwapDevice> & { origBytes?: number; sameBytes?: number; memUsedBytes?: number } = {}): SwapDevice => {
+  const { origBytes = 0, sameBytes = 0, memUsedBytes = 0, ...rest } = over;
+  return { path: '/dev/zram0', kind: 'zram', sizeBytes: 2 * GiB, usedBytes: origBytes, zram: { origBytes, sameBytes, memUsedBytes, memLimitBytes: 0 }, ...rest };
 };
 const zmem = (availableBytes: number, used: number): MemInfo => mem(availableBytes, { swapTotalBytes: 2 * GiB, swapFreeBytes: 2 * GiB - used });
 
@@ -118,6 +118,26 @@ describe('swap counts as far as it can absorb', () => {
     assert.ok(kill && kill.action.kind === 'kill');
     assert.equal(kill.action.reason, 'pressure');
     assert.match(kill.because, /swap can take no more/);
+  });
+
+  test('same-filled pages going into zram do not make it look roomy for the incompressible hog after them', () => {
+    // Bench run 2 of 2026-12-02 (20 apps + a random-data hog): idle apps' zeroed pages went
+    // first (14 MiB stored in 2 MiB, read as 46:1), MemAvailable sat at 15 MiB, and the runway
+    // counted 1.9 GiB of zram until the hog's own pages showed 1:1.
+    const at = (t: number, avail: number, orig: number, same: number, used: number): Snapshot => snapshot(t, {
+      meminfo: zmem(avail, orig), swaps: [zram({ origBytes: orig, sameBytes: same, memUsedBytes: used })], apps: [browser],
+    });
+    const ds = run([at(0, 20 * MiB, 2 * MiB, 1 * MiB, 1 * MiB), at(300, 19 * MiB, 9 * MiB, 8 * MiB, 1.2 * MiB), at(600, 16 * MiB, 14 * MiB, 12 * MiB, 2 * MiB)]);
+    const last = ds[ds.length - 1]!;
+    assert.ok(last.measures.zramRatio === null || last.measures.zramRatio < 5, `ratio ${String(last.measures.zramRatio)}: zeroed pages are no evidence of compression`);
+    assert.ok(last.measures.runwayBytes <= 16 * MiB + 2 * GiB * 0.5 + MiB, 'zram at most at the prior 2:1');
+    // Then the hog's pages come, and all that is new compresses 1:1: the runway is MemAvailable.
+    const after = run([at(0, 20 * MiB, 2 * MiB, 1 * MiB, 1 * MiB), at(300, 16 * MiB, 14 * MiB, 12 * MiB, 2 * MiB), at(600, 15 * MiB, 24 * MiB, 12 * MiB, 12 * MiB)]);
+    assert.equal(after[2]!.measures.zramRatio, 1);
+    assert.equal(after[2]!.measures.swapAbsorbBytes, 0);
+    // A compressible burst's own pages (3:1, never same-filled) still count.
+    const burst = run([at(0, 60 * MiB, 30 * MiB, 0, 10 * MiB), at(300, 58 * MiB, 60 * MiB, 0, 20 * MiB)]);
+    assert.equal(burst[1]!.measures.zramRatio, 3);
   });
 
   test('a new estimate of zram\'s ratio moves the runway, not the rate: no kill from a swing 3:1 → 1.5:1', () => {
@@ -199,6 +219,14 @@ describe('observeZram: the ratio of what went in lately', () => {
     const next = observeZram(at(500 * MiB, 300 * MiB), first);
     assert.equal(next.ratio, 1);
   });
+  test('same-filled pages are no evidence: only the pages that cost RAM make the ratio', () => {
+    const zeroed = (orig: number, same: number, used: number): Snapshot => snapshot(0, { swaps: [zram({ origBytes: orig, sameBytes: same, memUsedBytes: used })] });
+    assert.equal(observeZram(zeroed(100 * MiB, 97 * MiB, 2 * MiB), start).ratio, null, '3 MiB of real data is too little to tell');
+    const first = observeZram(zeroed(130 * MiB, 96 * MiB, 12 * MiB), start);
+    assert.ok(Math.abs(first.ratio! - 34 / 12) < 1e-9, `${String(first.ratio)}: 34 MiB of data in 12 MiB, not 130 in 12`);
+    // More zeroed pages alone change nothing: no new data.
+    assert.deepEqual(observeZram(zeroed(300 * MiB, 266 * MiB, 12 * MiB), first), first);
+  });
   test('a batch too small to tell keeps the baseline and the estimate', () => {
     const first = observeZram(at(300 * MiB, 100 * MiB), start);
     const small = observeZram(at(302 * MiB, 102 * MiB), first);
@@ -206,7 +234,7 @@ describe('observeZram: the ratio of what went in lately', () => {
   });
   test('pages swapped back in start a new baseline with the same ratio; an emptied device knows none', () => {
     const first = observeZram(at(300 * MiB, 100 * MiB), start);
-    assert.deepEqual(observeZram(at(200 * MiB, 70 * MiB), first), { origBytes: 200 * MiB, memUsedBytes: 70 * MiB, ratio: 3 });
+    assert.deepEqual(observeZram(at(200 * MiB, 70 * MiB), first), { dataBytes: 200 * MiB, memUsedBytes: 70 * MiB, ratio: 3 });
     assert.equal(observeZram(at(0, 0), first).ratio, null);
   });
 });

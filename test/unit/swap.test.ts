@@ -31,7 +31,11 @@ describe('parseZramMmStat', () => {
   test('orig, mem_used_total and mem_limit from the kernel\'s nine fields', () => {
     // Linux 6.1: orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages pages_compacted huge_pages huge_pages_since
     assert.deepEqual(parseZramMmStat('314572800 94371840 104857600        0 104857600     1024        0        7        7\n'),
-      { origBytes: 300 * MiB, memUsedBytes: 100 * MiB, memLimitBytes: 0 });
+      { origBytes: 300 * MiB, sameBytes: 4 * MiB, memUsedBytes: 100 * MiB, memLimitBytes: 0 });
+  });
+  test('same_pages counts in pages of the kernel\'s size; kernels without it have none', () => {
+    assert.equal(parseZramMmStat('314572800 94371840 104857600 0 104857600 1024 0 7 7', 'mm_stat', 16384).sameBytes, 16 * MiB);
+    assert.equal(parseZramMmStat('314572800 94371840 104857600 0').sameBytes, 0, 'four fields: an old kernel');
   });
   test('a short or non-numeric line is an error', () => {
     assert.throws(() => parseZramMmStat('1 2 3'), { name: 'ParseError' });
@@ -41,7 +45,7 @@ describe('parseZramMmStat', () => {
 
 describe('swapAbsorbBytes', () => {
   const zram = (usedBytes: number, memLimitBytes = 0, memUsedBytes = 0): SwapDevice =>
-    ({ path: '/dev/zram0', kind: 'zram', sizeBytes: 2 * GiB, usedBytes, zram: { origBytes: usedBytes, memUsedBytes, memLimitBytes } });
+    ({ path: '/dev/zram0', kind: 'zram', sizeBytes: 2 * GiB, usedBytes, zram: { origBytes: usedBytes, sameBytes: 0, memUsedBytes, memLimitBytes } });
   test('zram: free space × (1 − 1/ratio); nothing without a ratio or at 1:1', () => {
     assert.equal(swapAbsorbBytes([zram(512 * MiB)], 4), 1.5 * GiB * 0.75);
     assert.equal(swapAbsorbBytes([zram(512 * MiB)], null), 0);
@@ -59,6 +63,10 @@ describe('swapAbsorbBytes', () => {
   });
   test('zramTotals sums the zram devices only', () => {
     const disk: SwapDevice = { path: '/swapfile', kind: 'disk', sizeBytes: GiB, usedBytes: 0, zram: null };
-    assert.deepEqual(zramTotals([zram(3 * MiB, 0, 1 * MiB), zram(5 * MiB, 0, 2 * MiB), disk]), { origBytes: 8 * MiB, memUsedBytes: 3 * MiB });
+    assert.deepEqual(zramTotals([zram(3 * MiB, 0, 1 * MiB), zram(5 * MiB, 0, 2 * MiB), disk]), { dataBytes: 8 * MiB, memUsedBytes: 3 * MiB });
+  });
+  test('zramTotals leaves same-filled pages out of the data: they cost zram nothing', () => {
+    const withSame: SwapDevice = { ...zram(20 * MiB, 0, 2 * MiB), zram: { origBytes: 20 * MiB, sameBytes: 14 * MiB, memUsedBytes: 2 * MiB, memLimitBytes: 0 } };
+    assert.deepEqual(zramTotals([withSame]), { dataBytes: 6 * MiB, memUsedBytes: 2 * MiB });
   });
 });
