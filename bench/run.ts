@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { writeFileAtomic } from '../agent/io/files.js';
@@ -56,7 +56,7 @@ const { values: args } = parseArgs({
 });
 
 const root = repoRoot();
-const outDir = join(root, args.out);
+const outDir = resolve(root, args.out);
 const resultsPath = join(outDir, 'results.json');
 const capS = Number(args.cap);
 const agentArgs = args['agent-args'];
