@@ -150,7 +150,8 @@ export class Agent implements AgentApi {
     const { measures: m } = decision;
     this.deps.log.debug(`look: read ${readMs.toFixed(0)} ms, ${Number.isFinite(sinceLastMs) ? `${(sinceLastMs / 1000).toFixed(2)} s after the last` : 'the first'}; ` +
       `${decision.state}, runway ${formatBytes(m.runwayBytes)} falling ${formatBytes(Math.max(0, m.declineBytesPerSec))}/s, ` +
-      `exhaustion in ${Number.isFinite(m.exhaustionInMs) ? `${(m.exhaustionInMs / 1000).toFixed(1)} s` : 'never'}, lead ${(m.leadMs / 1000).toFixed(2)} s, full ${m.fullRecentPct.toFixed(0)} %`);
+      `exhaustion in ${Number.isFinite(m.exhaustionInMs) ? `${(m.exhaustionInMs / 1000).toFixed(1)} s` : 'never'}, lead ${(m.leadMs / 1000).toFixed(2)} s, full ${m.fullRecentPct.toFixed(0)} %` +
+      `${m.zramRatio !== null ? `, zram ${m.zramRatio.toFixed(1)}:1` : ''}, available ${formatBytes(snapshot.meminfo.memAvailableBytes)}`);
     const previous = this.#memory.state;
     const lastKillBefore = this.#memory.lastKill;
     this.#memory = decision.memory;
