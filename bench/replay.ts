@@ -91,6 +91,7 @@ export function replay(samples: readonly Sample[], t0Ms: number, endMs: number, 
       }] : [],
       apps: [hog],
       outside: [],
+      unitsAtMs: s.atMs,
     };
     const d = decide(snap, memory, config);
     memory = d.memory;

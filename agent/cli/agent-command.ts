@@ -17,7 +17,7 @@ import { packageVersion } from '../io/package-root.js';
 import { configFile, historyFile, preferencesFile } from '../io/paths.js';
 import { openPreferences } from '../io/preferences.js';
 import { watchPressure } from '../io/pressure-watch.js';
-import { readSelfCgroup, readSnapshot } from '../io/read-snapshot.js';
+import { readGauges, readSelfCgroup, readUnits } from '../io/read-snapshot.js';
 import { locateUserTree } from '../io/user-tree.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,10 +102,11 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     config,
     version: packageVersion(),
     readMeminfo: () => parseMeminfo(readFileSync(join(tree.procRoot, 'meminfo'), 'utf8')),
-    readSnapshot: async () => {
-      const s = await readSnapshot(sources);
-      unitPrefs.retain(new Set(s.apps.map((a) => a.unit)));
-      return s;
+    readGauges: () => readGauges(sources),
+    readUnits: async () => {
+      const units = await readUnits(sources);
+      unitPrefs.retain(new Set(units.apps.map((a) => a.unit)));
+      return units;
     },
     killScope,
     // user@UID.service/memory.pressure is root-owned (EACCES); /proc/pressure/memory and the

@@ -241,18 +241,27 @@ const isElevated = (m: Measures, fullAboveSinceMs: number | null, c: PolicyConfi
   m.someRecentPct >= c.elevatedSomePct ||
   m.memAvailablePct < c.memAvailableElevatedPct;
 
-/** Footprint trends of this snapshot's units and outside groups, from the last ones. */
+/**
+ * Footprint trends of this snapshot's units and outside groups, from the last ones, at the
+ * time the units were read (unitsAtMs). Units a look reused from an earlier read carry their
+ * trend as it was: the same bytes again are no sign that growth stopped.
+ */
 export function nextTrends(s: Snapshot, previous: ReadonlyMap<string, Trend>): Map<string, Trend> {
   const out = new Map<string, Trend>();
+  const atMs = s.unitsAtMs;
   const note = (key: string, bytes: number): void => {
     const last = previous.get(key);
-    const elapsedMs = last ? s.atMs - last.atMs : 0;
+    if (last && last.atMs >= atMs) {
+      out.set(key, last);
+      return;
+    }
+    const elapsedMs = last ? atMs - last.atMs : 0;
     let growthBytesPerSec = 0;
     if (last && elapsedMs > 0 && elapsedMs <= GROWTH_MAX_INTERVAL_MS) {
       const instant = ((bytes - last.bytes) / elapsedMs) * 1000;
       growthBytesPerSec = RATE_SMOOTHING * instant + (1 - RATE_SMOOTHING) * last.growthBytesPerSec;
     }
-    out.set(key, { atMs: s.atMs, bytes, growthBytesPerSec });
+    out.set(key, { atMs, bytes, growthBytesPerSec });
   };
   for (const a of s.apps) note(a.unit, footprintBytes(a));
   for (const g of s.outside) note(g.cgroup, g.unreclaimableBytes);

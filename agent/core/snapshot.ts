@@ -53,6 +53,12 @@ export interface Snapshot {
   swaps: SwapDevice[];
   apps: AppScope[];
   /**
+   * Monotonic ms when apps and outside were read: a look under pressure reads the gauges anew
+   * and uses the last units read (agent.ts), so the units can be older than atMs. Trends are
+   * taken at this time, not atMs.
+   */
+  unitsAtMs: number;
+  /**
    * Memory Headroom cannot stop by unit: the user's own logins outside the user manager
    * (user-UID.slice/session-N.scope), system services, other users. Only groups big enough to
    * matter are listed (OUTSIDE_MIN_BYTES).
@@ -70,3 +76,15 @@ export interface OutsideGroup {
   topComm: string;
   topPid: number;
 }
+
+/** The part of a snapshot that says whether memory is running out: cheap to read, read at every look. */
+export type Gauges = Pick<Snapshot, 'atMs' | 'wallMs' | 'tree' | 'appSlice' | 'meminfo' | 'swaps'>;
+
+/** The part of a snapshot that says who could be stopped: costly to read (every unit's files). */
+export interface Units {
+  atMs: number;
+  apps: AppScope[];
+  outside: OutsideGroup[];
+}
+
+export const withUnits = (g: Gauges, u: Units): Snapshot => ({ ...g, apps: u.apps, outside: u.outside, unitsAtMs: u.atMs });

@@ -20,6 +20,20 @@ export async function readTextIfExists(path: string): Promise<string | null> {
   }
 }
 
+/**
+ * The same, synchronously: for the few small files the kernel makes up on read (/proc,
+ * cgroupfs) on the path that must stay quick under memory pressure, where an async read would
+ * queue in the thread pool behind the reads of every unit.
+ */
+export function readTextSyncIfExists(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENODEV', 'ESRCH')) return null;
+    throw err;
+  }
+}
+
 /** A single-number file such as memory.current, or null when absent ("max" reads as Infinity). */
 export async function readNumberIfExists(path: string): Promise<number | null> {
   const text = await readTextIfExists(path);

@@ -1,7 +1,8 @@
 // Read one Snapshot of the user's tree: pressure, /proc/meminfo, swap, every unit the user
 // runs, and the memory outside the tree that Headroom cannot stop. Reading is all this does;
 // every judgement happens in agent/core.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Preference } from '../../shared/names.js';
@@ -10,11 +11,11 @@ import { parseMeminfo } from '../core/meminfo.js';
 import { parseMemoryStat } from '../core/memory-stat.js';
 import { parseProcStatus, parseUnifiedCgroup } from '../core/proc-status.js';
 import { parsePressure, type PressureSample } from '../core/psi.js';
-import type { AppScope, OutsideGroup, Snapshot } from '../core/snapshot.js';
+import { withUnits, type AppScope, type Gauges, type OutsideGroup, type Snapshot, type Units } from '../core/snapshot.js';
 import { parseProcSwaps, parseZramMmStat, type SwapDevice } from '../core/swap.js';
 import { classifyUnit, terminalNameFromId, type UserUnitName } from '../core/unit-name.js';
 import type { DesktopLookup } from './desktop-entries.js';
-import { readNumberIfExists, readTextIfExists } from './files.js';
+import { readNumberIfExists, readTextIfExists, readTextSyncIfExists } from './files.js';
 import type { UserTree } from './user-tree.js';
 
 export interface SnapshotSources {
@@ -209,43 +210,61 @@ export async function readApps(src: SnapshotSources): Promise<AppScope[]> {
   return apps.filter((a): a is AppScope => a !== null);
 }
 
-/** /proc/swaps and each zram device's mm_stat; [] where /proc/swaps is unreadable. */
-export async function readSwaps(procRoot: string, sysRoot = '/sys'): Promise<SwapDevice[]> {
-  const text = await readTextIfExists(join(procRoot, 'swaps')).catch(() => null);
+/** /proc/swaps and each zram device's mm_stat; [] where /proc/swaps is unreadable. Synchronous: a gauge. */
+export function readSwaps(procRoot: string, sysRoot = '/sys'): SwapDevice[] {
+  let text: string | null;
+  try {
+    text = readTextSyncIfExists(join(procRoot, 'swaps'));
+  } catch {
+    return [];
+  }
   if (text === null) return [];
   const devices = parseProcSwaps(text, join(procRoot, 'swaps'));
-  const pageBytes = devices.some((d) => d.kind === 'zram') ? await kernelPageBytes() : 0;
-  return Promise.all(devices.map(async (d) => {
+  const pageBytes = devices.some((d) => d.kind === 'zram') ? kernelPageBytes() : 0;
+  return devices.map((d) => {
     if (d.kind !== 'zram') return { ...d, zram: null };
     const path = join(sysRoot, 'block', basename(d.path), 'mm_stat');
-    const mm = await readTextIfExists(path).catch(() => null);
+    let mm: string | null;
+    try {
+      mm = readTextSyncIfExists(path);
+    } catch {
+      mm = null;
+    }
     return { ...d, zram: mm === null ? null : parseZramMmStat(mm, path, pageBytes) };
-  }));
+  });
 }
 
 const AT_PAGESZ = 6n;
-let pageBytesOnce: Promise<number> | undefined;
+let pageBytesOnce: number | undefined;
 
 /**
  * The kernel's page size (zram counts same-filled pages in pages), from this process's
  * auxiliary vector: 4 KiB on x86-64, 16 or 64 KiB on some arm64 kernels. Read once; 4096
  * where /proc/self/auxv cannot be read or is not the 64-bit layout.
  */
-export function kernelPageBytes(): Promise<number> {
-  if (process.arch === 'arm' || process.arch === 'ia32') return Promise.resolve(4096); // 32-bit auxv: 4 KiB pages there
-  pageBytesOnce ??= readFile('/proc/self/auxv').then((buf) => {
-    const le = endianness() === 'LE';
-    for (let at = 0; at + 16 <= buf.length; at += 16) {
-      const type = le ? buf.readBigUInt64LE(at) : buf.readBigUInt64BE(at);
-      if (type === 0n) break;
-      if (type === AT_PAGESZ) {
-        const value = Number(le ? buf.readBigUInt64LE(at + 8) : buf.readBigUInt64BE(at + 8));
-        return value >= 4096 && value <= 1 << 20 && (value & (value - 1)) === 0 ? value : 4096;
-      }
-    }
-    return 4096;
-  }, () => 4096);
+export function kernelPageBytes(): number {
+  pageBytesOnce ??= pageBytesFromAuxv();
   return pageBytesOnce;
+}
+
+function pageBytesFromAuxv(): number {
+  if (process.arch === 'arm' || process.arch === 'ia32') return 4096; // 32-bit auxv: 4 KiB pages there
+  let buf: Buffer;
+  try {
+    buf = readFileSync('/proc/self/auxv');
+  } catch {
+    return 4096;
+  }
+  const le = endianness() === 'LE';
+  for (let at = 0; at + 16 <= buf.length; at += 16) {
+    const type = le ? buf.readBigUInt64LE(at) : buf.readBigUInt64BE(at);
+    if (type === 0n) break;
+    if (type === AT_PAGESZ) {
+      const value = Number(le ? buf.readBigUInt64LE(at + 8) : buf.readBigUInt64BE(at + 8));
+      return value >= 4096 && value <= 1 << 20 && (value & (value - 1)) === 0 ? value : 4096;
+    }
+  }
+  return 4096;
 }
 
 /** The groups outside the tree to measure, with a person's words for each. */
@@ -289,21 +308,43 @@ export async function readOutside(tree: UserTree): Promise<OutsideGroup[]> {
   return groups.filter((g): g is OutsideGroup => g !== null);
 }
 
-export async function readSnapshot(src: SnapshotSources): Promise<Snapshot> {
+/**
+ * What says whether memory is running out, the part of a snapshot each look needs: pressure,
+ * /proc/meminfo and swap. Synchronous, a handful of small files the kernel makes up on read:
+ * under pressure a look must not wait behind the reads of every unit (readUnits).
+ */
+export function readGauges(src: Pick<SnapshotSources, 'tree' | 'now'>): Gauges {
   const { atMs, wallMs } = src.now();
   const treePressure = join(src.tree.path, 'memory.pressure');
   const meminfoPath = join(src.tree.procRoot, 'meminfo');
-  const [tree, appSlice, meminfoText, swaps, apps, outside] = await Promise.all([
-    readPressureFile(treePressure),
-    readPressureFile(join(src.tree.path, 'app.slice', 'memory.pressure')).catch(() => null),
-    readTextIfExists(meminfoPath),
-    readSwaps(src.tree.procRoot).catch(() => []),
-    readApps(src),
-    readOutside(src.tree).catch(() => []),
-  ]);
+  const pressureOf = (path: string): PressureSample | null => {
+    const text = readTextSyncIfExists(path);
+    return text === null ? null : parsePressure(text, path);
+  };
+  const tree = pressureOf(treePressure);
   if (tree === null) throw new Error(`${treePressure} vanished: is the user manager still running?`);
+  let appSlice: PressureSample | null;
+  try {
+    appSlice = pressureOf(join(src.tree.path, 'app.slice', 'memory.pressure'));
+  } catch {
+    appSlice = null;
+  }
+  const meminfoText = readTextSyncIfExists(meminfoPath);
   if (meminfoText === null) throw new Error(`${meminfoPath} is missing`);
-  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps, apps, outside };
+  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps: readSwaps(src.tree.procRoot) };
+}
+
+/** Every unit the user runs and the memory outside the tree: the costly part of a snapshot. */
+export async function readUnits(src: SnapshotSources): Promise<Units> {
+  const { atMs } = src.now();
+  const [apps, outside] = await Promise.all([readApps(src), readOutside(src.tree).catch(() => [])]);
+  return { atMs, apps, outside };
+}
+
+/** A whole snapshot: the units, then the gauges as they are once the units are read. */
+export async function readSnapshot(src: SnapshotSources): Promise<Snapshot> {
+  const units = await readUnits(src);
+  return withUnits(readGauges(src), units);
 }
 
 /** The agent's own cgroup, from /proc/self/cgroup. */

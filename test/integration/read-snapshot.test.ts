@@ -108,16 +108,16 @@ describe('readSnapshot on real cgroups', { skip: unavailable || false }, () => {
 });
 
 describe('readSwaps', () => {
-  test('a zram device\'s same-filled pages in bytes, at the kernel\'s page size', async () => {
+  test('a zram device\'s same-filled pages in bytes, at the kernel\'s page size', () => {
     const root = mkdtempSync(join(tmpdir(), 'hr-swaps-'));
     mkdirSync(join(root, 'proc'));
     mkdirSync(join(root, 'sys', 'block', 'zram0'), { recursive: true });
     writeFileSync(join(root, 'proc', 'swaps'), 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0                              partition\t2097148\t\t20480\t\t100\n');
     writeFileSync(join(root, 'sys', 'block', 'zram0', 'mm_stat'), '20971520 1048576 2097152 0 2097152 3584 0 0 0\n');
-    const page = await kernelPageBytes();
+    const page = kernelPageBytes();
     // getconf asks the C library, which asks the same auxiliary vector: an independent reader.
     assert.equal(page, Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()));
-    const [zram] = await readSwaps(join(root, 'proc'), join(root, 'sys'));
+    const [zram] = readSwaps(join(root, 'proc'), join(root, 'sys'));
     assert.deepEqual(zram!.zram, { origBytes: 20 * MiB, sameBytes: 3584 * page, memUsedBytes: 2 * MiB, memLimitBytes: 0 });
   });
 });

@@ -47,7 +47,7 @@ export function meminfo(availablePct: number, over: Partial<MemInfo> = {}): MemI
 }
 
 export function snapshot(atMs: number, over: Partial<Snapshot> = {}): Snapshot {
-  return { atMs, wallMs: 1_800_000_000_000 + atMs, tree: pressure(), appSlice: null, meminfo: meminfo(50), swaps: [], apps: [], outside: [], ...over };
+  return { atMs, wallMs: 1_800_000_000_000 + atMs, tree: pressure(), appSlice: null, meminfo: meminfo(50), swaps: [], apps: [], outside: [], unitsAtMs: over.atMs ?? atMs, ...over };
 }
 
 /** Feed snapshots through decide() the way the agent does, carrying memory forward. */

@@ -18,7 +18,12 @@ function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScop
     tree: { uid: 1000, cgroupRoot: '/sys/fs/cgroup', path: '/tree', procRoot: '/proc' },
     config: { ...DEFAULT_POLICY, psiTriggers: false },
     version: 'test',
-    readSnapshot: () => Promise.resolve(snaps()),
+    // Each read takes the fake's current snapshot: gauges and units as they are at that read.
+    readGauges: () => snaps(),
+    readUnits: () => {
+      const s = snaps();
+      return Promise.resolve({ atMs: s.atMs, apps: s.apps, outside: s.outside });
+    },
     readMeminfo: () => snaps().meminfo,
     killScope: async (dir) => {
       killed.push(dir);
@@ -90,5 +95,44 @@ describe('Agent loop', () => {
     assert.ok(f.logs.some((l) => /memory is getting tight; the heaviest user of memory is python3 \(pid 4321\) in your login session 3/.test(l)), f.logs.join('\n'));
     assert.deepEqual(f.killed, []);
     assert.match((await agent.explain()).because, /if memory ran out now, nothing would be stopped: the heaviest user of memory is python3/);
+  });
+
+  test('under pressure a look decides on the gauges without waiting for the units, and reads them anew after a kill', async () => {
+    let t = 0;
+    const hog = app('app-headroom-hog-0000000000000001.scope', { memoryBytes: 1500 * MiB });
+    const editor = app('app-headroom-editor-0000000000000002.scope', { memoryBytes: 200 * MiB });
+    // Elevated at first (12 %), then below the floor (2 %).
+    let available = 12;
+    const snaps = (): Snapshot => snapshot((t += 100), { meminfo: meminfo(available), apps: [hog, editor] });
+    const f = fakeDeps(snaps, () => Promise.resolve(ok));
+    let unitReads = 0;
+    let release: () => void = () => undefined;
+    f.deps.readUnits = () => {
+      const s = snaps();
+      const units = { atMs: s.atMs, apps: s.apps, outside: s.outside };
+      // The first read answers at once; the next one hangs as a read under thrash does.
+      if (unitReads++ === 0) return Promise.resolve(units);
+      return new Promise((resolve) => { release = () => resolve(units); });
+    };
+    const agent = new Agent(f.deps);
+    await agent.start();
+    assert.equal(agent.state(), 'elevated');
+    available = 2;
+    await agent.tick();
+    assert.deepEqual(f.killed, [`/tree/${hog.cgroup}`], 'stopped on the units of the last read, while the next read hangs');
+    assert.equal(unitReads, 2, 'the look started the next read in the background and did not wait for it');
+    // After the kill the units it had still list the victim, and so may the read that began
+    // before the kill ended: the next look waits for that one and then for a new one.
+    let looked = false;
+    const next = agent.tick().then(() => { looked = true; });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(looked, false, 'after a kill, a look waits for the units');
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(unitReads, 3, 'the read begun before the kill ended is not trusted: a third one');
+    assert.equal(looked, false);
+    release();
+    await next;
+    agent.stop();
   });
 });
