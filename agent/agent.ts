@@ -499,6 +499,8 @@ export class Agent implements AgentApi {
     if (!isPreference(pref)) throw new AgentError(ERROR_INVALID_ARGS, `preference must be none, avoid or omit, not ${JSON.stringify(pref)}`);
     if (appId.trim() === '') throw new AgentError(ERROR_INVALID_ARGS, 'app id must not be empty');
     await this.deps.preferences.set(appId, pref);
+    // The units read so far rank the app by its old preference: the next look waits for new ones.
+    if (this.#lastApps.some((a) => a.appId === appId)) this.#unitsNowStale();
     this.deps.log.info(`preference for ${appId}: ${pref}`);
     this.#signals?.preferenceChanged(appId, pref);
     // Running instances too, so systemd-oomd (where it runs) honours the choice now.

@@ -135,4 +135,24 @@ describe('Agent loop', () => {
     await next;
     agent.stop();
   });
+
+  test('a preference set under pressure counts at the next look, not after the next read of the units', async () => {
+    let t = 0;
+    let available = 12;
+    const prefs = new Map<string, Preference>();
+    const hog = app('app-headroom-hog-0000000000000001.scope', { memoryBytes: 1500 * MiB });
+    const editor = app('app-headroom-editor-0000000000000002.scope', { memoryBytes: 200 * MiB });
+    // Units carry the preference they had when they were read, as readUnits does.
+    const snaps = (): Snapshot => snapshot((t += 100), { meminfo: meminfo(available), apps: [hog, editor].map((a) => ({ ...a, preference: prefs.get(a.appId) ?? 'none' })) });
+    const f = fakeDeps(snaps, () => Promise.resolve(ok));
+    f.deps.preferences = { get: (id) => prefs.get(id) ?? 'none', all: () => Object.fromEntries(prefs), set: (id, p) => { prefs.set(id, p); return Promise.resolve(); }, refresh: () => Promise.resolve() };
+    const agent = new Agent(f.deps);
+    await agent.start();
+    assert.equal(agent.state(), 'elevated');
+    await agent.setPreference('hog', 'omit');
+    available = 2;
+    await agent.tick();
+    agent.stop();
+    assert.deepEqual(f.killed, [`/tree/${editor.cgroup}`], 'the app marked omit a moment ago is not the one stopped');
+  });
 });
