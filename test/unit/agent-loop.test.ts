@@ -8,6 +8,7 @@ import type { Snapshot } from '../../agent/core/snapshot.js';
 import { UnitGoneError, type KillScopeResult } from '../../agent/io/kill-scope.js';
 import type { Preference } from '../../shared/names.js';
 import type { KillRecord } from '../../shared/records.js';
+import type { EventReport } from '../../agent/event-report.js';
 import { app, meminfo, MiB, snapshot } from '../support/snapshots.js';
 
 function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScopeResult>) {
@@ -90,5 +91,36 @@ describe('Agent loop', () => {
     assert.ok(f.logs.some((l) => /memory is getting tight; the heaviest user of memory is python3 \(pid 4321\) in your login session 3/.test(l)), f.logs.join('\n'));
     assert.deepEqual(f.killed, []);
     assert.match((await agent.explain()).because, /if memory ran out now, nothing would be stopped: the heaviest user of memory is python3/);
+  });
+
+  test('the journal and the metrics hear every event once, beside the signals: state changes, the warning, the kill', async () => {
+    let i = 0;
+    const hog = app('app-headroom-hog-0000000000000001.scope', { appId: 'hog', memoryBytes: 900 * MiB });
+    // Calm at 50 %, elevated at 10 % a minute later (the warning names the hog), then 2 %: the kill.
+    const snaps = (): Snapshot => {
+      const n = i++;
+      return snapshot(n * 60_000, { meminfo: meminfo([50, 10, 2][Math.min(n, 2)]!), apps: [hog] });
+    };
+    const f = fakeDeps(snaps, () => Promise.resolve(ok));
+    const heard: string[] = [];
+    const reports: EventReport = {
+      looked: (state) => heard.push(`looked ${state}`),
+      stateChanged: (state, previous) => heard.push(`state ${previous}→${state}`),
+      warned: (r) => heard.push(`warned ${r.appId} ${r.outcome}`),
+      killed: (r) => heard.push(`killed ${r.appId} ${r.outcome} ${r.reason}`),
+      outOfReach: (g) => heard.push(`out of reach ${g.cgroup}`),
+    };
+    f.deps.reports = reports;
+    const agent = new Agent(f.deps);
+    await agent.start();
+    await agent.tick();
+    await agent.tick();
+    agent.stop();
+    assert.deepEqual(heard, [
+      'looked calm',
+      'looked elevated', 'state calm→elevated', 'warned hog warned',
+      'looked critical', 'state elevated→critical', 'killed hog killed exhaustion',
+    ]);
+    assert.deepEqual(f.history.map((k) => k.outcome), ['warned', 'killed'], 'the same events as history');
   });
 });
