@@ -167,9 +167,10 @@ journal_assert_kill() {
     rec journal_message_id "$id"
     # journald gives a user a journal file of their own only on persistent storage; the lab's is
     # volatile (files/journald.conf), so `journalctl --user` finds no file here and the same
-    # entries are read from the system journal, by the agent's unit.
-    wait_until 20 eval '[ -n "$(journalctl -b -q -o json MESSAGE_ID='"$id"' _SYSTEMD_USER_UNIT='"$AGENT_UNIT"')" ]'
-    journalctl -b -q --no-pager -o json MESSAGE_ID="$id" _SYSTEMD_USER_UNIT="$AGENT_UNIT" >"$out" 2>&1
+    # entries are read from the system journal by the user's uid (the kernel vouches for _UID;
+    # _SYSTEMD_USER_UNIT, read from /proc, is missing when logger exits before journald looks).
+    wait_until 20 eval '[ -n "$(journalctl -b -q -o json MESSAGE_ID='"$id"' _UID='"$LAB_UID"' SYSLOG_IDENTIFIER=headroom)" ]'
+    journalctl -b -q --no-pager -o json MESSAGE_ID="$id" _UID="$LAB_UID" SYSLOG_IDENTIFIER=headroom >"$out" 2>&1
     expect journal_kill_entries "$(grep -c . "$out")" 1
     line=$(head -n 1 "$out")
     expect journal_kill_fields "$(printf '%s' "$line" | jpy '" ".join(str(o.get(k, "-")) for k in ("PRIORITY", "_TRANSPORT", "SYSLOG_IDENTIFIER", "_UID", "HEADROOM_EVENT_ID", "HEADROOM_UNIT", "HEADROOM_APP_ID", "HEADROOM_REASON", "HEADROOM_OUTCOME"))')" \
