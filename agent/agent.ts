@@ -17,6 +17,7 @@ import type { MemInfo } from './core/meminfo.js';
 import { footprintBytes, type RankedCandidate } from './core/rank.js';
 import { withUnits, type AppScope, type Gauges, type Snapshot, type Units } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './bus/agent-service.js';
+import type { EventReport } from './event-report.js';
 import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP } from './bus/errors.js';
 import type { AppLauncher } from './io/app-launcher.js';
 import type { History } from './io/history.js';
@@ -52,6 +53,8 @@ export interface AgentDeps {
   applyUnitPreference?(units: string[], pref: Preference): Promise<void>;
   /** Desktop entries for Launch/ListLaunchers; absent where nothing may be launched. */
   launcher?: AppLauncher;
+  /** The journal's structured entries and node_exporter's metrics file (agent/event-report.ts). */
+  reports?: EventReport;
 }
 
 const PRESSURE_SIGNAL_MIN_INTERVAL_MS = 1000;
@@ -173,10 +176,12 @@ export class Agent implements AgentApi {
     this.#memory = decision.memory;
     this.#nextLookMs = nextLookMs(decision);
     const pressure = this.#notePressure(snapshot, decision);
+    this.deps.reports?.looked(decision.state, pressure);
 
     if (decision.state !== previous) {
       this.deps.log.info(`state ${previous} → ${decision.state}: ${decision.because}`);
       this.#signals?.stateChanged(decision.state, previous, decision.because, pressure);
+      this.deps.reports?.stateChanged(decision.state, previous, decision.because, pressure);
       this.#lastPressureSignalMs = snapshot.atMs;
       if (previous === 'calm') this.#warn(snapshot, decision);
     } else if (decision.state !== 'calm' && snapshot.atMs - this.#lastPressureSignalMs >= PRESSURE_SIGNAL_MIN_INTERVAL_MS) {
@@ -259,6 +264,7 @@ export class Agent implements AgentApi {
     this.#lastOutOfReachWallMs = snapshot.wallMs;
     this.deps.log.warn(decision.because);
     if (decision.outOfReach) this.deps.notices?.outOfReach(decision.outOfReach, decision.measures);
+    if (decision.outOfReach) this.deps.reports?.outOfReach(decision.outOfReach, decision.because, toPressureRecord(snapshot, decision));
   }
 
   /** The latest sample, for the Pressure property and the dashboard's history. */
@@ -286,8 +292,10 @@ export class Agent implements AgentApi {
     if (Math.abs(snapshot.wallMs - this.#lastWarningWallMs) < WARN_MIN_INTERVAL_MS) return;
     this.#lastWarningWallMs = snapshot.wallMs;
     if (next.kind === 'out-of-reach') {
-      this.deps.log.warn(`memory is getting tight; ${describeOutOfReach(next.outside, next.victim)}`);
+      const because = `memory is getting tight; ${describeOutOfReach(next.outside, next.victim)}`;
+      this.deps.log.warn(because);
       this.deps.notices?.outOfReach(next.outside, decision.measures);
+      this.deps.reports?.outOfReach(next.outside, because, toPressureRecord(snapshot, decision));
       return;
     }
     const { victim } = next;
@@ -298,6 +306,7 @@ export class Agent implements AgentApi {
       outcome: 'warned', dryRun: this.#config.dryRun, processCount: victim.app.processCount, processesLeft: victim.app.processCount, graceMs: 0, durationMs: 0,
     };
     this.#signals?.warned(record);
+    this.deps.reports?.warned(record);
     void this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the warning in history: ${(err as Error).message}`));
   }
 
@@ -346,6 +355,7 @@ export class Agent implements AgentApi {
       this.#signals?.killed(record);
       this.deps.notices?.killed(record, app);
     }
+    this.deps.reports?.killed(record);
     await this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the kill in history: ${(err as Error).message}`));
     return record;
   }
@@ -499,6 +509,8 @@ export class Agent implements AgentApi {
     if (!isPreference(pref)) throw new AgentError(ERROR_INVALID_ARGS, `preference must be none, avoid or omit, not ${JSON.stringify(pref)}`);
     if (appId.trim() === '') throw new AgentError(ERROR_INVALID_ARGS, 'app id must not be empty');
     await this.deps.preferences.set(appId, pref);
+    // The units read so far rank the app by its old preference: the next look waits for new ones.
+    if (this.#lastApps.some((a) => a.appId === appId)) this.#unitsNowStale();
     this.deps.log.info(`preference for ${appId}: ${pref}`);
     this.#signals?.preferenceChanged(appId, pref);
     // Running instances too, so systemd-oomd (where it runs) honours the choice now.

@@ -11,6 +11,10 @@ import { loadConfig } from '../io/config.js';
 import { createAppLauncher } from '../io/app-launcher.js';
 import { createDesktopLookup } from '../io/desktop-entries.js';
 import { openHistory } from '../io/history.js';
+import { journalReport, openJournal } from '../io/journal.js';
+import { openMetricsFile } from '../io/metrics-file.js';
+import { allOf, type EventReport } from '../event-report.js';
+import { isKillAttempt } from '../../shared/names.js';
 import { killScope } from '../io/kill-scope.js';
 import { createLogger, type Logger } from '../io/log.js';
 import { packageVersion } from '../io/package-root.js';
@@ -91,12 +95,21 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
       return own !== 'none' ? own : unitPrefs.get(app.unit);
     },
   };
+  const history = openHistory(historyFile(), log.warn);
+  const lastKill = (await history.recent(50).catch(() => [])).find((k) => isKillAttempt(k.outcome));
+  const metrics = openMetricsFile({ dir: config.metricsTextfileDir, uid, lastKillAtMs: lastKill?.atMs ?? null, warn: log.warn });
+  const journal = openJournal({ warn: log.warn });
+  const reports: EventReport[] = journal ? [journalReport(journal), metrics] : [metrics];
   let handleAction: (action: string, sent: SentNotice<NoticeContext>) => void = () => undefined;
   const tray = bus ? await watchTray(bus).catch(() => null) : null;
   const notifier = bus ? await createNotifier<NoticeContext>(bus, (a, s) => handleAction(a, s), log.warn).catch(() => null) : null;
   const agent = new Agent({
     notices: notifier ? createNoticeSink(notifier, log, Date.now, () => tray?.running() ?? false) : undefined,
-    loadConfig: async () => withFlags(await loadConfig(cfgPath)),
+    loadConfig: async () => {
+      const c = withFlags(await loadConfig(cfgPath));
+      metrics.setDir(c.metricsTextfileDir);
+      return c;
+    },
     applyUnitPreference: bus ? (units, pref) => setUnitsPreference(bus, units, pref) : undefined,
     tree,
     config,
@@ -112,7 +125,8 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     // user@UID.service/memory.pressure is root-owned (EACCES); /proc/pressure/memory and the
     // user-owned app.slice are where an unprivileged trigger can be armed.
     watchPressure: (onEvent) => watchPressure([join(tree.procRoot, 'pressure', 'memory'), join(tree.path, 'app.slice', 'memory.pressure'), join(tree.path, 'memory.pressure')], PSI_TRIGGER, onEvent),
-    history: openHistory(historyFile(), log.warn),
+    history,
+    reports: allOf(reports, (err) => log.error(`report failed: ${(err as Error).message}`)),
     preferences,
     launcher: createAppLauncher(),
     log,
@@ -124,6 +138,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     showDetails: (killId) => (bus ? showTrayDashboard(bus, killId) : Promise.reject(new Error('no session bus'))),
   }, log);
   log.info(`headroom agent ${packageVersion()} watching ${tree.path}${config.dryRun ? ' (dry-run: nothing will be killed)' : ''}`);
+  log.info(`structured entries: ${journal ? 'to the journal' : 'none (no journal socket)'}; metrics: ${metrics.path() ?? 'none ([metrics] textfile_dir unset)'}`);
   try {
     await startOnBus(agent, bus, log);
   } catch (err) {
@@ -139,7 +154,8 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
       log.info(`${sig}: stopping`);
       agent.stop();
       bus?.disconnect();
-      process.exit(0);
+      // headroom_up 0, if the file's directory answers in time: a stale file says the same.
+      void Promise.race([metrics.stop(), new Promise((r) => setTimeout(r, 1000))]).finally(() => process.exit(0));
     };
     process.on('SIGTERM', () => quit('SIGTERM'));
     process.on('SIGINT', () => quit('SIGINT'));

@@ -40,6 +40,11 @@ export interface PolicyConfig {
    * agent's scheduling, not by decide().
    */
   psiTriggers: boolean;
+  /**
+   * node_exporter's textfile collector directory: the agent keeps headroom-<uid>.prom there
+   * ('' = no metrics file). Read by the agent's wiring, not by decide().
+   */
+  metricsTextfileDir: string;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -67,6 +72,8 @@ export const DEFAULT_POLICY: PolicyConfig = {
   killGraceMs: 2000,
   dryRun: false,
   psiTriggers: true,
+  // The directory is the admin's choice (node_exporter's --collector.textfile.directory).
+  metricsTextfileDir: '',
 };
 
 /** A sample older than this is no basis for a rate: fall back to the kernel's avg10. */

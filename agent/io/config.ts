@@ -8,6 +8,11 @@ import { readTextIfExists } from './files.js';
 
 const pct = z.number().min(0).max(100);
 const ms = z.number().int().min(0).max(3_600_000);
+/** An absolute directory, or '' for none. */
+const directory = z.string()
+  .refine((v) => v === '' || v.startsWith('/'), 'must be an absolute path, or "" for none')
+  // eslint-disable-next-line no-control-regex
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not hold control characters');
 
 const ConfigSchema = z.strictObject({
   pressure: z.strictObject({
@@ -31,6 +36,9 @@ const ConfigSchema = z.strictObject({
   }).optional(),
   watch: z.strictObject({
     psi_triggers: z.boolean().optional(),
+  }).optional(),
+  metrics: z.strictObject({
+    textfile_dir: directory.optional(),
   }).optional(),
 });
 type ConfigFile = z.infer<typeof ConfigSchema>;
@@ -110,6 +118,7 @@ function toPolicy(c: ConfigFile): PolicyConfig {
     killGraceMs: c.kill?.grace_ms ?? d.killGraceMs,
     dryRun: c.kill?.dry_run ?? d.dryRun,
     psiTriggers: c.watch?.psi_triggers ?? d.psiTriggers,
+    metricsTextfileDir: c.metrics?.textfile_dir ?? d.metricsTextfileDir,
   };
 }
 

@@ -60,7 +60,7 @@ function selectedGroups(): Set<string> | null {
 
 const TITLES: Record<string, string> = {
   install: 'agent installed as the user service, owns its bus name',
-  storm: 'storm without swap: hog killed, innocent and omit spared, no kernel OOM',
+  storm: 'storm without swap: hog killed, innocent and omit spared, no kernel OOM; the kill in the journal and on node_exporter\'s /metrics',
   zram: 'storm with 2 GiB zram: hog killed, innocent and omit spared, no kernel OOM',
   avoid: 'avoid: the avoided app survives while another candidate exists',
   gnome: 'app-gnome-<id>-<pid>.scope recognised and killable',
@@ -82,6 +82,7 @@ const FIGURES = [
   'stage_seconds', 'install_seconds', 'copy_dir', 'agent_mount', 'agent_mount_after_restart', 'launched_scope',
   'victim_unit', 'victim_app_id', 'victim_display_name', 'hog_stopped_by_script', 'hog_ended', 'kills_total', 'kernel_oom_killed',
   'burst_stopped', 'burst_stop_seconds', 'burst_held_seconds', 'warned_signals', 'agent_states',
+  'journal_kill', 'metrics_kills',
 ];
 
 const readText = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '');

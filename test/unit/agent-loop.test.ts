@@ -8,6 +8,7 @@ import type { Snapshot } from '../../agent/core/snapshot.js';
 import { UnitGoneError, type KillScopeResult } from '../../agent/io/kill-scope.js';
 import type { Preference } from '../../shared/names.js';
 import type { KillRecord } from '../../shared/records.js';
+import type { EventReport } from '../../agent/event-report.js';
 import { app, meminfo, MiB, snapshot } from '../support/snapshots.js';
 
 function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScopeResult>) {
@@ -134,5 +135,58 @@ describe('Agent loop', () => {
     release();
     await next;
     agent.stop();
+  });
+
+  test('a preference set under pressure counts at the next look, not after the next read of the units', async () => {
+    let t = 0;
+    let available = 12;
+    const prefs = new Map<string, Preference>();
+    const hog = app('app-headroom-hog-0000000000000001.scope', { memoryBytes: 1500 * MiB });
+    const editor = app('app-headroom-editor-0000000000000002.scope', { memoryBytes: 200 * MiB });
+    // Units carry the preference they had when they were read, as readUnits does.
+    const snaps = (): Snapshot => snapshot((t += 100), { meminfo: meminfo(available), apps: [hog, editor].map((a) => ({ ...a, preference: prefs.get(a.appId) ?? 'none' })) });
+    const f = fakeDeps(snaps, () => Promise.resolve(ok));
+    f.deps.preferences = { get: (id) => prefs.get(id) ?? 'none', all: () => Object.fromEntries(prefs), set: (id, p) => { prefs.set(id, p); return Promise.resolve(); }, refresh: () => Promise.resolve() };
+    const agent = new Agent(f.deps);
+    await agent.start();
+    assert.equal(agent.state(), 'elevated');
+    await agent.setPreference('hog', 'omit');
+    available = 2;
+    await agent.tick();
+    agent.stop();
+    assert.deepEqual(f.killed, [`/tree/${editor.cgroup}`], 'the app marked omit a moment ago is not the one stopped');
+  });
+
+  test('the journal and the metrics hear every event once, beside the signals: state changes, the warning, the kill', async () => {
+    let t = 0;
+    const hog = app('app-headroom-hog-0000000000000001.scope', { appId: 'hog', memoryBytes: 900 * MiB });
+    // Calm at 50 %, elevated at 10 % a minute later (the warning names the hog), then 2 %: the kill.
+    let available = 50;
+    const snaps = (): Snapshot => snapshot((t += 60_000), { meminfo: meminfo(available), apps: [hog] });
+    const f = fakeDeps(snaps, () => Promise.resolve(ok));
+    const heard: string[] = [];
+    const reports: EventReport = {
+      looked: (state) => heard.push(`looked ${state}`),
+      stateChanged: (state, previous) => heard.push(`state ${previous}→${state}`),
+      warned: (r) => heard.push(`warned ${r.appId} ${r.outcome}`),
+      killed: (r) => heard.push(`killed ${r.appId} ${r.outcome} ${r.reason}`),
+      outOfReach: (g) => heard.push(`out of reach ${g.cgroup}`),
+    };
+    f.deps.reports = reports;
+    const agent = new Agent(f.deps);
+    await agent.start();
+    available = 10;
+    await agent.tick();
+    available = 2;
+    await agent.tick();
+    agent.stop();
+    assert.deepEqual(heard.filter((h) => !h.startsWith('looked')), [
+      'state calm→elevated', 'warned hog warned', 'state elevated→critical', 'killed hog killed exhaustion',
+    ]);
+    // Every look is heard (how many a tick takes is the loop's business), each state in turn.
+    assert.deepEqual(heard.filter((h, j) => h.startsWith('looked') && heard.slice(0, j).filter((x) => x.startsWith('looked')).pop() !== h),
+      ['looked calm', 'looked elevated', 'looked critical']);
+    assert.ok(heard.indexOf('looked critical') < heard.indexOf('state elevated→critical'), 'a look comes before what it found');
+    assert.deepEqual(f.history.map((k) => k.outcome), ['warned', 'killed'], 'the same events as history');
   });
 });

@@ -30,6 +30,9 @@ dry_run = true
 
 [watch]
 psi_triggers = false
+
+[metrics]
+textfile_dir = "/var/lib/prometheus/node-exporter"
 `;
 
 /** Assert parseConfig throws a ConfigError and hand back its message. */
@@ -59,6 +62,7 @@ describe('parseConfig', () => {
       killGraceMs: 1500,
       dryRun: true,
       psiTriggers: false,
+      metricsTextfileDir: '/var/lib/prometheus/node-exporter',
     };
     assert.deepEqual(parseConfig(FULL, SOURCE), want);
     // The test is only meaningful if no value equals its default.
@@ -127,6 +131,9 @@ describe('parseConfig', () => {
     ['fractional ms', '[exhaustion]\nhorizon_ms = 10.5\n', 'exhaustion.horizon_ms'],
     ['grace above 30 s', '[kill]\ngrace_ms = 30001\n', 'kill.grace_ms'],
     ['cooldown above an hour', '[kill]\ncooldown_ms = 3600001\n', 'kill.cooldown_ms'],
+    ['a relative metrics directory', '[metrics]\ntextfile_dir = "var/lib/node-exporter"\n', 'metrics.textfile_dir'],
+    ['a metrics directory with a newline', '[metrics]\ntextfile_dir = "/var/lib/x\\ny"\n', 'metrics.textfile_dir'],
+    ['a metrics directory that is a number', '[metrics]\ntextfile_dir = 9100\n', 'metrics.textfile_dir'],
   ];
   for (const [name, text, key] of ranges) {
     test(`out of range: ${name} names ${key} and line 2`, () => {
@@ -134,6 +141,13 @@ describe('parseConfig', () => {
       assert.ok(msg.startsWith(`${SOURCE}:2: ${key}: `), msg);
     });
   }
+
+  test('the metrics directory: what is wrong with it is said in words', () => {
+    assert.match(configError('[metrics]\ntextfile_dir = "prom"\n'), /:2: metrics\.textfile_dir: must be an absolute path, or "" for none$/);
+    assert.match(configError('[metrics]\ntextfile_dir = "/a\\tb"\n'), /:2: metrics\.textfile_dir: must not hold control characters$/);
+    assert.match(configError('[metrics]\ndir = "/x"\n'), /:2: metrics\.dir: unknown key$/);
+    assert.equal(parseConfig('[metrics]\ntextfile_dir = ""\n', SOURCE).metricsTextfileDir, '');
+  });
 
   test('boundary values are accepted', () => {
     const c = parseConfig('[pressure]\nfull_limit_pct = 100\nduration_ms = 100\n[kill]\ngrace_ms = 30000\ncooldown_ms = 0\n', SOURCE);

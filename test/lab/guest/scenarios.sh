@@ -135,8 +135,65 @@ storm() {
 
 scenario_storm() {
     scen_begin storm
+    metrics_on
     storm storm hog.js "$STORM_TIMEOUT_S"
+    journal_assert_kill
+    metrics_assert_kill
+    metrics_off
     scen_end
+}
+
+# ---- the engines admins already run: journald and node_exporter see the storm's kill ----
+TEXTFILE_DIR=/var/lib/prometheus/node-exporter
+NODE_EXPORTER_ADDR=127.0.0.1:9100
+HR_CONFIG=$LAB_HOME/.config/headroom/config.toml
+# metrics_on: the admin's textfile directory, writable by the user; the agent told of it
+metrics_on() {
+    install -d -m 2775 -g "$LAB_USER" "$TEXTFILE_DIR"
+    as_lab mkdir -p "$(dirname "$HR_CONFIG")"
+    printf '[metrics]\ntextfile_dir = "%s"\n' "$TEXTFILE_DIR" | as_lab tee "$HR_CONFIG" >/dev/null
+    as_lab systemctl --user reload "$AGENT_UNIT"
+    check metrics_file_written wait_until 30 test -s "$TEXTFILE_DIR/headroom-$LAB_UID.prom"
+}
+metrics_off() {
+    rm -f "$HR_CONFIG"
+    as_lab systemctl --user reload "$AGENT_UNIT"
+}
+# journal_assert_kill: the kill of the last record_kill (K_*) is in the journal as a structured
+# entry of the agent's unit, with its MESSAGE_ID (read from the one place it is defined).
+journal_assert_kill() {
+    local id out=$LAB_OUT/journal-kill-$SCEN.json line
+    id=$(sed -n "s/^  kill: '\([0-9a-f]\{32\}\)',.*/\1/p" "$LAB_REPO/agent/core/journal-entry.ts")
+    rec journal_message_id "$id"
+    # journald gives a user a journal file of their own only on persistent storage; the lab's is
+    # volatile (files/journald.conf), so `journalctl --user` finds no file here and the same
+    # entries are read from the system journal by the user's uid (the kernel vouches for _UID;
+    # _SYSTEMD_USER_UNIT, read from /proc, is missing when logger exits before journald looks).
+    wait_until 20 eval '[ -n "$(journalctl -b -q -o json MESSAGE_ID='"$id"' _UID='"$LAB_UID"' SYSLOG_IDENTIFIER=headroom)" ]'
+    journalctl -b -q --no-pager -o json MESSAGE_ID="$id" _UID="$LAB_UID" SYSLOG_IDENTIFIER=headroom >"$out" 2>&1
+    expect journal_kill_entries "$(grep -c . "$out")" 1
+    line=$(head -n 1 "$out")
+    expect journal_kill_fields "$(printf '%s' "$line" | jpy '" ".join(str(o.get(k, "-")) for k in ("PRIORITY", "_TRANSPORT", "SYSLOG_IDENTIFIER", "_UID", "HEADROOM_EVENT_ID", "HEADROOM_UNIT", "HEADROOM_APP_ID", "HEADROOM_REASON", "HEADROOM_OUTCOME"))')" \
+        "4 journal headroom $LAB_UID $K_id $K_unit $K_appId $K_reason killed"
+    expect_match journal_kill_freed "$(printf '%s' "$line" | jpy 'o.get("HEADROOM_FREED_BYTES", "")')" '^[1-9][0-9]{6,}$'
+    rec journal_kill "$(printf '%s' "$line" | jpy 'json.dumps({k: v for k, v in sorted(o.items()) if k in ("MESSAGE", "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER", "_TRANSPORT", "_SYSTEMD_USER_UNIT", "_UID") or k.startswith("HEADROOM_")})')"
+}
+# metrics_assert_kill: Debian's node_exporter, on the textfile directory alone, serves the kill
+metrics_assert_kill() {
+    local out=$LAB_OUT/metrics-$SCEN.txt pid kills
+    runuser -u prometheus -- prometheus-node-exporter --collector.disable-defaults --collector.textfile \
+        --collector.textfile.directory="$TEXTFILE_DIR" --web.listen-address="$NODE_EXPORTER_ADDR" >"$LAB_OUT/node-exporter-$SCEN.log" 2>&1 &
+    pid=$!
+    check node_exporter_serves wait_until 60 eval 'curl -sf "http://$NODE_EXPORTER_ADDR/metrics" >"$out"'
+    kill "$pid" 2>/dev/null
+    grep -E '^(headroom_|node_textfile_)' "$out" >"$LAB_OUT/metrics-headroom-$SCEN.txt"
+    expect node_textfile_scrape_error "$(sed -n 's/^node_textfile_scrape_error //p' "$out")" 0
+    kills=$(grep '^headroom_kills_total{' "$out" | paste -sd'|')
+    rec metrics_kills "$kills"
+    expect_match metrics_hog_killed "$kills" "^headroom_kills_total\\{app=\"$K_appId\",outcome=\"killed\",reason=\"$K_reason\",uid=\"$LAB_UID\"\\} 1$"
+    expect metrics_up "$(sed -n 's/^headroom_up{uid="'"$LAB_UID"'"} //p' "$out")" 1
+    rec metrics_last_kill "$(grep '^headroom_last_kill_timestamp_seconds' "$out")"
+    rec metrics_state "$(grep '^headroom_state{' "$out" | paste -sd'|')"
 }
 
 scenario_zram() {

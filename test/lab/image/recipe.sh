@@ -53,6 +53,9 @@ packages=(
     earlyoom systemd-oomd
     # A real notification server for the storm scenario (dunst needs an X display).
     xvfb dunst
+    # The engines admins watch kills with: node_exporter reads Headroom's textfile (scenario
+    # storm), curl fetches its /metrics page. The journal is systemd's own.
+    prometheus-node-exporter curl
 )
 log "debootstrap bookworm from $mirror"
 debootstrap --variant=minbase --include="$(IFS=,; echo "${packages[*]}")" \
@@ -104,10 +107,11 @@ for unit in \
 done
 
 # The anchors must never act unless a run starts them: installed, enabled by nobody.
-for unit in earlyoom.service systemd-oomd.service systemd-oomd.socket; do
+# node_exporter too: only the storm scenario starts one, on Headroom's directory.
+for unit in earlyoom.service systemd-oomd.service systemd-oomd.socket prometheus-node-exporter.service; do
     in_root systemctl disable "$unit" >/dev/null 2>&1 || true
 done
-rm -f "$root"/etc/systemd/system/*.wants/earlyoom.service "$root"/etc/systemd/system/*.wants/systemd-oomd.*
+rm -f "$root"/etc/systemd/system/*.wants/earlyoom.service "$root"/etc/systemd/system/*.wants/systemd-oomd.* "$root"/etc/systemd/system/*.wants/prometheus-node-exporter*
 
 # A small initramfs: just what finds an ext4 root on virtio-blk.
 log "initramfs"
