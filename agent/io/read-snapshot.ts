@@ -210,26 +210,25 @@ export async function readApps(src: SnapshotSources): Promise<AppScope[]> {
   return apps.filter((a): a is AppScope => a !== null);
 }
 
+/** A gauge's file, or null where it is absent or unreadable: a gauge that cannot be read is none. */
+function readGaugeFile(path: string): string | null {
+  try {
+    return readTextSyncIfExists(path);
+  } catch {
+    return null;
+  }
+}
+
 /** /proc/swaps and each zram device's mm_stat; [] where /proc/swaps is unreadable. Synchronous: a gauge. */
 export function readSwaps(procRoot: string, sysRoot = '/sys'): SwapDevice[] {
-  let text: string | null;
-  try {
-    text = readTextSyncIfExists(join(procRoot, 'swaps'));
-  } catch {
-    return [];
-  }
+  const text = readGaugeFile(join(procRoot, 'swaps'));
   if (text === null) return [];
   const devices = parseProcSwaps(text, join(procRoot, 'swaps'));
   const pageBytes = devices.some((d) => d.kind === 'zram') ? kernelPageBytes() : 0;
   return devices.map((d) => {
     if (d.kind !== 'zram') return { ...d, zram: null };
     const path = join(sysRoot, 'block', basename(d.path), 'mm_stat');
-    let mm: string | null;
-    try {
-      mm = readTextSyncIfExists(path);
-    } catch {
-      mm = null;
-    }
+    const mm = readGaugeFile(path);
     return { ...d, zram: mm === null ? null : parseZramMmStat(mm, path, pageBytes) };
   });
 }
@@ -323,15 +322,19 @@ export function readGauges(src: Pick<SnapshotSources, 'tree' | 'now'>): Gauges {
   };
   const tree = pressureOf(treePressure);
   if (tree === null) throw new Error(`${treePressure} vanished: is the user manager still running?`);
-  let appSlice: PressureSample | null;
-  try {
-    appSlice = pressureOf(join(src.tree.path, 'app.slice', 'memory.pressure'));
-  } catch {
-    appSlice = null;
-  }
+  // The slice's pressure and the swap devices are extras: unreadable or garbled, they are none
+  // (as the async reads' .catch made them), and the look goes on.
+  const orNone = <T>(read: () => T, none: T): T => {
+    try {
+      return read();
+    } catch {
+      return none;
+    }
+  };
+  const appSlice = orNone(() => pressureOf(join(src.tree.path, 'app.slice', 'memory.pressure')), null);
   const meminfoText = readTextSyncIfExists(meminfoPath);
   if (meminfoText === null) throw new Error(`${meminfoPath} is missing`);
-  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps: readSwaps(src.tree.procRoot) };
+  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps: orNone(() => readSwaps(src.tree.procRoot), []) };
 }
 
 /** Every unit the user runs and the memory outside the tree: the costly part of a snapshot. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Preference } from '../../shared/names.js';
 import { createDesktopLookup } from '../../agent/io/desktop-entries.js';
-import { kernelPageBytes, readSnapshot, readSwaps, type SnapshotSources } from '../../agent/io/read-snapshot.js';
+import { kernelPageBytes, readGauges, readSnapshot, readSwaps, type SnapshotSources } from '../../agent/io/read-snapshot.js';
 import { CGROUP2_ROOT, CgroupTree, cgroupTreeUnavailable } from '../support/cgroup-tree.js';
 
 const unavailable = cgroupTreeUnavailable();
@@ -119,5 +119,16 @@ describe('readSwaps', () => {
     assert.equal(page, Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()));
     const [zram] = readSwaps(join(root, 'proc'), join(root, 'sys'));
     assert.deepEqual(zram!.zram, { origBytes: 20 * MiB, sameBytes: 3584 * page, memUsedBytes: 2 * MiB, memLimitBytes: 0 });
+  });
+  test('a garbled /proc/swaps costs the look its swap, not the look', () => {
+    const root = mkdtempSync(join(tmpdir(), 'hr-gauges-'));
+    mkdirSync(join(root, 'proc'));
+    mkdirSync(join(root, 'tree'));
+    writeFileSync(join(root, 'proc', 'meminfo'), 'MemTotal: 2000000 kB\nMemAvailable: 1000000 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n');
+    writeFileSync(join(root, 'proc', 'swaps'), 'not the kernel\'s header\n');
+    writeFileSync(join(root, 'tree', 'memory.pressure'), 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n');
+    const g = readGauges({ tree: { uid: 1000, cgroupRoot: root, path: join(root, 'tree'), procRoot: join(root, 'proc') }, now: () => ({ atMs: 1, wallMs: 2 }) });
+    assert.deepEqual(g.swaps, []);
+    assert.equal(g.meminfo.memAvailableBytes, 1000000 * 1024);
   });
 });
