@@ -157,8 +157,11 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
   const aboveFloor = runwayBytes - floorBytes(s, config);
   const exhaustionInMs = declineBytesPerSec > 0 ? Math.max(0, (aboveFloor / declineBytesPerSec) * 1000) : Infinity;
   // The next look comes about as long after this one as this one after the last (a loaded
-  // machine stretches both); never sooner than the fastest poll.
-  const intervalMs = fresh ? Math.max(POLL_CRITICAL_MS, elapsedMs) : POLL_ELEVATED_MS;
+  // machine stretches both); never sooner than the fastest poll. But a gap that began at a
+  // calm look says nothing of the looks to come: calm looks sleep on purpose, and a calm tick
+  // waits for every unit, which a storm slows to a second (bench run 289 took such a gap for
+  // the pace and killed a burst that stopped at 10 %); the looks after it are not calm.
+  const intervalMs = fresh && memory.state !== 'calm' ? Math.max(POLL_CRITICAL_MS, elapsedMs) : POLL_ELEVATED_MS;
   return {
     fullRecentPct,
     someRecentPct,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
-import { INITIAL_MEMORY, nextLookMs, observeZram, type Decision } from '../../agent/core/decide.js';
+import { calmWatchIntervalMs, decide, INITIAL_MEMORY, nextLookMs, observeZram, type Decision } from '../../agent/core/decide.js';
 import type { MemInfo } from '../../agent/core/meminfo.js';
 import type { OutsideGroup, Snapshot } from '../../agent/core/snapshot.js';
 import type { SwapDevice } from '../../agent/core/swap.js';
@@ -55,6 +55,62 @@ describe('no needless kill: bursts that stop above the floor live', () => {
   test('the same bursts looked at every 250 ms still live', () => {
     assert.equal(run(burst(250 * MiB, 0.5 * TOTAL, 0.11 * TOTAL, 250)).filter((d) => d.action.kind === 'kill').length, 0);
     assert.equal(run(burst(40 * MiB, 0.3 * TOTAL, 0.06 * TOTAL, 250)).filter((d) => d.action.kind === 'kill').length, 0);
+  });
+});
+
+/**
+ * Looks spaced as the agent spaces them (agent.ts #schedule): while calm, the watch interval
+ * after a full tick that took `calmReadMs` (calm ticks wait for the units, which a storm
+ * slows); while not calm, nextLookMs after a gauges-only look of `lookReadMs`. `availableAt`
+ * is MemAvailable at a time in ms.
+ */
+function lookLikeTheAgent(availableAt: (ms: number) => number, untilMs: number, calmReadMs: number, lookReadMs = 20): Decision[] {
+  const out: Decision[] = [];
+  let memory = INITIAL_MEMORY;
+  for (let t = 0; t < untilMs;) {
+    const meminfo = mem(availableAt(t));
+    const d = decide(snapshot(t, { meminfo, apps: [browser, app('app-bench-hog-1.scope', { memoryBytes: TOTAL - meminfo.memAvailableBytes })] }), memory, config);
+    out.push(d);
+    memory = d.memory;
+    t += d.state === 'calm' ? calmReadMs + calmWatchIntervalMs(meminfo, config) : lookReadMs + nextLookMs(d);
+  }
+  return out;
+}
+
+describe('the first look after calm', () => {
+  // Bench run 289: a 240 MiB/s no-swap burst that stops at 10 % was killed at 13 % available.
+  // The last calm tick had waited for the units under the burst, so the next look came ~1 s
+  // after it, and that gap was taken for the pace of the looks to come: a lead of 1.25 s, at
+  // 240 MiB/s more than the 180 MiB above the floor. The looks that follow come every 100 ms.
+  const stopsAtTenPct = (ms: number): number => Math.max(0.1 * TOTAL, 0.77 * TOTAL - 240 * MiB * (ms / 1000));
+
+  test('a calm tick slowed by the storm does not stretch the lead of the looks after it', () => {
+    for (const calmReadMs of [0, 300, 700, 1000, 1500]) {
+      const ds = lookLikeTheAgent(stopsAtTenPct, 40_000, calmReadMs);
+      const kill = ds.find((d) => d.action.kind === 'kill');
+      assert.equal(kill, undefined, `calm tick of ${calmReadMs} ms: ${kill?.because}`);
+      assert.ok(ds.some((d) => d.state === 'elevated'));
+    }
+  });
+
+  test('the same burst, unbounded, is still stopped above the floor', () => {
+    for (const calmReadMs of [0, 700, 1500]) {
+      const ds = lookLikeTheAgent((ms) => Math.max(0, 0.77 * TOTAL - 240 * MiB * (ms / 1000)), 40_000, calmReadMs);
+      const kill = ds.find((d) => d.action.kind === 'kill');
+      assert.ok(kill && kill.action.kind === 'kill', `calm tick of ${calmReadMs} ms: a kill`);
+      assert.equal(kill.action.victim.app.unit, 'app-bench-hog-1.scope');
+      assert.ok(kill.measures.runwayBytes - 240 * MiB * 0.12 >= floor, `killed at ${Math.round(kill.measures.runwayBytes / MiB)} MiB`);
+    }
+  });
+
+  test('looks that are slow while not calm still stretch the lead (a loaded machine)', () => {
+    // 60 MiB/s, and each look 900 ms late: ~70 MiB between looks once elevated. The kill must
+    // come a whole slow look ahead of the floor, not the 350 ms a quick machine would need.
+    const ds = lookLikeTheAgent((ms) => Math.max(0, 0.4 * TOTAL - 60 * MiB * (ms / 1000)), 60_000, 0, 900);
+    const kill = ds.find((d) => d.action.kind === 'kill');
+    assert.ok(kill && kill.action.kind === 'kill', 'a kill');
+    assert.ok(kill.measures.leadMs >= 1000, `lead ${kill.measures.leadMs} ms`);
+    assert.ok(kill.measures.runwayBytes - 60 * MiB * 1.15 >= floor, `killed at ${Math.round(kill.measures.runwayBytes / MiB)} MiB`);
   });
 });
 
