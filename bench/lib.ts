@@ -27,12 +27,16 @@ export const KILLERS = [
   // unit (0.3-3.4 s a look under thrash); 242-244 already left zram's same-filled pages out of
   // its ratio (622a649). Kept as measured, apart from today's.
   { id: 'headroom-unitwait', label: 'Headroom, looks waiting for every unit\'s read (before 09eeb3f)' },
+  // Runs 245-289 of the build before df6b089, whose first look after calm took the calm gap
+  // (up to ~1 s, a calm tick waiting for the units) for the pace of the looks to come: it
+  // killed a burst that fit (run 289). Kept as measured, apart from today's.
+  { id: 'headroom-calmlead', label: 'Headroom, lead from the calm gap (before df6b089)' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
 /** Killers that only appear in recorded results: nothing can run them any more. */
-export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev', 'headroom-calm60', 'headroom-pred15', 'headroom-readlead', 'headroom-unitwait'];
+export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev', 'headroom-calm60', 'headroom-pred15', 'headroom-readlead', 'headroom-unitwait', 'headroom-calmlead'];
 /** Headroom's own rows, compared against the best anchor in this order. */
-export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-unitwait', 'headroom-pred15', 'headroom-prev', 'headroom-calm60', 'headroom-readlead'] as const;
+export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-calmlead', 'headroom-unitwait', 'headroom-pred15', 'headroom-prev', 'headroom-calm60', 'headroom-readlead'] as const;
 
 /**
  * needsKill false: the hog stops by itself and exits 0 (bench/README.md), so the right verdict
