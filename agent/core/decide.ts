@@ -44,6 +44,8 @@ export interface PolicyMemory {
    * the ratio (null: none observed yet).
    */
   zram: { dataBytes: number; memUsedBytes: number; ratio: number | null };
+  /** Measures.lookGapMs of the last look: the pace of looks is the shorter of the last two gaps. */
+  lookGapMs: number | null;
 }
 
 export const INITIAL_MEMORY: PolicyMemory = {
@@ -55,6 +57,7 @@ export const INITIAL_MEMORY: PolicyMemory = {
   lastKill: null,
   trends: new Map(),
   zram: { dataBytes: 0, memUsedBytes: 0, ratio: null },
+  lookGapMs: null,
 };
 
 export interface Measures {
@@ -76,6 +79,8 @@ export interface Measures {
   exhaustionInMs: number;
   /** ms from this look until a kill decided at the next look would act: the look interval + the horizon. */
   leadMs: number;
+  /** The gap before this look as the pace of looks counts it (a gap begun at a calm look as an elevated poll). */
+  lookGapMs: number;
   /** Free swap by kind, the basis of the next look's decline. */
   swapFree: { zram: number; disk: number };
 }
@@ -156,12 +161,16 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
   }
   const aboveFloor = runwayBytes - floorBytes(s, config);
   const exhaustionInMs = declineBytesPerSec > 0 ? Math.max(0, (aboveFloor / declineBytesPerSec) * 1000) : Infinity;
-  // The next look comes about as long after this one as this one after the last (a loaded
-  // machine stretches both); never sooner than the fastest poll. But a gap that began at a
-  // calm look says nothing of the looks to come: calm looks sleep on purpose, and a calm tick
-  // waits for every unit, which a storm slows to a second (bench run 289 took such a gap for
-  // the pace and killed a burst that stopped at 10 %); the looks after it are not calm.
-  const intervalMs = fresh && memory.state !== 'calm' ? Math.max(POLL_CRITICAL_MS, elapsedMs) : POLL_ELEVATED_MS;
+  // The next look comes about as long after this one as the last ones came (a loaded machine
+  // stretches them all); never sooner than the fastest poll. Two exceptions, both seen in the
+  // benchmark's storms. A gap that began at a calm look says nothing of the looks to come:
+  // calm looks sleep on purpose, and a calm tick waits for every unit, which a storm slows to a
+  // second (run 289 took such a gap for the pace and killed a burst that stopped at 10 %). And
+  // one long gap is not yet a slow machine: the look that leaves calm also warns and signals,
+  // which held the next look back 0.8-1.3 s in the same storms. So the pace is the shorter of
+  // the last two gaps: a machine that is really slow shows it twice.
+  const gapMs = fresh && memory.state !== 'calm' ? elapsedMs : POLL_ELEVATED_MS;
+  const intervalMs = Math.max(POLL_CRITICAL_MS, Math.min(gapMs, memory.lookGapMs ?? gapMs));
   return {
     fullRecentPct,
     someRecentPct,
@@ -174,6 +183,7 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
     declineBytesPerSec,
     exhaustionInMs,
     leadMs: intervalMs + config.exhaustionHorizonMs,
+    lookGapMs: gapMs,
     swapFree: free,
   };
 }
@@ -327,6 +337,7 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
     lastKill: memory.lastKill,
     trends,
     zram,
+    lookGapMs: m.lookGapMs,
   };
   const none = (because: string, outOfReach: OutsideGroup | null = null): Decision =>
     ({ state, memory: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp });

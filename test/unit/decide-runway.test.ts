@@ -64,15 +64,16 @@ describe('no needless kill: bursts that stop above the floor live', () => {
  * slows); while not calm, nextLookMs after a gauges-only look of `lookReadMs`. `availableAt`
  * is MemAvailable at a time in ms.
  */
-function lookLikeTheAgent(availableAt: (ms: number) => number, untilMs: number, calmReadMs: number, lookReadMs = 20): Decision[] {
+function lookLikeTheAgent(availableAt: (ms: number) => number, untilMs: number, calmReadMs: number, lookReadMs = 20, leavingCalmMs = 0): Decision[] {
   const out: Decision[] = [];
   let memory = INITIAL_MEMORY;
   for (let t = 0; t < untilMs;) {
     const meminfo = mem(availableAt(t));
     const d = decide(snapshot(t, { meminfo, apps: [browser, app('app-bench-hog-1.scope', { memoryBytes: TOTAL - meminfo.memAvailableBytes })] }), memory, config);
     out.push(d);
+    const left = memory.state === 'calm' && d.state !== 'calm';
     memory = d.memory;
-    t += d.state === 'calm' ? calmReadMs + calmWatchIntervalMs(meminfo, config) : lookReadMs + nextLookMs(d);
+    t += d.state === 'calm' ? calmReadMs + calmWatchIntervalMs(meminfo, config) : lookReadMs + nextLookMs(d) + (left ? leavingCalmMs : 0);
   }
   return out;
 }
@@ -90,6 +91,15 @@ describe('the first look after calm', () => {
       const kill = ds.find((d) => d.action.kind === 'kill');
       assert.equal(kill, undefined, `calm tick of ${calmReadMs} ms: ${kill?.because}`);
       assert.ok(ds.some((d) => d.state === 'elevated'));
+    }
+  });
+
+  test('nor does the look that leaves calm, when warning and signalling hold the next one back', () => {
+    // The lab guest's debug lines: 0.8-1.3 s from the look that left calm to the next.
+    for (const leavingCalmMs of [500, 1000, 1300]) {
+      const ds = lookLikeTheAgent(stopsAtTenPct, 40_000, 700, 20, leavingCalmMs);
+      const kill = ds.find((d) => d.action.kind === 'kill');
+      assert.equal(kill, undefined, `held back ${leavingCalmMs} ms: ${kill?.because}`);
     }
   });
 

@@ -232,7 +232,7 @@ describe('calmLookWantsTick', () => {
 });
 
 describe('killGraceMs', () => {
-  const calmish: Measures = { fullRecentPct: 30, someRecentPct: 40, memAvailablePct: 12, swapFreePct: 50, swapAbsorbBytes: 0, runwayBytes: 0.12 * 8 * GiB, runwayPct: 12, zramRatio: null, declineBytesPerSec: 0, exhaustionInMs: Infinity, leadMs: 350, swapFree: { zram: 0, disk: 0 } };
+  const calmish: Measures = { fullRecentPct: 30, someRecentPct: 40, memAvailablePct: 12, swapFreePct: 50, swapAbsorbBytes: 0, runwayBytes: 0.12 * 8 * GiB, runwayPct: 12, zramRatio: null, declineBytesPerSec: 0, exhaustionInMs: Infinity, leadMs: 350, lookGapMs: 100, swapFree: { zram: 0, disk: 0 } };
 
   test('a pressure kill with memory to spare lets the app flush', () => {
     assert.equal(killGraceMs(calmish, config), config.killGraceMs);
