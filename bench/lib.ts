@@ -192,7 +192,7 @@ export function parseCanary(text: string): Wake[] {
 }
 
 /** Reads key=value lines into a map (a later key wins): the lab's own reader. */
-export { parseKeyValues as parseKv } from '../test/lab/guest.js';
+export { parseKeyValues as parseKv } from '../lab/guest.js';
 
 // ---- statistics ----
 

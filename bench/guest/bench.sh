@@ -9,8 +9,8 @@
 # Every run writes $LAB_OUT/run-IDX.kv (key=value), run-IDX.series (sampler lines),
 # run-IDX.canary (canary wake-ups) and run-IDX.killer.log.
 set -u
-. "${LAB_REPO:-/mnt/share}/test/lab/guest/lib.sh"
-. "$LAB_REPO/test/lab/guest/scenario-lib.sh"
+. "${LAB_REPO:-/mnt/share}/lab/guest/lib.sh"
+. "$LAB_REPO/lab/guest/scenario-lib.sh"
 
 # The host runs a frozen copy of the agent and of the helper (BENCH_HEADROOM, BENCH_BIN,
 # relative to the repository) so rebuilding the checkout during a long set changes nothing.

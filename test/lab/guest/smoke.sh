@@ -3,7 +3,7 @@
 # Headroom's kill path relies on. Writes key=value lines to $LAB_OUT/smoke.txt, ending in
 # result=PASS or result=FAIL, and exits non-zero if any check failed.
 set -u
-. "${LAB_REPO:-/mnt/share}/test/lab/guest/lib.sh"
+. "${LAB_REPO:-/mnt/share}/lab/guest/lib.sh"
 
 report=$LAB_OUT/smoke.txt
 : >"$report"
