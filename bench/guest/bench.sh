@@ -102,7 +102,7 @@ killer_log() {
     headroom | headroom-candidate) journalctl --no-pager -o short-unix --since "@$2" _SYSTEMD_USER_UNIT="$AGENT_UNIT" ;;
     esac 2>/dev/null
 }
-# kill lines of each killer's log (as KILL_LINE_RE in bench/lib.ts): earlyoom "sending SIGTERM
+# kill lines of each killer's log (as KILL_LINE_RE in bench/guest-output.ts): earlyoom "sending SIGTERM
 # to process" (not its banner "sending SIGTERM when mem <= …"), oomd "Killed /…", Headroom "killed UNIT…" (any unit: app-*, vte-spawn-*, snap.*)
 KILL_RE='sending SIG[A-Z]+ to process|Killed /|killed [^ ]+\.(scope|service)\b|systemd-oomd killed'
 
