@@ -1,4 +1,4 @@
-// The runtime layers, as lint rules (see README "Layout"). Kept in their own module so that
+// The runtime layers, as lint rules (see docs/layout.md). Kept in their own module so that
 // test/unit/layers.test.ts can prove they reject what they must.
 //   shared/        pure TS: no Node, no Electron, no DOM, no D-Bus library
 //   agent/core/    pure policy and parsers: no IO of any kind, not even the rest of agent/

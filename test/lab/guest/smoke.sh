@@ -38,7 +38,7 @@ rec systemctl_user_state "$(as_lab systemctl --user is-system-running 2>&1)"
 check systemctl_user_works as_lab systemctl --user -q is-active default.target
 rec oom_score_adj_user_manager "$(cat /proc/"$(systemctl show -P MainPID user@$LAB_UID.service)"/oom_score_adj)"
 
-# 3. oom_score_adj of the user's processes must never be negative (see README).
+# 3. oom_score_adj of the user's processes must never be negative (see lab/README.md, Pitfalls).
 adj_runner=$(as_lab cat /proc/self/oom_score_adj)
 rec oom_score_adj_as_lab "$adj_runner"
 check oom_score_adj_as_lab_nonnegative test "${adj_runner:--1}" -ge 0
