@@ -11,7 +11,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.shared.json', './tsconfig.core.json', './tsconfig.agent.json', './tsconfig.tray.json', './tsconfig.renderer.json', './tsconfig.test.json'],
+        project: ['./tsconfig.shared.json', './tsconfig.core.json', './tsconfig.agent.json', './tsconfig.tray.json', './tsconfig.renderer.json', './tsconfig.lab.json', './tsconfig.test.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

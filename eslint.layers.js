@@ -1,4 +1,4 @@
-// The runtime layers, as lint rules (see README "Layout"). Kept in their own module so that
+// The runtime layers, as lint rules (see docs/layout.md). Kept in their own module so that
 // test/unit/layers.test.ts can prove they reject what they must.
 //   shared/        pure TS: no Node, no Electron, no DOM, no D-Bus library
 //   agent/core/    pure policy and parsers: no IO of any kind, not even the rest of agent/
@@ -7,6 +7,8 @@
 //                       agent/bus/agent-client.ts and agent/dashboard/ (never the D-Bus library)
 //   tray-app/preload/   Electron preload: contextBridge + ipcRenderer, shared/ types; nothing else
 //   tray-app/renderer/  browser code: shared/ and itself only; no Node, no Electron, no agent
+//   lab/           Node: the qemu harness of the real-session lab; none of the project, no Electron
+//   bench/         Node: the benchmark; the lab through lab/, never test/'s tests or test/lab
 // tsconfig.{shared,core}.json back this up with "types": [] so Node globals fail to typecheck.
 // !!! Do not relax these rules: a leak here is how IO ends up inside the kill decision. !!!
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'events', 'util', 'stream', 'crypto', 'process', 'url', 'timers', 'timers/*'];
@@ -59,6 +61,22 @@ export const layerRules = [
     rules: {
       'no-restricted-imports': ['error', { patterns: [noNode, noElectron, noDbus, noAgent,
         { group: ['**/tray-app/main/**', '**/main/**', '**/preload/**'], message: 'The page runs in a browser: it sees the bridge (shared/bridge.ts), nothing of the main process.' }] }],
+    },
+  },
+  {
+    files: ['lab/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noElectron, noDbus,
+        { group: ['**/agent/**', '**/shared/**', '**/tray-app/**', '**/test/**', '**/bench/**'],
+          message: 'lab/ boots the guest for test/lab and bench/ alike: it imports neither them nor the app.' }] }],
+    },
+  },
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noElectron, noDbus,
+        { regex: '(^|/)test/(?!support/)',
+          message: 'bench/ reaches the lab through lab/; of test/ it may use only the fixtures in test/support/.' }] }],
     },
   },
 ];

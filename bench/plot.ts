@@ -5,7 +5,8 @@
  * memory pressure of user@1000.service (%, orange, right axis) over seconds from hog start,
  * with the kill marked (red line) or "no kill" where the cap was reached.
  */
-import { KILLERS, WORKLOADS, killerLabel, workloadLabel, type RunResult } from './lib.js';
+import { KILLERS, WORKLOADS, killerLabel, workloadLabel } from './catalogue.js';
+import type { RunResult } from './run-result.js';
 
 const PANEL_W = 330;
 const PANEL_H = 150;

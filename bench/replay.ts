@@ -14,7 +14,7 @@
 import { DEFAULT_POLICY, type PolicyConfig } from '../agent/core/constants.js';
 import { INITIAL_MEMORY, decide } from '../agent/core/decide.js';
 import type { AppScope, Snapshot } from '../agent/core/snapshot.js';
-import type { Sample } from './lib.js';
+import type { Sample } from './guest-output.js';
 
 const MiB = 1024 * 1024;
 

@@ -3,7 +3,11 @@
  * table, the ratios to the anchors, where Headroom loses, idle cost, scale and the leak check.
  * Pure: bench/run.ts writes it, test/unit/bench-report.test.ts checks it.
  */
-import { OWN_KILLERS, WORKLOADS, killTimeForRatio, killerLabel, median, rankTestP, ratioToBestAnchor, renderHeadline, renderNoKillTable, renderRatios, renderTable, summarize, workloadLabel, type Cell, type RunResult } from './lib.js';
+import { OWN_KILLERS, WORKLOADS, killerLabel, workloadLabel } from './catalogue.js';
+import type { RunResult } from './run-result.js';
+import { median, rankTestP } from './statistics.js';
+import { killTimeForRatio, ratioToBestAnchor, summarize, type Cell } from './summary.js';
+import { renderHeadline, renderNoKillTable, renderRatios, renderTable } from './tables.js';
 import type { RankScale } from './scale.js';
 import { DEFAULT_POLICY } from '../agent/core/constants.js';
 import { describePolicy } from './replay.js';

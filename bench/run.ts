@@ -19,8 +19,11 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { writeFileAtomic } from '../agent/io/files.js';
-import { bootGuest, ensureLabImage, labAvailable, repoRoot } from '../test/lab/guest.js';
-import { KILLERS, RECORDED_ONLY_KILLERS, WORKLOADS, batches, stormOverdue, isKiller, isWorkload, makePlan, parseKv, parseSeries, summarizeRun, type RunResult, type KillerId, type PlanItem, type WorkloadId } from './lib.js';
+import { bootGuest, ensureLabImage, labAvailable, repoRoot } from '../lab/guest.js';
+import { KILLERS, RECORDED_ONLY_KILLERS, WORKLOADS, isKiller, isWorkload, type KillerId, type WorkloadId } from './catalogue.js';
+import { parseKv, parseSeries } from './guest-output.js';
+import { batches, makePlan, stormOverdue, type PlanItem } from './plan.js';
+import { summarizeRun, type RunResult } from './run-result.js';
 import { renderPlot } from './plot.js';
 import { renderReadmeTables, renderReport, spliceReadmeTables, type BenchResults, type IdleResult, type ScaleResult } from './report.js';
 import { leakCheck } from './leak.js';

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_POLICY } from '../agent/core/constants.js';
 import { INITIAL_MEMORY, decide } from '../agent/core/decide.js';
 import { app, meminfo, snapshot, MiB } from '../test/support/snapshots.js';
-import { median, quantile } from './lib.js';
+import { median, quantile } from './statistics.js';
 
 export interface RankScale {
   scopes: number;

@@ -9,8 +9,8 @@
 # Every run writes $LAB_OUT/run-IDX.kv (key=value), run-IDX.series (sampler lines),
 # run-IDX.canary (canary wake-ups) and run-IDX.killer.log.
 set -u
-. "${LAB_REPO:-/mnt/share}/test/lab/guest/lib.sh"
-. "$LAB_REPO/test/lab/guest/scenario-lib.sh"
+. "${LAB_REPO:-/mnt/share}/lab/guest/lib.sh"
+. "$LAB_REPO/lab/guest/scenario-lib.sh"
 
 # The host runs a frozen copy of the agent and of the helper (BENCH_HEADROOM, BENCH_BIN,
 # relative to the repository) so rebuilding the checkout during a long set changes nothing.
@@ -102,7 +102,7 @@ killer_log() {
     headroom | headroom-candidate) journalctl --no-pager -o short-unix --since "@$2" _SYSTEMD_USER_UNIT="$AGENT_UNIT" ;;
     esac 2>/dev/null
 }
-# kill lines of each killer's log (as KILL_LINE_RE in bench/lib.ts): earlyoom "sending SIGTERM
+# kill lines of each killer's log (as KILL_LINE_RE in bench/guest-output.ts): earlyoom "sending SIGTERM
 # to process" (not its banner "sending SIGTERM when mem <= …"), oomd "Killed /…", Headroom "killed UNIT…" (any unit: app-*, vte-spawn-*, snap.*)
 KILL_RE='sending SIG[A-Z]+ to process|Killed /|killed [^ ]+\.(scope|service)\b|systemd-oomd killed'
 

@@ -11,7 +11,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
-import { bootGuest, ensureLabImage, labAvailable, loadFelt, MAX_PACE, parseKeyValues, repoRoot } from './guest.js';
+import { bootGuest, ensureLabImage, labAvailable, loadFelt, MAX_PACE, parseKeyValues, repoRoot } from '../../lab/guest.js';
 import { fakeAppImageRuntime, writeFakeAppDir } from '../support/fake-appimage.js';
 
 interface BootGroup {

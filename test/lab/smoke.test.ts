@@ -10,7 +10,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { bootGuest, ensureLabImage, labAvailable, parseKeyValues } from './guest.js';
+import { bootGuest, ensureLabImage, labAvailable, parseKeyValues } from '../../lab/guest.js';
 
 const BOOT_TIMEOUT_MS = 240_000;
 

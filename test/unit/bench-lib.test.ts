@@ -1,12 +1,15 @@
-// The pure half of the benchmark (bench/lib.ts): plan, parsers, statistics, one run's figures,
-// the summary and the table. The guest half needs qemu and is not part of `npm test`.
+// The pure half of the benchmark: the plan (bench/plan.ts), the parsers of what the guest wrote
+// (guest-output.ts), statistics.ts, one run's figures (run-result.ts), the summary
+// (summary.ts) and the tables (tables.ts). The guest half needs qemu and is not part of `npm test`.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import {
-  FREEZE_MARGIN_S, batches, bestAnchor, fmtRange, killLines, killTimeForRatio, makePlan, median, needlessKillOf, parseCanary, parseHogStop, parseKv, parseSeries, quantile, rankTestP,
-  ratioToBestAnchor, renderHeadline, renderNoKillTable, renderRatios, renderTable, stormOverdue, summarize, summarizeRun, wrongKillOf, zramRatio, type PlanItem, type RunResult,
-} from '../../bench/lib.js';
+import { killLines, parseCanary, parseHogStop, parseKv, parseSeries, zramRatio } from '../../bench/guest-output.js';
+import { FREEZE_MARGIN_S, batches, makePlan, stormOverdue, type PlanItem } from '../../bench/plan.js';
+import { needlessKillOf, summarizeRun, wrongKillOf, type RunResult } from '../../bench/run-result.js';
+import { median, quantile, rankTestP } from '../../bench/statistics.js';
+import { bestAnchor, killTimeForRatio, ratioToBestAnchor, summarize } from '../../bench/summary.js';
+import { fmtRange, renderHeadline, renderNoKillTable, renderRatios, renderTable } from '../../bench/tables.js';
 
 const T0 = 1_000_000;
 

@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import type { RunResult } from '../../bench/lib.js';
+import type { RunResult } from '../../bench/run-result.js';
 import { renderPlot, representative } from '../../bench/plot.js';
 import { losses, renderReadmeTables, renderReplay, renderReport, spliceReadmeTables, type BenchResults } from '../../bench/report.js';
 import { describePolicy, replay, variants } from '../../bench/replay.js';
 import { DEFAULT_POLICY } from '../../agent/core/constants.js';
-import { summarize } from '../../bench/lib.js';
+import { summarize } from '../../bench/summary.js';
 import { rankScale } from '../../bench/scale.js';
 
 function run(idx: number, killer: string, workload: string, secondsToKill: number | null, canaryWorstMs: number, over: Partial<RunResult> = {}): RunResult {

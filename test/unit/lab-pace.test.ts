@@ -1,8 +1,8 @@
-// The lab harness's reading of the guest's pace (test/lab/guest/lib.sh, lab_measure_pace):
+// The lab harness's reading of the guest's pace (lab/guest/lib.sh, lab_measure_pace):
 // the slowest pace reported stretches the boot's limit, within bounds.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadFelt, MAX_PACE, slowestPace } from '../lab/guest.js';
+import { loadFelt, MAX_PACE, slowestPace } from '../../lab/guest.js';
 
 test('the slowest reported pace counts, as a factor between 1 and MAX_PACE', () => {
   assert.equal(slowestPace(''), null);

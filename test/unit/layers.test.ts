@@ -47,6 +47,16 @@ describe('layer rules', () => {
     ['tray-app/renderer/x.ts', "import { AgentClient } from '../../agent/bus/agent-client.js';", /DashboardBridge/],
     ['tray-app/renderer/x.ts', "import { menuModel } from '../main/menu.js';", /runs in a browser/],
     ['tray-app/renderer/x.ts', "import type { DashboardBridge } from '../../shared/bridge.js';", null],
+    ['lab/x.ts', "import { spawn } from 'node:child_process';", null],
+    ['lab/x.ts', "import { app } from 'electron';", /Electron belongs/],
+    ['lab/x.ts', "import { Agent } from '../agent/agent.js';", /imports neither them nor the app/],
+    ['lab/x.ts', "import { summarizeRun } from '../bench/run-result.js';", /imports neither them nor the app/],
+    ['lab/x.ts', "import { REPO } from '../test/support/agent-process.js';", /imports neither them nor the app/],
+    ['bench/x.ts', "import { bootGuest } from '../lab/guest.js';", null],
+    ['bench/x.ts', "import { bootGuest } from '../test/lab/guest.js';", /through lab\//],
+    ['bench/x.ts', "import { kvText } from '../test/unit/bench-lib.test.js';", /through lab\//],
+    ['bench/x.ts', "import { app, snapshot } from '../test/support/snapshots.js';", null],
+    ['bench/x.ts', "import { decide } from '../agent/core/decide.js';", null],
   ];
   for (const [file, code, expected] of cases) {
     test(`${file}: ${code}`, async () => {

@@ -8,8 +8,8 @@
 # CLI only where the CLI is what is checked, start the monitor and the apps in parallel, and
 # poll the agent's properties with busctl.
 set -u
-. "${LAB_REPO:-/mnt/share}/test/lab/guest/lib.sh"
-. "$LAB_REPO/test/lab/guest/scenario-lib.sh"
+. "${LAB_REPO:-/mnt/share}/lab/guest/lib.sh"
+. "$LAB_REPO/lab/guest/scenario-lib.sh"
 
 # The hog: 64 MiB, then 32 MiB every 100 ms (under TCG it manages ~30-70 MiB/s, so 2 GiB of
 # RAM is gone in well under a minute). A storm the agent does not stop ends in a kernel OOM

@@ -3,7 +3,7 @@
 # Headroom's kill path relies on. Writes key=value lines to $LAB_OUT/smoke.txt, ending in
 # result=PASS or result=FAIL, and exits non-zero if any check failed.
 set -u
-. "${LAB_REPO:-/mnt/share}/test/lab/guest/lib.sh"
+. "${LAB_REPO:-/mnt/share}/lab/guest/lib.sh"
 
 report=$LAB_OUT/smoke.txt
 : >"$report"
@@ -38,7 +38,7 @@ rec systemctl_user_state "$(as_lab systemctl --user is-system-running 2>&1)"
 check systemctl_user_works as_lab systemctl --user -q is-active default.target
 rec oom_score_adj_user_manager "$(cat /proc/"$(systemctl show -P MainPID user@$LAB_UID.service)"/oom_score_adj)"
 
-# 3. oom_score_adj of the user's processes must never be negative (see README).
+# 3. oom_score_adj of the user's processes must never be negative (see lab/README.md, Pitfalls).
 adj_runner=$(as_lab cat /proc/self/oom_score_adj)
 rec oom_score_adj_as_lab "$adj_runner"
 check oom_score_adj_as_lab_nonnegative test "${adj_runner:--1}" -ge 0

@@ -1,4 +1,4 @@
-# Helpers for lab scenario scripts. Source it:  . "$LAB_REPO/test/lab/guest/lib.sh"
+# Helpers for lab scenario scripts. Source it:  . "$LAB_REPO/lab/guest/lib.sh"
 # Scenario scripts run in the guest as root (from lab-run.service, oom_score_adj 0), with
 # the repository read-only at $LAB_REPO (/mnt/share) and a writable $LAB_OUT (/mnt/out)
 # that the host harness reads back. Variables passed by the host are already exported.
@@ -33,7 +33,7 @@ lab_uptime() { cut -d' ' -f1 /proc/uptime; }
 # idle, never less, at most LAB_MAX_PACE_PCT) scales every budget: wait_until's timeouts,
 # wait_progressing, and observation windows (paced_sleep). Each measurement is appended to
 # $LAB_OUT/pace.txt, where the host harness reads it to stretch the boot's own limit
-# (test/lab/guest.ts).
+# (lab/guest.ts).
 LAB_REF_BOOT_S=15        # uptime at the script's start, idle host: 11.9-12.2 s measured (24-25 s beside stress-ng --cpu 2), plus slack
 LAB_REF_WORK_MS=110      # lab_work_ms, idle host: 89-90 ms measured (122-143 ms beside stress-ng), plus slack
 LAB_REF_NODE_MS=1200     # lab_node_ms, idle host: 964-1033 ms measured (1389-1485 ms beside stress-ng), plus slack

@@ -1,8 +1,8 @@
 /**
  * Real-session lab: boots a throw-away Debian 12 guest (real systemd, cgroup v2, PSI)
- * under qemu and runs one scenario script in it. See test/lab/README.md.
+ * under qemu and runs one scenario script in it. See lab/README.md.
  *
- * Only node: built-ins. The image is built and cached by test/lab/image/ensure.sh.
+ * Only node: built-ins. The image is built and cached by lab/image/ensure.sh.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
@@ -27,7 +27,7 @@ export interface BootOptions {
   /**
    * Limit for the whole boot, from qemu start to qemu exit, as it would be on an idle host;
    * qemu gets SIGKILL. Once the guest reports its pace (lab_measure_pace in
-   * test/lab/guest/lib.sh: how much slower than idle this boot runs), the limit is stretched
+   * lab/guest/lib.sh: how much slower than idle this boot runs), the limit is stretched
    * by it, up to MAX_PACE times.
    */
   timeoutMs: number;
@@ -119,7 +119,7 @@ function findUp(start: string): string | undefined {
 
 /**
  * The repository root: $HEADROOM_REPO if set, else the nearest ancestor of this module
- * (dist/test/lab/ normally), else of the working directory, whose package.json is named
+ * (dist/lab/ normally), else of the working directory, whose package.json is named
  * "headroom". The whole root is shared read-only with the guest.
  */
 export function repoRoot(): string {
@@ -132,7 +132,7 @@ export function repoRoot(): string {
 }
 
 function ensureScript(): string {
-  return join(repoRoot(), 'test', 'lab', 'image', 'ensure.sh');
+  return join(repoRoot(), 'lab', 'image', 'ensure.sh');
 }
 
 function onPath(cmd: string): string | undefined {
