@@ -82,7 +82,7 @@ class Dashboard {
     byId('chart').setAttribute('aria-label', chartLabel(model, s.pressure));
     byId('chart-note').textContent = model.xs.length === 0 ? 'No pressure samples yet.' : '';
     const memTotal = s.facts?.memTotalBytes ?? s.pressure?.memTotalBytes ?? 0;
-    this.apps.render(appRowsOf(s.apps, s.preferences, s.explanation, memTotal));
+    this.apps.render(appRowsOf(s.apps, s.explanation, memTotal));
     byId('apps-empty').textContent = s.agentRunning ? 'No apps are running in their own scopes.' : 'The agent is not running.';
     this.history.render(killRowsOf(s.history, formatTime));
     byId('explanation').textContent = explanationOf(s.explanation, s.agentRunning);
