@@ -22,10 +22,22 @@ import { AgentCallError, AgentClient, AgentNotRunningError } from '../bus/agent-
 import { getRemoteInterface, nameHasOwner } from '../bus/dbus.js';
 
 /**
- * A newest sample younger than this needs no catch-up: signals are bringing them (one a
- * second at most while not calm). While calm the agent samples without signalling.
+ * No catch-up within this of the newest sample or of the last time we asked: signals are
+ * bringing them (one a second at most while not calm). While calm the agent samples without
+ * signalling, every few seconds.
  */
 export const CATCH_UP_AFTER_MS = 2000;
+
+/** What the feed uses of the agent's client (agent/bus/agent-client.ts): its calls and signals. */
+export type FeedClient = Pick<AgentClient,
+  'state' | 'version' | 'dryRun' | 'pressure' | 'listApps' | 'explain' | 'history' | 'pressureHistory' | 'setPreference' | 'listLaunchers' | 'launch'
+  | 'onKilled' | 'onWouldKill' | 'onWarned' | 'onStateChanged' | 'onPressureChanged' | 'onPreferenceChanged' | 'close'>;
+
+/**
+ * Follow whether the agent owns its bus name: `onChange` each time that changes, and whether
+ * it does now. The bus daemon announces it to every client, so nothing polls.
+ */
+export type WatchAgentName = (onChange: (running: boolean) => void) => Promise<boolean>;
 
 export interface FeedOptions {
   /** Session bus address; default: $DBUS_SESSION_BUS_ADDRESS (or $XDG_RUNTIME_DIR/bus). */
@@ -43,8 +55,15 @@ export interface FeedOptions {
 export async function openAgentFeed(opts: FeedOptions = {}): Promise<AgentFeed> {
   const client = await AgentClient.connect({ address: opts.address, requireRunning: false });
   const feed = new AgentFeed(client, opts.readFacts ?? null, opts.nowMs ?? Date.now);
+  const watchName: WatchAgentName = async (onChange) => {
+    const daemon = await getRemoteInterface(client.bus, 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus');
+    daemon.on('NameOwnerChanged', (name: string, _oldOwner: string, newOwner: string) => {
+      if (name === AGENT_BUS_NAME) onChange(newOwner !== '');
+    });
+    return nameHasOwner(client.bus, AGENT_BUS_NAME);
+  };
   try {
-    await feed.follow();
+    await feed.follow(watchName);
   } catch (err) {
     client.close();
     throw err;
@@ -71,6 +90,8 @@ export class AgentFeed implements DashboardBridge {
   #pressure: PressureRecord | null = null;
   /** Oldest first, PRESSURE_WINDOW_MS of it. */
   #ring: PressureRecord[] = [];
+  /** When we last asked the agent for its samples (the seed, a catch-up). */
+  #askedPressureAtMs = 0;
   /** Newest first, HISTORY_LIMIT of it. */
   #history: KillRecord[] = [];
   #facts: Promise<SystemFacts | null> | null = null;
@@ -79,10 +100,10 @@ export class AgentFeed implements DashboardBridge {
   /** ListApps and Explain in flight: a second asker (tray and window at once) joins the first. */
   readonly #inFlight = new Map<'apps' | 'explain', Promise<unknown>>();
 
-  constructor(private readonly client: AgentClient, private readonly readFacts: (() => Promise<SystemFacts>) | null, private readonly nowMs: () => number) {}
+  constructor(private readonly client: FeedClient, private readonly readFacts: (() => Promise<SystemFacts>) | null, private readonly nowMs: () => number) {}
 
-  /** Subscribe to the agent's signals and to its name's owner (the bus daemon announces both). */
-  async follow(): Promise<void> {
+  /** Subscribe to the agent's signals and to its name's owner. */
+  async follow(watchName: WatchAgentName): Promise<void> {
     const c = this.client;
     c.onKilled((kill) => this.#onKill('killed', kill));
     c.onWouldKill((kill) => this.#onKill('would-kill', kill));
@@ -100,11 +121,7 @@ export class AgentFeed implements DashboardBridge {
       this.#apps = withPreference({ apps: this.#apps }, appId, preference).apps;
       this.#emit({ kind: 'preference', appId, preference });
     });
-    const daemon = await getRemoteInterface(c.bus, 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus');
-    daemon.on('NameOwnerChanged', (name: string, _oldOwner: string, newOwner: string) => {
-      if (name === AGENT_BUS_NAME) this.#setRunning(newOwner !== '');
-    });
-    this.#running = await nameHasOwner(c.bus, AGENT_BUS_NAME);
+    this.#running = await watchName((running) => this.#setRunning(running));
   }
 
   close(): void {
@@ -201,13 +218,14 @@ export class AgentFeed implements DashboardBridge {
   async #catchUpPressure(): Promise<void> {
     const now = this.nowMs();
     const newest = this.#pressure?.sampledAtMs ?? 0;
-    if (now - newest < CATCH_UP_AFTER_MS) return;
+    if (now - Math.max(newest, this.#askedPressureAtMs) < CATCH_UP_AFTER_MS) return;
     const seconds = newest === 0 ? 0 : Math.min(PRESSURE_WINDOW_MS / 1000, Math.ceil((now - newest) / 1000) + 2);
     this.#notePressure(await this.#pressureSamples(seconds));
   }
 
   /** GetPressureHistory; an older agent without it gives its latest sample, not a broken page. */
   async #pressureSamples(seconds: number): Promise<PressureRecord[]> {
+    this.#askedPressureAtMs = this.nowMs();
     try {
       return await this.client.pressureHistory(seconds);
     } catch (err) {
