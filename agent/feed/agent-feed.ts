@@ -1,7 +1,7 @@
 // The UIs' one link to the agent. A Node process that shows the agent (the tray's main
 // process, `headroom dashboard`) opens one feed: it holds the agent client's connection,
-// folds the agent's signals into what the pages show (state, pressure ring, kill history, app
-// list), and asks the agent only for what no signal tells. It is the DashboardBridge
+// folds the agent's signals into what the pages show (state, pressure ring, kill history),
+// and asks the agent only for what no signal tells (the app list above all). It is the DashboardBridge
 // (shared/bridge.ts) that both transports carry, Electron IPC and the WebSocket.
 //
 // It outlives the agent: while the agent is gone it keeps the ring and the history and says
@@ -9,15 +9,16 @@
 //
 // What a refresh costs, once seeded:
 //   never asked again (signals): state (StateChanged), pressure while not calm
-//     (PropertiesChanged), kills and warnings (Killed, WouldKill, Warned), preferences
-//     (PreferenceChanged, applied to the app list); version and history come with the seed.
+//     (PropertiesChanged), kills and warnings (Killed, WouldKill, Warned); version and
+//     history come with the seed. Preferences need no call at all: each app record carries
+//     its own, and the views apply PreferenceChanged to the records they hold.
 //   asked, because nothing signals them: ListApps (sizes change silently), DryRun (a Reload
 //     may flip it), GetPressureHistory while no signal has brought a sample lately (calm),
 //     and Explain only for the page (the tray never shows it; it reads every cgroup).
-import { HISTORY_LIMIT, mergePressure, newerPressure, PRESSURE_WINDOW_MS, prependKill, withoutKilled, withPreference } from '../../shared/agent-view.js';
+import { HISTORY_LIMIT, mergePressure, newerPressure, PRESSURE_WINDOW_MS, prependKill } from '../../shared/agent-view.js';
 import type { BridgeEvent, DashboardBridge, DashboardState, SystemFacts } from '../../shared/bridge.js';
 import { AGENT_BUS_NAME, isPreference, type AgentState, type Preference } from '../../shared/names.js';
-import type { AppRecord, KillRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
+import type { KillRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
 import { AgentCallError, AgentClient, AgentNotRunningError } from '../bus/agent-client.js';
 import { getRemoteInterface, nameHasOwner } from '../bus/dbus.js';
 
@@ -82,10 +83,10 @@ export class AgentFeed implements DashboardBridge {
   /** Kills signalled while the seed's GetHistory is out (newer than its answer); null between seeds. */
   #killsDuringSeed: KillRecord[] | null = null;
 
-  // What the running agent told us (reset when it goes away); DryRun is asked each time.
+  // What the running agent told us (reset when it goes away). DryRun and the app list are
+  // asked each time: nothing signals them.
   #state: AgentState | '' = '';
   #version = '';
-  #apps: AppRecord[] = [];
   // What outlives the agent.
   #pressure: PressureRecord | null = null;
   /** Oldest first, PRESSURE_WINDOW_MS of it. */
@@ -118,7 +119,6 @@ export class AgentFeed implements DashboardBridge {
       this.#emit({ kind: 'pressure', pressure });
     });
     c.onPreferenceChanged((appId, preference) => {
-      this.#apps = withPreference({ apps: this.#apps }, appId, preference).apps;
       this.#emit({ kind: 'preference', appId, preference });
     });
     this.#running = await watchName((running) => this.#setRunning(running));
@@ -174,7 +174,6 @@ export class AgentFeed implements DashboardBridge {
         c.dryRun(),
         this.#catchUpPressure(),
       ]);
-      this.#apps = apps;
       this.#error = '';
       return {
         agentRunning: true, state: this.#state, version: this.#version, dryRun, pressure: this.#pressure,
@@ -277,17 +276,13 @@ export class AgentFeed implements DashboardBridge {
     this.#running = running;
     // A new agent has its own view of the history file and a fresh ring: seed again.
     this.#seed = null;
-    if (!running) {
-      this.#state = '';
-      this.#apps = [];
-    }
+    if (!running) this.#state = '';
     this.#emit({ kind: 'agent', running });
   }
 
   #onKill(kind: 'killed' | 'would-kill' | 'warned', kill: KillRecord): void {
     this.#history = prependKill(this.#history, kill);
     this.#killsDuringSeed?.push(kill);
-    if (kind === 'killed') this.#apps = withoutKilled(this.#apps, kill);
     this.#emit({ kind, kill });
   }
 
