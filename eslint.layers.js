@@ -3,8 +3,10 @@
 //   shared/        pure TS: no Node, no Electron, no DOM, no D-Bus library
 //   agent/core/    pure policy and parsers: no IO of any kind, not even the rest of agent/
 //   agent/         Node: never Electron, never the tray
+//   agent/feed/    the UIs' link to the agent, a client of its bus API: agent/bus/ and shared/,
+//                  never the agent itself (agent.ts, core/, io/), the CLI or the HTTP transport
 //   tray-app/main/      Electron main: Node + Electron; talks to the agent only through
-//                       agent/bus/agent-client.ts and agent/dashboard/ (never the D-Bus library)
+//                       agent/feed/ and agent/bus/ (never the D-Bus library)
 //   tray-app/preload/   Electron preload: contextBridge + ipcRenderer, shared/ types; nothing else
 //   tray-app/renderer/  browser code: shared/ and itself only; no Node, no Electron, no agent
 //   lab/           Node: the qemu harness of the real-session lab; none of the project, no Electron
@@ -42,11 +44,19 @@ export const layerRules = [
     },
   },
   {
+    files: ['agent/feed/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noElectron, noDbus,
+        { group: ['**/tray-app/**', '**/agent/agent.js', '../agent.js', '**/agent/core/**', '../core/*', '**/agent/io/**', '../io/*', '**/agent/cli/**', '../cli/*', '**/agent/dashboard/**', '../dashboard/*'],
+          message: 'agent/feed/ is a client of the agent bus API: it may import agent/bus/ and shared/ only.' }] }],
+    },
+  },
+  {
     files: ['tray-app/main/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noDbus,
         { group: ['**/renderer/**', '**/preload/**'], message: 'The main process loads the page and the preload by path; it never imports them.' },
-        { group: ['**/agent/core/**', '**/agent/io/**', '**/agent/agent.js', '**/agent/cli/**'], message: 'The tray reaches the agent over the bus: agent/bus/agent-client.ts and agent/dashboard/ only.' }] }],
+        { group: ['**/agent/core/**', '**/agent/io/**', '**/agent/agent.js', '**/agent/cli/**', '**/agent/dashboard/**'], message: 'The tray reaches the agent over the bus: agent/feed/ and agent/bus/ only.' }] }],
     },
   },
   {

@@ -1,6 +1,6 @@
 // The dashboard's one API, with two transports: Electron preload IPC (tray-app/preload) and
 // localhost HTTP + WebSocket (`headroom dashboard`). The page (tray-app/renderer) sees only
-// DashboardBridge; the Node side implements it once over the agent's D-Bus client.
+// DashboardBridge; the Node side implements it once, as the agent feed (agent/feed/agent-feed.ts).
 import { isPreference, PREFERENCES, type AgentState, type Preference } from './names.js';
 import type { AppRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from './records.js';
 
@@ -24,12 +24,11 @@ export interface DashboardState {
   pressure: PressureRecord | null;
   /** Oldest first: GetPressureHistory plus what arrived since. */
   pressureHistory: PressureRecord[];
-  /** Heaviest first. */
+  /** Heaviest first; each carries the preference the agent holds for it. */
   apps: AppRecord[];
   /** Kills, would-be kills and warnings, newest first. */
   history: KillRecord[];
   explanation: ExplanationRecord | null;
-  preferences: Record<string, Preference>;
   facts: SystemFacts | null;
   /** Why the last call to the agent failed, '' when it did not. */
   error: string;
@@ -54,24 +53,12 @@ export interface DashboardBridge {
   subscribe(listener: (event: BridgeEvent) => void): () => void;
 }
 
-/**
- * A PreferenceChanged event applied to a view of the agent (the dashboard's state, the tray's):
- * the map and the running apps of that id.
- */
-export function withPreference<S extends { preferences: Record<string, Preference>; apps: AppRecord[] }>(s: S, appId: string, preference: Preference): S {
-  return {
-    ...s,
-    preferences: { ...s.preferences, [appId]: preference },
-    apps: s.apps.map((a) => (a.appId === appId ? { ...a, preference } : a)),
-  };
-}
-
 /** The request/response methods, by name: what both transports carry. */
 export const BRIDGE_METHODS = ['load', 'setPreference', 'listLaunchers', 'launch'] as const;
 export type BridgeMethod = (typeof BRIDGE_METHODS)[number];
 export const isBridgeMethod = (v: unknown): v is BridgeMethod => typeof v === 'string' && (BRIDGE_METHODS as readonly string[]).includes(v);
 
-/** A bridge method with its parameters checked: what either transport hands the backend. */
+/** A bridge method with its parameters checked: what either transport hands the feed. */
 export type BridgeCall =
   | { method: 'load'; params: [] }
   | { method: 'setPreference'; params: [string, Preference] }
@@ -108,7 +95,7 @@ export function checkBridgeCall(method: BridgeMethod, params: readonly unknown[]
   }
 }
 
-/** Run a checked call against the backend. */
+/** Run a checked call against the bridge's Node side (the feed). */
 export function callBridge(bridge: DashboardBridge, call: BridgeCall): Promise<unknown> {
   switch (call.method) {
     case 'load': return bridge.load();

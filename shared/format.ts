@@ -1,4 +1,5 @@
-// Human-readable figures, the same in notifications, the CLI and the tray.
+// Human-readable figures and words, the same in notifications, the CLI and the tray.
+import type { Preference } from './names.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
@@ -40,3 +41,6 @@ export function printableDeep<T>(value: T): T {
   }
   return value;
 }
+
+/** What the tray's radio items and the page's toggles say for each preference (systemd's word is the value). */
+export const PREFERENCE_LABELS: Readonly<Record<Preference, string>> = { none: 'Normal', avoid: 'Avoid', omit: 'Omit' };

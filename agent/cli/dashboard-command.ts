@@ -10,8 +10,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentClient, AgentNotRunningError } from '../bus/agent-client.js';
-import { createDashboardBackend } from '../dashboard/backend.js';
 import { startDashboardServer, type DashboardServer } from '../dashboard/server.js';
+import { openAgentFeed } from '../feed/agent-feed.js';
+import { readSystemFacts } from '../feed/system-facts.js';
 import { STATE_FILE_MODE } from '../io/files.js';
 import { packageRoot } from '../io/package-root.js';
 import { CliError } from './exit-codes.js';
@@ -37,12 +38,12 @@ export async function dashboard(o: DashboardOptions): Promise<never> {
     throw new CliError(`the dashboard page is not built (no ${join(root, 'tray-app', 'renderer', 'index.html')}); run "npm run build"`);
   }
   await activateAgent();
-  const backend = await createDashboardBackend();
+  const feed = await openAgentFeed({ readFacts: readSystemFacts });
   let server;
   try {
-    server = await startDashboardServer({ bridge: backend, rootDir: root, port: o.port });
+    server = await startDashboardServer({ bridge: feed, rootDir: root, port: o.port });
   } catch (err) {
-    backend.close();
+    feed.close();
     throw new CliError(`cannot listen on 127.0.0.1${o.port ? `:${o.port}` : ''}: ${err instanceof Error ? err.message : String(err)}`);
   }
   // stdout carries only the address, so scripts (and the tests) can read it.
@@ -54,7 +55,7 @@ export async function dashboard(o: DashboardOptions): Promise<never> {
   const running = server;
   return new Promise<never>(() => {
     const stop = (): void => {
-      backend.close();
+      feed.close();
       for (const cleanup of cleanups) cleanup();
       void running.close().finally(() => process.exit(0));
     };

@@ -39,6 +39,6 @@ export function launcherRecord(desktopId: string, name: string, terminal = false
 export function dashboardState(over: Partial<DashboardState> = {}): DashboardState {
   return {
     agentRunning: true, state: 'calm', version: '0.1.0', dryRun: false, pressure: pressureRecord(), pressureHistory: [],
-    apps: [], history: [], explanation: null, preferences: {}, facts: null, error: '', ...over,
+    apps: [], history: [], explanation: null, facts: null, error: '', ...over,
   };
 }

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DashboardState } from '../../shared/bridge.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
-import { mergePressure, prependKill } from '../../agent/dashboard/backend.js';
+import { mergePressure, prependKill, PRESSURE_WINDOW_MS, withPressure } from '../../shared/agent-view.js';
 import {
-  appRowsOf, applyEvent, badgeOf, CHART_MIN_SPAN_MS, chartOf, explanationOf, factsOf, killRowsOf, needsReload, PRESSURE_KEEP_MS, summaryOf, withPressure,
+  appRowsOf, applyEvent, badgeOf, CHART_MIN_SPAN_MS, chartOf, explanationOf, factsOf, killRowsOf, needsReload, summaryOf,
 } from '../../tray-app/renderer/view-model.js';
 
 const MiB = 1024 * 1024;
@@ -32,7 +32,7 @@ const kill = (id: string, appId: string, outcome: string, atMs: number, over: Pa
 const explanation = (unit: string, because: string): ExplanationRecord => ({ state: 'elevated', because, unit, appId: 'hog', displayName: '', candidates: [] });
 const state = (over: Partial<DashboardState> = {}): DashboardState => ({
   agentRunning: true, state: 'calm', version: '0.1.0', dryRun: false, pressure: sample(NOW), pressureHistory: [sample(NOW)], apps: [],
-  history: [], explanation: null, preferences: {}, facts: null, error: '', ...over,
+  history: [], explanation: null, facts: null, error: '', ...over,
 });
 
 describe('badge', () => {
@@ -67,7 +67,7 @@ describe('chart', () => {
   test('spans further back when the samples do, up to what is kept', () => {
     assert.equal(NOW - chartOf([sample(NOW - 20 * 60_000), sample(NOW)], [], NOW).fromMs, 20 * 60_000);
     const m = chartOf([sample(NOW - 40 * 60_000), sample(NOW - 20 * 60_000)], [], NOW);
-    assert.equal(NOW - m.fromMs, PRESSURE_KEEP_MS);
+    assert.equal(NOW - m.fromMs, PRESSURE_WINDOW_MS);
     assert.equal(m.xs.length, 1, 'the sample older than the window is left out');
   });
   test('kill attempts and dry-run decisions in the window are markers; warnings and old kills are not', () => {
@@ -82,12 +82,12 @@ describe('chart', () => {
 describe('apps table', () => {
   test('one row per app id, heaviest first, bars relative to the heaviest, the next victim flagged', () => {
     const apps = [
-      app('app-headroom-hog-1.scope', 'hog', 400 * MiB),
+      app('app-headroom-hog-1.scope', 'hog', 400 * MiB, { preference: 'avoid' }),
       app('app-gnome-firefox-2.scope', 'firefox', 300 * MiB, { displayName: 'Firefox', swapBytes: 100 * MiB }),
       app('app-gnome-firefox-3.scope', 'firefox', 200 * MiB, { displayName: 'Firefox', processCount: 3 }),
       app('app-headroom-notes-4.scope', 'notes', 100 * MiB, { preference: 'omit' }),
     ];
-    const rows = appRowsOf(apps, { hog: 'avoid' }, explanation('app-headroom-hog-1.scope', 'x'), 8 * GiB);
+    const rows = appRowsOf(apps, explanation('app-headroom-hog-1.scope', 'x'), 8 * GiB);
     assert.deepEqual(rows.map((r) => [r.appId, r.name, r.units.length, r.processCount, r.preference, r.barPct, r.nextToGo]), [
       ['firefox', 'Firefox', 2, 4, 'none', 100, false],
       ['hog', 'hog', 1, 1, 'avoid', 66.7, true],
@@ -97,10 +97,10 @@ describe('apps table', () => {
     assert.equal(rows[1]!.shareOfTotalPct.toFixed(2), '4.88');
   });
   test('no apps, no rows; a nameless unit is its own row', () => {
-    assert.deepEqual(appRowsOf([], {}, null, 0), []);
-    assert.equal(appRowsOf([app('app-x.scope', '', MiB)], {}, null, 0)[0]!.appId, 'app-x.scope');
+    assert.deepEqual(appRowsOf([], null, 0), []);
+    assert.equal(appRowsOf([app('app-x.scope', '', MiB)], null, 0)[0]!.appId, 'app-x.scope');
     // An app id that is an Object.prototype name takes no inherited value for its preference (issue 13).
-    assert.equal(appRowsOf([app('app-constructor-1.scope', 'constructor', MiB, { preference: 'avoid' })], {}, null, 0)[0]!.preference, 'avoid');
+    assert.equal(appRowsOf([app('app-constructor-1.scope', 'constructor', MiB, { preference: 'avoid' })], null, 0)[0]!.preference, 'avoid');
   });
 });
 
@@ -148,9 +148,9 @@ describe('live events', () => {
     assert.equal(s.pressure?.sampledAtMs, NOW + 2000);
   });
   test('a preference change shows at once', () => {
-    const s = applyEvent(state({ apps: [app('u', 'hog', MiB)] }), { kind: 'preference', appId: 'hog', preference: 'omit' });
-    assert.equal(s.preferences.hog, 'omit');
+    const s = applyEvent(state({ apps: [app('u', 'hog', MiB), app('v', 'other', MiB)] }), { kind: 'preference', appId: 'hog', preference: 'omit' });
     assert.equal(s.apps[0]!.preference, 'omit');
+    assert.equal(s.apps[1]!.preference, 'none', 'other apps keep theirs');
   });
   test('the agent going away clears what only a running agent knows; the history stays', () => {
     const s = applyEvent(state({ state: 'elevated', explanation: explanation('u', 'x'), apps: [app('u', 'hog', MiB)], history: [kill('a', 'hog', 'killed', NOW)] }), { kind: 'agent', running: false });
@@ -164,12 +164,12 @@ describe('live events', () => {
     assert.equal(needsReload({ kind: 'pressure', pressure: sample(NOW) }), false);
   });
   test('withPressure drops samples older than what is kept (before the newest) and duplicates by time', () => {
-    const ring = withPressure([sample(NOW - 1000 - PRESSURE_KEEP_MS - 1), sample(NOW - 1000)], sample(NOW - 1000, { fullAvg10: 9 }));
+    const ring = withPressure([sample(NOW - 1000 - PRESSURE_WINDOW_MS - 1), sample(NOW - 1000)], sample(NOW - 1000, { fullAvg10: 9 }));
     assert.deepEqual(ring.map((p) => [p.sampledAtMs - NOW, p.fullAvg10]), [[-1000, 9]]);
   });
 });
 
-describe('backend rings (agent/dashboard/backend.ts)', () => {
+describe('the rings every view keeps (shared/agent-view.ts)', () => {
   test('mergePressure: one sample per time, newest copy wins, oldest first, window applied', () => {
     const merged = mergePressure([sample(NOW - 3000), sample(NOW - 1000)], [sample(NOW - 2000), sample(NOW - 1000, { someAvg10: 4 }), sample(NOW - 31 * 60_000)], NOW);
     assert.deepEqual(merged.map((p) => [p.sampledAtMs - NOW, p.someAvg10]), [[-3000, 0], [-2000, 0], [-1000, 4]]);

@@ -57,8 +57,8 @@ describe('tray menu model', () => {
 
   test('Apps: each app with its memory + swap, and one Normal/Avoid/Omit radio group checked at its preference', () => {
     const firefox = appRecord('firefox', 2 * GiB, { displayName: 'Firefox', swapBytes: 512 * MiB });
-    const gimp = appRecord('org.gimp.GIMP', 300 * MiB, { displayName: 'GNU Image Manipulation Program' });
-    const apps = submenu(menu(run(loaded({ apps: [firefox, gimp], preferences: { 'org.gimp.GIMP': 'omit' } }))), 'Apps');
+    const gimp = appRecord('org.gimp.GIMP', 300 * MiB, { displayName: 'GNU Image Manipulation Program', preference: 'omit' });
+    const apps = submenu(menu(run(loaded({ apps: [firefox, gimp] }))), 'Apps');
     assert.deepEqual(labels(apps.items), ['Firefox — 2.5 GiB', 'GNU Image Manipulation Program — 300 MiB']);
     const radios = (i: number): Extract<MenuEntry, { type: 'radio' }>[] => {
       const sub = apps.items[i]!;

@@ -1,8 +1,9 @@
 // The tray's state: every agent event, and the icon and tooltip each state shows.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { HISTORY_LIMIT, preferenceOf } from '../../shared/agent-view.js';
 import {
-  TRAY_HISTORY_LIMIT, initialTrayState, preferenceOf, reduceTray, trayIcon, trayTooltip, type TrayEvent, type TrayState,
+  initialTrayState, reduceTray, trayIcon, trayTooltip, type TrayEvent, type TrayState,
 } from '../../tray-app/main/tray-state.js';
 import { GiB, appRecord, dashboardState, killRecord, pressureRecord } from '../support/tray-fixtures.js';
 
@@ -17,12 +18,12 @@ describe('tray state', () => {
   });
 
   test('a load from a running agent takes its state, apps, preferences and history', () => {
-    const firefox = appRecord('firefox', 2 * GiB);
-    const s = run(loaded({ state: 'elevated', apps: [firefox], preferences: { firefox: 'avoid' }, history: [killRecord('x', 'killed')] }));
+    const firefox = appRecord('firefox', 2 * GiB, { preference: 'avoid' });
+    const s = run(loaded({ state: 'elevated', apps: [firefox], history: [killRecord('x', 'killed')] }));
     assert.equal(s.link, 'running');
     assert.equal(s.state, 'elevated');
     assert.deepEqual(s.apps, [firefox]);
-    assert.equal(preferenceOf(s, firefox), 'avoid');
+    assert.equal(preferenceOf(s.apps[0]!), 'avoid');
     assert.equal(s.history.length, 1);
   });
 
@@ -88,22 +89,28 @@ describe('tray state', () => {
 
   test('the history is capped', () => {
     let s = run(loaded());
-    for (let i = 0; i < TRAY_HISTORY_LIMIT + 10; i++) s = reduceTray(s, { kind: 'killed', kill: killRecord('a', 'killed') });
-    assert.equal(s.history.length, TRAY_HISTORY_LIMIT);
+    for (let i = 0; i < HISTORY_LIMIT + 10; i++) s = reduceTray(s, { kind: 'killed', kill: killRecord('a', 'killed') });
+    assert.equal(s.history.length, HISTORY_LIMIT);
   });
 
-  test('PreferenceChanged updates the stored preference and the app record', () => {
+  test('PreferenceChanged updates the app records of that id, and only those', () => {
     const firefox = appRecord('firefox', 2 * GiB);
-    const s = run(loaded({ apps: [firefox] }), { kind: 'preference', appId: 'firefox', preference: 'omit' });
-    assert.equal(preferenceOf(s, s.apps[0]!), 'omit');
+    const s = run(loaded({ apps: [firefox, appRecord('gimp', GiB)] }), { kind: 'preference', appId: 'firefox', preference: 'omit' });
+    assert.equal(preferenceOf(s.apps[0]!), 'omit');
     assert.equal(s.apps[0]!.preference, 'omit');
-    assert.equal(s.preferences.firefox, 'omit');
+    assert.equal(preferenceOf(s.apps[1]!), 'none');
+  });
+
+  test("the preference shown is the one the agent resolved for the record (its unit's ManagedOOMPreference included)", () => {
+    // The agent stores nothing for this id but the unit says avoid: the record says avoid, and so does the tray.
+    const s = run(loaded({ apps: [appRecord('firefox', GiB, { preference: 'avoid' })] }));
+    assert.equal(preferenceOf(s.apps[0]!), 'avoid');
   });
 
   test('an app record with an unknown preference string reads as none', () => {
-    assert.equal(preferenceOf(initialTrayState, appRecord('x', 1, { preference: 'bogus' })), 'none');
+    assert.equal(preferenceOf(appRecord('x', 1, { preference: 'bogus' })), 'none');
     // Ids that are Object.prototype names (issue 13): no inherited function passes for a preference.
-    for (const id of ['constructor', 'toString', '__proto__']) assert.equal(preferenceOf(initialTrayState, appRecord(id, 1)), 'none', id);
-    assert.equal(preferenceOf(initialTrayState, appRecord('x', 1, { preference: 'avoid' })), 'avoid');
+    for (const id of ['constructor', 'toString', '__proto__']) assert.equal(preferenceOf(appRecord(id, 1)), 'none', id);
+    assert.equal(preferenceOf(appRecord('x', 1, { preference: 'avoid' })), 'avoid');
   });
 });

@@ -17,5 +17,5 @@ export function parseBridgeCall(method: unknown, params: unknown): BridgeCall {
   return call;
 }
 
-/** Run a checked call against the backend. */
+/** Run a checked call against the feed (agent/feed/agent-feed.ts). */
 export const dispatchBridgeCall = (bridge: DashboardBridge, call: BridgeCall): Promise<unknown> => callBridge(bridge, call);

@@ -1,5 +1,5 @@
-// The tray's Electron main process: a thin adapter. It follows the agent through the dashboard
-// backend (agent/dashboard/backend.ts), reduces its events into a TrayState (tray-state.ts),
+// The tray's Electron main process: a thin adapter. It follows the agent through the feed
+// (agent/feed/agent-feed.ts), reduces its events into a TrayState (tray-state.ts),
 // and redraws icon, tooltip and menu from that state. It never notifies: the agent owns
 // notifications, and a second bubble for the same kill would be noise.
 import { spawn } from 'node:child_process';
@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Tray, type IpcMainInvokeEvent, type NativeImage } from 'electron';
 import { AgentClient } from '../../agent/bus/agent-client.js';
-import { createDashboardBackend, type DashboardBackend } from '../../agent/dashboard/backend.js';
 import { exportTray } from '../../agent/bus/tray-service.js';
+import { openAgentFeed, type AgentFeed } from '../../agent/feed/agent-feed.js';
+import { readSystemFacts } from '../../agent/feed/system-facts.js';
 import type { BridgeEvent } from '../../shared/bridge.js';
 import { BridgeCallError, dispatchBridgeCall, parseBridgeCall } from './bridge-call.js';
 import { toElectronTemplate } from './electron-menu.js';
@@ -45,7 +46,7 @@ class TrayApp {
   private state: TrayState = initialTrayState;
   private readonly tray: Tray;
   private readonly icons = loadIcons();
-  private backend: DashboardBackend | null = null;
+  private feed: AgentFeed | null = null;
   private dashboard: BrowserWindow | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private activationTimer: NodeJS.Timeout | null = null;
@@ -61,14 +62,14 @@ class TrayApp {
   async start(): Promise<void> {
     this.dispatch({ kind: 'installed', installed: await agentActivatable() });
     try {
-      this.backend = await createDashboardBackend();
+      this.feed = await openAgentFeed({ readFacts: readSystemFacts });
     } catch (err) {
       // No session bus at all: nothing to follow; say so in the menu and stay quit-able.
       this.dispatch({ kind: 'error', message: messageOf(err) });
       this.dispatch({ kind: 'agent', running: false });
       return;
     }
-    this.backend.subscribe((event) => this.onBackendEvent(event));
+    this.feed.subscribe((event) => this.onFeedEvent(event));
     // Owning org.headroom.Tray1 makes the agent offer "Details" on its kill notices.
     this.trayName = await exportTray({ showDashboard: () => this.openDashboard() }).catch((err: unknown) => {
       log(`no "Details" on notifications: ${messageOf(err)}`);
@@ -79,29 +80,34 @@ class TrayApp {
     await this.offerInstallOnce();
   }
 
-  private onBackendEvent(event: BridgeEvent): void {
+  private onFeedEvent(event: BridgeEvent): void {
     this.dispatch(event);
     this.forwardToDashboard(event);
     // The agent came back (restart, activation): read everything again, launchers included.
     if (event.kind === 'agent' && event.running) void this.reload();
   }
 
+  /** Ask the feed for the app list (the rest it knows from signals); then wait for the next. */
   private async reload(): Promise<void> {
-    if (!this.backend) return;
+    if (!this.feed) return;
     try {
-      this.dispatch({ kind: 'loaded', dashboard: await this.backend.load() });
+      this.dispatch({ kind: 'loaded', dashboard: await this.feed.loadWithoutExplanation() });
       if (this.state.link === 'running' && this.state.launchers.length === 0) {
-        this.dispatch({ kind: 'launchers', launchers: await this.backend.listLaunchers() });
+        this.dispatch({ kind: 'launchers', launchers: await this.feed.listLaunchers() });
       }
     } catch (err) {
       this.dispatch({ kind: 'error', message: messageOf(err) });
     }
+    this.scheduleRefresh();
   }
 
   dispatch(event: TrayEvent): void {
+    const pace = appsRefreshMs(this.state.link === 'running', this.state.state);
     this.state = reduceTray(this.state, event);
     this.render();
-    this.scheduleRefresh();
+    // Events alone (a pressure signal a second) must not keep pushing the next refresh away;
+    // only a change of pace (calm/tight, the agent gone or back) re-arms it.
+    if (appsRefreshMs(this.state.link === 'running', this.state.state) !== pace) this.scheduleRefresh();
   }
 
   /** Icon, tooltip and a freshly built menu: SNI hosts only see a menu that is set again. */
@@ -149,10 +155,10 @@ class TrayApp {
     try {
       switch (action.kind) {
         case 'set-preference':
-          await this.backend?.setPreference(action.appId, action.preference);
+          await this.feed?.setPreference(action.appId, action.preference);
           return;
         case 'launch':
-          await this.backend?.launch(action.desktopId);
+          await this.feed?.launch(action.desktopId);
           return;
         case 'open-dashboard':
           this.openDashboard();
@@ -250,14 +256,14 @@ class TrayApp {
     if (!win || win.isDestroyed() || event.sender !== win.webContents || event.senderFrame !== win.webContents.mainFrame) {
       throw new BridgeCallError('calls are accepted from the dashboard window only');
     }
-    if (!this.backend) throw new Error('not connected to the session bus');
-    return dispatchBridgeCall(this.backend, parseBridgeCall(method, params));
+    if (!this.feed) throw new Error('not connected to the session bus');
+    return dispatchBridgeCall(this.feed, parseBridgeCall(method, params));
   }
 
   quit(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     if (this.activationTimer) clearTimeout(this.activationTimer);
-    this.backend?.close();
+    this.feed?.close();
     this.trayName?.close();
     this.tray.destroy();
     app.quit();

@@ -2,11 +2,11 @@
 // Menu.buildFromTemplate is applied to it in electron-menu.ts; on Linux the menu is rebuilt
 // and set again on every change, because SNI hosts render the exported dbusmenu and Electron
 // does not re-export an item that was changed in place.
-import type { Preference } from '../../shared/names.js';
-import { isKillAttempt } from '../../shared/names.js';
-import { formatBytes } from '../../shared/format.js';
+import { preferenceOf } from '../../shared/agent-view.js';
+import { formatBytes, PREFERENCE_LABELS } from '../../shared/format.js';
+import { isKillAttempt, type Preference } from '../../shared/names.js';
 import type { KillRecord } from '../../shared/records.js';
-import { preferenceOf, pressureLine, statusLine, type TrayState } from './tray-state.js';
+import { pressureLine, statusLine, type TrayState } from './tray-state.js';
 
 /** What a click asks main.ts to do. */
 export type MenuAction =
@@ -28,7 +28,6 @@ export const RECENT_KILLS = 5;
 /** Launchers listed in the menu; the rest are one click away in the dashboard. */
 export const MENU_LAUNCHERS = 40;
 
-export const PREFERENCE_LABELS: Record<Preference, string> = { none: 'Normal', avoid: 'Avoid', omit: 'Omit' };
 const PREFERENCE_ORDER: readonly Preference[] = ['none', 'avoid', 'omit'];
 
 export interface MenuOptions {
@@ -67,7 +66,7 @@ export function buildMenuModel(s: TrayState, opts: MenuOptions): MenuEntry[] {
   // Apps: one submenu per running app, with the three preferences as one radio group.
   const apps: MenuEntry[] = s.apps.map((app) => {
     const name = menuText(app.displayName || app.appId || app.unit);
-    const current = preferenceOf(s, app);
+    const current = preferenceOf(app);
     // Preferences are stored per app id; a unit without one cannot be given a preference.
     const settable = running && app.appId !== '';
     return {

@@ -1,13 +1,11 @@
 // What the tray knows about the agent, as one value, and how each event changes it.
-// Pure (no Electron, no IO, no clock): main.ts feeds it the backend's events and redraws the
+// Pure (no Electron, no IO, no clock): main.ts feeds it the agent feed's events and redraws the
 // icon, tooltip and menu from the result, so every picture the tray can show is a unit test.
-import { withPreference, type BridgeEvent, type DashboardState } from '../../shared/bridge.js';
+import { prependKill, withoutKilled, withPreference } from '../../shared/agent-view.js';
+import type { BridgeEvent, DashboardState } from '../../shared/bridge.js';
 import { formatBytes, formatPct } from '../../shared/format.js';
-import { ownValue, type AgentState, type Preference } from '../../shared/names.js';
+import type { AgentState } from '../../shared/names.js';
 import type { AppRecord, KillRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
-
-/** Kills kept for the menu; it shows five, the rest only guard against warnings crowding them out. */
-export const TRAY_HISTORY_LIMIT = 50;
 
 /**
  * connecting: the first answer is not in yet. running: the agent owns its bus name.
@@ -23,10 +21,8 @@ export interface TrayState {
   state: AgentState | null;
   dryRun: boolean;
   pressure: PressureRecord | null;
-  /** Heaviest first, as the agent lists them. */
+  /** Heaviest first, as the agent lists them, each with the preference the agent holds for it. */
   apps: AppRecord[];
-  /** What SetPreference last stored, by app id; wins over the preference an app record carries. */
-  preferences: Record<string, Preference>;
   /** Newest first: kills, would-be kills and warnings (the menu keeps only real kills). */
   history: KillRecord[];
   launchers: LauncherRecord[];
@@ -36,7 +32,7 @@ export interface TrayState {
 
 export const initialTrayState: TrayState = {
   link: 'connecting', installed: false, state: null, dryRun: false, pressure: null,
-  apps: [], preferences: {}, history: [], launchers: [], error: '',
+  apps: [], history: [], launchers: [], error: '',
 };
 
 export type TrayEvent =
@@ -46,18 +42,14 @@ export type TrayEvent =
   | { kind: 'installed'; installed: boolean }
   | { kind: 'error'; message: string };
 
-/** A kill at the front of a newest-first history; the same id (a signal seen twice) once. */
-const withKill = (history: readonly KillRecord[], kill: KillRecord): KillRecord[] =>
-  [kill, ...history.filter((k) => k.id !== kill.id)].slice(0, TRAY_HISTORY_LIMIT);
-
 export function reduceTray(s: TrayState, e: TrayEvent): TrayState {
   switch (e.kind) {
     case 'loaded': {
       const d = e.dashboard;
-      if (!d.agentRunning) return { ...s, link: 'stopped', state: null, apps: [], history: d.history.slice(0, TRAY_HISTORY_LIMIT), error: d.error };
+      if (!d.agentRunning) return { ...s, link: 'stopped', state: null, apps: [], history: d.history, error: d.error };
       return {
         ...s, link: 'running', state: d.state === '' ? null : d.state, dryRun: d.dryRun, pressure: d.pressure,
-        apps: d.apps, preferences: d.preferences, history: d.history.slice(0, TRAY_HISTORY_LIMIT), error: d.error,
+        apps: d.apps, history: d.history, error: d.error,
       };
     }
     case 'agent':
@@ -68,14 +60,11 @@ export function reduceTray(s: TrayState, e: TrayEvent): TrayState {
       return { ...s, link: 'running', state: e.state, pressure: e.pressure };
     case 'pressure':
       return { ...s, pressure: e.pressure };
-    case 'killed': {
-      // A scope that emptied is gone from the app list now, not at the next refresh.
-      const apps = e.kill.outcome === 'killed' ? s.apps.filter((a) => a.unit !== e.kill.unit) : s.apps;
-      return { ...s, apps, history: withKill(s.history, e.kill) };
-    }
+    case 'killed':
+      return { ...s, apps: withoutKilled(s.apps, e.kill), history: prependKill(s.history, e.kill) };
     case 'would-kill':
     case 'warned':
-      return { ...s, history: withKill(s.history, e.kill) };
+      return { ...s, history: prependKill(s.history, e.kill) };
     case 'preference':
       return withPreference(s, e.appId, e.preference);
     case 'launchers':
@@ -85,13 +74,6 @@ export function reduceTray(s: TrayState, e: TrayEvent): TrayState {
     case 'error':
       return { ...s, error: e.message };
   }
-}
-
-/** The preference an app is under: the stored one for its id, else what its record says. */
-export function preferenceOf(s: TrayState, app: AppRecord): Preference {
-  const stored = app.appId === '' ? undefined : ownValue(s.preferences, app.appId);
-  if (stored !== undefined) return stored;
-  return app.preference === 'avoid' || app.preference === 'omit' ? app.preference : 'none';
 }
 
 /** Which of the four tray images: one per agent state, and one for "agent not running". */

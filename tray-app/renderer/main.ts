@@ -1,7 +1,9 @@
 // The dashboard page. It talks to the agent only through a DashboardBridge: the one the
 // Electron preload puts on window.headroomBridge, or else the WebSocket of `headroom
-// dashboard` on the page's own origin. Live events update it at once; a reload every few
-// seconds brings the apps' sizes (which have no signal) up to date.
+// dashboard` on the page's own origin; either way every answer and event is checked
+// (shared/bridge-answers.ts) before the page believes it. Live events update it at once; a
+// reload every few seconds brings the apps' sizes (which have no signal) up to date.
+import { checkedBridge, type UncheckedBridge } from '../../shared/bridge-answers.js';
 import type { BridgeEvent, DashboardBridge, DashboardState } from '../../shared/bridge.js';
 import { formatBytes, formatPct } from '../../shared/format.js';
 import type { Preference } from '../../shared/names.js';
@@ -15,7 +17,7 @@ import {
 import { pageCredential, RefusedError, refusalText, WebSocketBridge, websocketUrl } from './ws-bridge.js';
 
 declare global {
-  interface Window { headroomBridge?: DashboardBridge }
+  interface Window { headroomBridge?: UncheckedBridge }
 }
 
 /** Apps' memory changes without a signal: ask again this often while the page is visible. */
@@ -82,7 +84,7 @@ class Dashboard {
     byId('chart').setAttribute('aria-label', chartLabel(model, s.pressure));
     byId('chart-note').textContent = model.xs.length === 0 ? 'No pressure samples yet.' : '';
     const memTotal = s.facts?.memTotalBytes ?? s.pressure?.memTotalBytes ?? 0;
-    this.apps.render(appRowsOf(s.apps, s.preferences, s.explanation, memTotal));
+    this.apps.render(appRowsOf(s.apps, s.explanation, memTotal));
     byId('apps-empty').textContent = s.agentRunning ? 'No apps are running in their own scopes.' : 'The agent is not running.';
     this.history.render(killRowsOf(s.history, formatTime));
     byId('explanation').textContent = explanationOf(s.explanation, s.agentRunning);
@@ -142,7 +144,7 @@ function chartLabel(model: ChartModel, p: PressureRecord | null): string {
   return `Memory stall and available memory over the last ${minutes} minutes; ${now}; ${kills} kill${kills === 1 ? '' : 's'} marked.`;
 }
 
-function chooseBridge(): DashboardBridge {
+function chooseBridge(): UncheckedBridge {
   if (window.headroomBridge !== undefined) return window.headroomBridge;
   const credential = pageCredential(window.location.hash, window.sessionStorage, () => {
     window.history.replaceState(null, '', window.location.pathname + window.location.search);
@@ -163,5 +165,5 @@ function chooseBridge(): DashboardBridge {
 }
 
 let dashboard: Dashboard | null = null;
-dashboard = new Dashboard(chooseBridge());
+dashboard = new Dashboard(checkedBridge(chooseBridge()));
 dashboard.start();

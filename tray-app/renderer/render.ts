@@ -1,9 +1,10 @@
 // Puts the view model on the page. Rows are kept by key (app id, kill id) and updated in
 // place, so a refresh never steals keyboard focus from a toggle or closes an open details.
 import type { SystemFacts } from '../../shared/bridge.js';
+import { PREFERENCE_LABELS } from '../../shared/format.js';
 import { PREFERENCES, type Preference } from '../../shared/names.js';
 import { byId, el, replaceChildren } from './dom.js';
-import { PREFERENCE_LABELS, type AppRow, type Badge, type CandidateRow, type KillRow, type SummaryItem, factsOf } from './view-model.js';
+import { type AppRow, type Badge, type CandidateRow, type KillRow, type SummaryItem, factsOf } from './view-model.js';
 
 export function renderBadge(b: Badge): void {
   const badge = byId('badge');

@@ -1,16 +1,14 @@
 // What the page shows, computed from DashboardState without touching the DOM: the badge, the
 // summary, the chart's series and kill markers, the apps table, the kill history, and how a
 // live event changes the state. Plain data in, plain data out, so Node's tests hold it.
-import { withPreference, type BridgeEvent, type DashboardState, type SystemFacts } from '../../shared/bridge.js';
-import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
-import { isKillAttempt, ownValue, type Preference } from '../../shared/names.js';
+import { PRESSURE_WINDOW_MS, preferenceOf, prependKill, withPreference, withPressure } from '../../shared/agent-view.js';
+import type { BridgeEvent, DashboardState, SystemFacts } from '../../shared/bridge.js';
+import { formatBytes, formatPct, formatSeconds, PREFERENCE_LABELS } from '../../shared/format.js';
+import { isKillAttempt, type Preference } from '../../shared/names.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
 
 /** The chart shows at least this much time, more when the history reaches further back. */
 export const CHART_MIN_SPAN_MS = 10 * 60 * 1000;
-/** What the page keeps: the same 30 minutes the agent keeps. */
-export const PRESSURE_KEEP_MS = 30 * 60 * 1000;
-export const HISTORY_KEEP = 50;
 
 export type BadgeTone = 'calm' | 'elevated' | 'critical' | 'down';
 
@@ -66,7 +64,7 @@ export interface ChartModel {
  */
 export function chartOf(history: readonly PressureRecord[], kills: readonly KillRecord[], nowMs: number): ChartModel {
   const oldest = history[0]?.sampledAtMs ?? nowMs;
-  const fromMs = Math.max(nowMs - PRESSURE_KEEP_MS, Math.min(oldest, nowMs - CHART_MIN_SPAN_MS));
+  const fromMs = Math.max(nowMs - PRESSURE_WINDOW_MS, Math.min(oldest, nowMs - CHART_MIN_SPAN_MS));
   const shown = history.filter((p) => p.sampledAtMs >= fromMs);
   const markers = kills
     .filter((k) => k.atMs >= fromMs && k.atMs <= nowMs + 60_000 && (isKillAttempt(k.outcome) || k.outcome === 'dry-run'))
@@ -101,13 +99,13 @@ export interface AppRow {
   nextToGo: boolean;
 }
 
-export function appRowsOf(apps: readonly AppRecord[], preferences: Readonly<Record<string, Preference>>, explanation: ExplanationRecord | null, memTotalBytes: number): AppRow[] {
+export function appRowsOf(apps: readonly AppRecord[], explanation: ExplanationRecord | null, memTotalBytes: number): AppRow[] {
   const byId = new Map<string, AppRow>();
   for (const a of apps) {
     const id = a.appId || a.unit;
     const row = byId.get(id) ?? {
       appId: id, name: a.displayName || id, units: [], memoryBytes: 0, swapBytes: 0, processCount: 0,
-      memoryText: '', barPct: 0, shareOfTotalPct: 0, preference: preferenceOf(ownValue(preferences, id) ?? a.preference), nextToGo: false,
+      memoryText: '', barPct: 0, shareOfTotalPct: 0, preference: preferenceOf(a), nextToGo: false,
     };
     row.units.push(a.unit);
     row.memoryBytes += a.memoryBytes;
@@ -126,10 +124,6 @@ export function appRowsOf(apps: readonly AppRecord[], preferences: Readonly<Reco
   return rows;
 }
 
-const preferenceOf = (v: string): Preference => (v === 'avoid' || v === 'omit' ? v : 'none');
-
-/** What each toggle says on screen; the value is systemd's ManagedOOMPreference word. */
-export const PREFERENCE_LABELS: Readonly<Record<Preference, string>> = { none: 'Normal', avoid: 'Avoid', omit: 'Omit' };
 
 export interface CandidateRow { name: string; memoryText: string; preference: string; status: string }
 
@@ -157,7 +151,7 @@ export function candidateRowsOf(candidates: readonly CandidateRecord[]): Candida
   return candidates.map((c) => ({
     name: c.displayName || c.appId || c.unit,
     memoryText: formatBytes(c.memoryBytes + c.swapBytes),
-    preference: PREFERENCE_LABELS[preferenceOf(c.preference)],
+    preference: PREFERENCE_LABELS[preferenceOf(c)],
     status: c.excluded === '' ? 'could be killed' : `not a candidate: ${c.excluded}`,
   }));
 }
@@ -202,23 +196,11 @@ export function factsOf(f: SystemFacts | null): SummaryItem[] {
   ];
 }
 
-/** Oldest first, one sample per timestamp, nothing older than PRESSURE_KEEP_MS. */
-export function withPressure(ring: readonly PressureRecord[], p: PressureRecord): PressureRecord[] {
-  const kept = ring.filter((q) => q.sampledAtMs !== p.sampledAtMs && q.sampledAtMs >= p.sampledAtMs - PRESSURE_KEEP_MS);
-  const at = kept.findIndex((q) => q.sampledAtMs > p.sampledAtMs);
-  if (at < 0) kept.push(p);
-  else kept.splice(at, 0, p);
-  return kept;
-}
-
-const withKill = (history: readonly KillRecord[], k: KillRecord): KillRecord[] =>
-  [k, ...history.filter((h) => h.id !== k.id)].slice(0, HISTORY_KEEP);
-
 /** How one live event changes what the page shows (the rest arrives with the next load). */
 export function applyEvent(s: DashboardState, e: BridgeEvent): DashboardState {
   switch (e.kind) {
     case 'killed': case 'would-kill': case 'warned':
-      return { ...s, history: withKill(s.history, e.kill) };
+      return { ...s, history: prependKill(s.history, e.kill) };
     case 'state':
       return { ...s, state: e.state, pressure: e.pressure, pressureHistory: withPressure(s.pressureHistory, e.pressure) };
     case 'pressure':

@@ -1,11 +1,12 @@
-// The DashboardBridge over the WebSocket of `headroom dashboard` (agent/dashboard/server.ts).
+// The DashboardBridge over the WebSocket of `headroom dashboard` (agent/dashboard/server.ts),
+// answers unchecked: the page checks them (shared/bridge-answers.ts) as it does the preload's.
 // The Electron window gets the same bridge from its preload instead (window.headroomBridge).
 // It reconnects on its own: the server may be restarted, and a laptop may sleep. It is let in
 // with a one-time link's secret, then with the session the server grants for it (see
 // agent/dashboard/access.ts); a refusal ends the reconnecting and the page says why.
-import { DENIED_CLOSE_CODE, type BridgeEvent, type BridgeMessage, type BridgeMethod, type DashboardBridge, type DashboardState } from '../../shared/bridge.js';
+import { parseBridgeMessage, type UncheckedBridge, type UncheckedMessage } from '../../shared/bridge-answers.js';
+import { DENIED_CLOSE_CODE, type BridgeMethod } from '../../shared/bridge.js';
 import type { Preference } from '../../shared/names.js';
-import type { LauncherRecord } from '../../shared/records.js';
 
 /** Backoff between reconnection attempts: fast at first, then every few seconds. */
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000] as const;
@@ -60,12 +61,12 @@ export function refusalText(reason: string): string {
     : 'This dashboard link has already been used or has expired: each link works once. Run "headroom dashboard --open" for a new one.';
 }
 
-export class WebSocketBridge implements DashboardBridge {
+export class WebSocketBridge implements UncheckedBridge {
   private socket: WebSocket | null = null;
   private nextId = 1;
   private attempts = 0;
   private readonly pending = new Map<number, Pending>();
-  private readonly listeners = new Set<(event: BridgeEvent) => void>();
+  private readonly listeners = new Set<(event: unknown) => void>();
   private readonly connectionListeners = new Set<(connected: boolean) => void>();
   private readonly refusalListeners = new Set<(reason: string) => void>();
   private refusedFor: string | null = null;
@@ -85,12 +86,12 @@ export class WebSocketBridge implements DashboardBridge {
     this.connectionListeners.add(listener);
   }
 
-  load(): Promise<DashboardState> { return this.call('load', []) as Promise<DashboardState>; }
-  async setPreference(appId: string, preference: Preference): Promise<void> { await this.call('setPreference', [appId, preference]); }
-  listLaunchers(): Promise<LauncherRecord[]> { return this.call('listLaunchers', []) as Promise<LauncherRecord[]>; }
-  async launch(desktopId: string): Promise<string> { return String(await this.call('launch', [desktopId])); }
+  load(): Promise<unknown> { return this.call('load', []); }
+  setPreference(appId: string, preference: Preference): Promise<unknown> { return this.call('setPreference', [appId, preference]); }
+  listLaunchers(): Promise<unknown> { return this.call('listLaunchers', []); }
+  launch(desktopId: string): Promise<unknown> { return this.call('launch', [desktopId]); }
 
-  subscribe(listener: (event: BridgeEvent) => void): () => void {
+  subscribe(listener: (event: unknown) => void): () => void {
     this.listeners.add(listener);
     return () => { this.listeners.delete(listener); };
   }
@@ -144,11 +145,11 @@ export class WebSocketBridge implements DashboardBridge {
 
   private receive(data: unknown): void {
     if (typeof data !== 'string') return;
-    let msg: BridgeMessage;
+    let msg: UncheckedMessage;
     try {
-      msg = JSON.parse(data) as BridgeMessage;
+      msg = parseBridgeMessage(JSON.parse(data));
     } catch {
-      return; // not ours to answer: the server only sends JSON
+      return; // not ours to answer: the server sends only well-formed messages
     }
     if ('session' in msg) {
       this.credential.granted(msg.session.id);
