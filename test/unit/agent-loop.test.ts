@@ -66,7 +66,7 @@ describe('Agent loop', () => {
     const gone = app('app-headroom-gone-0000000000000001.scope');
     const f = fakeDeps(() => snapshot(0, { apps: [gone] }), () => Promise.reject(new UnitGoneError('gone')));
     const agent = new Agent(f.deps);
-    await assert.rejects(agent.killApp(gone.unit), (err: unknown) => {
+    await assert.rejects(agent.api.killApp(gone.unit), (err: unknown) => {
       assert.equal((err as { busName?: string }).busName, 'org.headroom.Agent1.Error.NoSuchApp');
       assert.equal((err as Error).message, `${gone.unit} exited before it could be stopped`);
       return true;
@@ -90,12 +90,12 @@ describe('Agent loop', () => {
     await agent.start();
     await agent.tick();
     agent.stop();
-    assert.equal(agent.state(), 'elevated');
+    assert.equal(agent.api.state(), 'elevated');
     assert.deepEqual(warned, [], 'Firefox is not named as the one to go');
     assert.deepEqual(outOfReach, ['python3']);
     assert.ok(f.logs.some((l) => /memory is getting tight; the heaviest user of memory is python3 \(pid 4321\) in your login session 3/.test(l)), f.logs.join('\n'));
     assert.deepEqual(f.killed, []);
-    assert.match((await agent.explain()).because, /if memory ran out now, nothing would be stopped: the heaviest user of memory is python3/);
+    assert.match((await agent.api.explain()).because, /if memory ran out now, nothing would be stopped: the heaviest user of memory is python3/);
   });
 
   test('under pressure a look decides on the gauges without waiting for the units, and reads them anew after a kill', async () => {
@@ -117,7 +117,7 @@ describe('Agent loop', () => {
     };
     const agent = new Agent(f.deps);
     await agent.start();
-    assert.equal(agent.state(), 'elevated');
+    assert.equal(agent.api.state(), 'elevated');
     available = 2;
     await agent.tick();
     assert.deepEqual(f.killed, [`/tree/${hog.cgroup}`], 'stopped on the units of the last read, while the next read hangs');
@@ -149,8 +149,8 @@ describe('Agent loop', () => {
     f.deps.preferences = { get: (id) => prefs.get(id) ?? 'none', all: () => Object.fromEntries(prefs), set: (id, p) => { prefs.set(id, p); return Promise.resolve(); }, refresh: () => Promise.resolve() };
     const agent = new Agent(f.deps);
     await agent.start();
-    assert.equal(agent.state(), 'elevated');
-    await agent.setPreference('hog', 'omit');
+    assert.equal(agent.api.state(), 'elevated');
+    await agent.api.setPreference('hog', 'omit');
     available = 2;
     await agent.tick();
     agent.stop();
