@@ -1,6 +1,6 @@
 // Export the agent on the session bus as org.headroom.Agent1 (assets/org.headroom.Agent1.xml).
 // This file only translates: bus arguments in, records out. The behaviour is the AgentApi's
-// (agent/api.ts). test/unit/agent-service.test.ts holds AGENT_MEMBERS to the XML.
+// (agent/api.ts).
 import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, MAX_HISTORY_LIMIT, MAX_ID_BYTES, MAX_URI_BYTES, MAX_URIS } from '../../shared/names.js';
 import {
   AppSpec, ExplanationSpec, KillSpec, LauncherSpec, PressureSpec,
@@ -86,8 +86,8 @@ class AgentInterface extends ServiceInterface {
   PreferenceChanged(appId: string, pref: string): unknown[] { return [appId, pref]; }
 }
 
-/** The vtable: every member with its signatures, as assets/org.headroom.Agent1.xml declares it. */
-export const AGENT_MEMBERS = {
+// The vtable, as assets/org.headroom.Agent1.xml declares it (held to it by test/unit/agent-service.test.ts).
+AgentInterface.configureMembers({
   properties: {
     State: { signature: 's', access: 'read' },
     Pressure: { signature: 'a{sv}', access: 'read' },
@@ -113,8 +113,7 @@ export const AGENT_MEMBERS = {
     StateChanged: { signature: 'sssa{sv}' },
     PreferenceChanged: { signature: 'ss' },
   },
-} as const satisfies Parameters<typeof ServiceInterface.configureMembers>[0];
-AgentInterface.configureMembers(AGENT_MEMBERS);
+});
 
 export class NameTakenError extends Error {
   override name = 'NameTakenError';
