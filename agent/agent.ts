@@ -18,7 +18,7 @@ import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, INI
 import type { MemInfo } from './core/meminfo.js';
 import { WARN_MIN_INTERVAL_MS } from './core/notices.js';
 import type { RankedCandidate } from './core/rank.js';
-import { eventRecord, pressureRecord, untouched, warningRecord } from './core/records.js';
+import { dryRunRecord, killRecord, pressureRecord, warningRecord } from './core/records.js';
 import { withUnits, type AppScope, type Gauges, type Snapshot, type Units } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './api.js';
 import { ApiHandler, type ApiDeps, type Look, type LoopView } from './api-handler.js';
@@ -328,7 +328,7 @@ export class Agent {
 
     let record: KillRecord;
     if (this.#config.dryRun) {
-      record = eventRecord(snapshot, decision, victim, reason, because, untouched(app, 'dry-run', true, graceMs), nonce);
+      record = dryRunRecord(snapshot, decision, victim, reason, because, graceMs, nonce);
       this.deps.log.warn(`dry-run: would kill ${app.unit} (${reason}): ${because}`);
       this.#signals?.wouldKill(record);
     } else {
@@ -336,8 +336,7 @@ export class Agent {
       // Whether it dies or was gone already, the units read so far list it: the next look waits for new ones.
       const result = await this.deps.killScope(join(this.deps.tree.path, app.cgroup), { graceMs, userTree: this.deps.tree.path })
         .finally(() => this.#unitsNowStale());
-      const { outcome, processCount, processesLeft, durationMs } = result;
-      record = eventRecord(snapshot, decision, victim, reason, because, { outcome, dryRun: false, processCount, processesLeft, graceMs, durationMs }, nonce);
+      record = killRecord(snapshot, decision, victim, reason, because, graceMs, result, nonce);
       const how = result.exitedOnTerm ? 'exited on SIGTERM' : result.usedCgroupKill ? 'cgroup.kill' : 'SIGKILL';
       const log = result.outcome === 'killed' ? this.deps.log.warn : this.deps.log.error;
       log(`${result.outcome} ${app.unit}: ${result.processCount} processes, ${result.processesLeft} left, ${how}, ${result.durationMs} ms`);

@@ -1,19 +1,27 @@
 // The records the agent reports (shared/records.ts), built from a snapshot and the decision
 // made on it. Pure: what is random or read (an event's id) is handed in.
-import type { KillReason } from '../../shared/names.js';
+import type { KillOutcome, KillReason } from '../../shared/names.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
 import { REPORT_CANDIDATES } from './constants.js';
 import { describeOutOfReach, describeVictim, type Decision } from './decide.js';
 import { footprintBytes, type RankedCandidate } from './rank.js';
 import type { AppScope, Snapshot } from './snapshot.js';
 
-/** What a kill attempt did, in the words of the record (agent/io/kill-scope.ts's result, or nothing done). */
-export interface KillOutcome {
+/** What was done to the app, in the words of the record. */
+interface Outcome {
   outcome: KillRecord['outcome'];
   dryRun: boolean;
   processCount: number;
   processesLeft: number;
   graceMs: number;
+  durationMs: number;
+}
+
+/** What a kill attempt did (agent/io/kill-scope.ts answers it). */
+export interface KillAttempt {
+  outcome: Exclude<KillOutcome, 'dry-run'>;
+  processCount: number;
+  processesLeft: number;
   durationMs: number;
 }
 
@@ -39,7 +47,7 @@ export function pressureRecord(s: Snapshot, d: Decision): PressureRecord {
  * A history entry about one app at this moment: the app, the pressure, the candidates, and
  * what was done (`outcome`). `nonce` makes the id unique among entries of the same millisecond.
  */
-export function eventRecord(s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, outcome: KillOutcome, nonce: string): KillRecord {
+function eventRecord(s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, outcome: Outcome, nonce: string): KillRecord {
   const { app } = victim;
   return {
     id: `${s.wallMs.toString(36)}-${nonce}`,
@@ -62,8 +70,16 @@ export function eventRecord(s: Snapshot, d: Decision, victim: RankedCandidate, r
 }
 
 /** Nothing done to the app (a warning, a dry run): all its processes are left. */
-export const untouched = (app: AppScope, outcome: 'warned' | 'dry-run', dryRun: boolean, graceMs: number): KillOutcome =>
+const untouched = (app: AppScope, outcome: 'warned' | 'dry-run', dryRun: boolean, graceMs: number): Outcome =>
   ({ outcome, dryRun, processCount: app.processCount, processesLeft: app.processCount, graceMs, durationMs: 0 });
+
+/** A kill that was attempted, and what came of it. */
+export const killRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, attempt: KillAttempt, nonce: string): KillRecord =>
+  eventRecord(s, d, victim, reason, because, { outcome: attempt.outcome, dryRun: false, processCount: attempt.processCount, processesLeft: attempt.processesLeft, graceMs, durationMs: attempt.durationMs }, nonce);
+
+/** The kill dry-run did not do: the record it would have had, nothing touched. */
+export const dryRunRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, nonce: string): KillRecord =>
+  eventRecord(s, d, victim, reason, because, untouched(victim.app, 'dry-run', true, graceMs), nonce);
 
 /** The warning on leaving calm: the app that would go next, and why. */
 export function warningRecord(s: Snapshot, d: Decision, victim: RankedCandidate, dryRun: boolean, nonce: string): KillRecord {
