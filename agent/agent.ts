@@ -3,36 +3,35 @@
 //   agent/core) → killScope → history + Killed signal.
 // Between ticks the agent sleeps: while calm a PSI trigger or a watch timer sized to the free
 // memory wakes it; while elevated or critical it polls, faster the worse things are.
+// The records it reports are built in agent/core/records.ts; what callers ask of it is
+// answered by agent/api-handler.ts, through the narrow view this loop gives it (LoopView).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { formatBytes } from '../shared/format.js';
-import { type AgentState, isPreference, type KillReason, type Preference } from '../shared/names.js';
-import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
+import type { KillReason } from '../shared/names.js';
+import type { KillRecord, PressureRecord } from '../shared/records.js';
 import {
-  CALM_FULL_TICK_MAX_MS, POLL_ELEVATED_MS, POLL_FALLBACK_MS, REPORT_CANDIDATES,
+  CALM_FULL_TICK_MAX_MS, LAST_LOOK_FRESH_MS, MAX_GONE_RETRIES, POLL_ELEVATED_MS, POLL_FALLBACK_MS, PRESSURE_SIGNAL_MIN_INTERVAL_MS,
   type PolicyConfig,
 } from './core/constants.js';
-import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, describeVictim, INITIAL_MEMORY, killGraceMs, nextLookMs, type Decision, type PolicyMemory } from './core/decide.js';
+import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, INITIAL_MEMORY, killGraceMs, nextLookMs, type Decision, type PolicyMemory } from './core/decide.js';
 import type { MemInfo } from './core/meminfo.js';
-import { footprintBytes, type RankedCandidate } from './core/rank.js';
+import { WARN_MIN_INTERVAL_MS } from './core/notices.js';
+import type { RankedCandidate } from './core/rank.js';
+import { dryRunRecord, killRecord, pressureRecord, warningRecord } from './core/records.js';
 import { withUnits, type AppScope, type Gauges, type Snapshot, type Units } from './core/snapshot.js';
-import type { AgentApi, AgentSignals } from './bus/agent-service.js';
+import type { AgentApi, AgentSignals } from './api.js';
+import { ApiHandler, type ApiDeps, type Look, type LoopView } from './api-handler.js';
 import type { EventReport } from './event-report.js';
-import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP } from './bus/errors.js';
-import type { AppLauncher } from './io/app-launcher.js';
-import type { History } from './io/history.js';
 import { UnitGoneError, type KillScopeOptions, type KillScopeResult } from './io/kill-scope.js';
-import type { Logger } from './io/log.js';
-import type { PreferencesStore } from './io/preferences.js';
 import type { PressureWatch } from './io/pressure-watch.js';
 import type { UserTree } from './io/user-tree.js';
 import type { NoticeSink } from './notice-sink.js';
-import { WARN_MIN_INTERVAL_MS } from './core/notices.js';
+import { PressureHistory } from './pressure-history.js';
 
-export interface AgentDeps {
+export interface AgentDeps extends ApiDeps {
   tree: UserTree;
   config: PolicyConfig;
-  version: string;
   /** Pressure, /proc/meminfo and swap: what each look reads. Synchronous (see readGauges). */
   readGauges(): Gauges;
   /** Every unit and the memory outside the tree: read in the background while not calm. */
@@ -42,32 +41,24 @@ export interface AgentDeps {
   killScope(cgroupDir: string, opts: KillScopeOptions): Promise<KillScopeResult>;
   /** Arm PSI triggers; `onEvent` runs on each. */
   watchPressure(onEvent: () => void): PressureWatch;
-  history: History;
-  preferences: PreferencesStore;
-  log: Logger;
   /** Desktop notifications; absent without a session bus. */
   notices?: NoticeSink;
   /** Re-read the config file; throws (with key and line) when it is invalid. */
   loadConfig(): Promise<PolicyConfig>;
-  /** Tell systemd about a preference on the app's running units (ManagedOOMPreference). */
-  applyUnitPreference?(units: string[], pref: Preference): Promise<void>;
-  /** Desktop entries for Launch/ListLaunchers; absent where nothing may be launched. */
-  launcher?: AppLauncher;
   /** The journal's structured entries and node_exporter's metrics file (agent/event-report.ts). */
   reports?: EventReport;
+  /** Monotonic milliseconds (performance.now() unless a test fakes it). */
+  now?: () => number;
 }
 
-const PRESSURE_SIGNAL_MIN_INTERVAL_MS = 1000;
-/** A victim that vanished before its kill is decided again at once, this many times in a row at most. */
-const MAX_GONE_RETRIES = 3;
-/** Pressure history for the dashboard: one sample per step at most, this many kept (30 min). */
-export const PRESSURE_HISTORY_STEP_MS = 2000;
-export const PRESSURE_HISTORY_SAMPLES = 900;
-
-export class Agent implements AgentApi {
+export class Agent {
+  /** What callers ask of the agent (the bus, the notification actions). */
+  readonly api: AgentApi;
   #memory: PolicyMemory = INITIAL_MEMORY;
   #pressure: PressureRecord | null = null;
-  #pressureHistory: PressureRecord[] = [];
+  readonly #pressureHistory = new PressureHistory();
+  /** The last tick's snapshot and decision, and when it began: ListApps and Explain answer from it while fresh. */
+  #lastLook: (Look & { startMs: number }) | null = null;
   #signals: AgentSignals | null = null;
   #watch: PressureWatch | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -93,9 +84,12 @@ export class Agent implements AgentApi {
   /** Wall clock of the last "out of reach" notice: once per episode, like warnings. */
   #lastOutOfReachWallMs = -Infinity;
   #config: PolicyConfig;
+  readonly #now: () => number;
 
   constructor(private readonly deps: AgentDeps) {
     this.#config = deps.config;
+    this.#now = deps.now ?? (() => performance.now());
+    this.api = new ApiHandler(this.#loopView(), deps);
   }
 
   /** First tick, then arm the triggers. The bus is attached separately (attachSignals). */
@@ -155,10 +149,10 @@ export class Agent implements AgentApi {
    * and whether memory runs out is a question of the gauges alone.
    */
   async #tickOnce(): Promise<void> {
-    const startMs = performance.now();
+    const startMs = this.#now();
     const units = this.#memory.state === 'calm' || this.#units === null ? await this.#readUnits() : this.#refreshUnits();
     const snapshot = withUnits(this.deps.readGauges(), units);
-    const readMs = performance.now() - startMs;
+    const readMs = this.#now() - startMs;
     this.#lastMeminfo = snapshot.meminfo;
     const sinceLastMs = startMs - this.#lastFullTickMs;
     this.#lastFullTickMs = startMs;
@@ -175,6 +169,7 @@ export class Agent implements AgentApi {
     const lastKillBefore = this.#memory.lastKill;
     this.#memory = decision.memory;
     this.#nextLookMs = nextLookMs(decision);
+    this.#lastLook = { snapshot, decision, startMs };
     const pressure = this.#notePressure(snapshot, decision);
     this.deps.reports?.looked(decision.state, pressure);
 
@@ -243,16 +238,41 @@ export class Agent implements AgentApi {
     return this.#unitsRead;
   }
 
-  /** After a kill (or a victim found gone) the next look waits for units read from now on. */
+  /**
+   * After a kill (or a victim found gone, or a preference set) the next look waits for units
+   * read from now on, and the last look no longer answers for the apps.
+   */
   #unitsNowStale(): void {
     this.#units = null;
     this.#unitsStaleUpTo = this.#unitsReads;
+    this.#lastLook = null;
   }
 
-  /** A whole snapshot, for the bus API: the units read now, then the gauges. */
-  async #readSnapshot(): Promise<Snapshot> {
-    const units = await this.#readUnits();
-    return withUnits(this.deps.readGauges(), units);
+  /** The last look, unless it began LAST_LOOK_FRESH_MS ago or its units are that much older than its gauges. */
+  #freshLook(): Look | null {
+    const look = this.#lastLook;
+    if (!look || this.#now() - look.startMs >= LAST_LOOK_FRESH_MS) return null;
+    if (look.snapshot.atMs - look.snapshot.unitsAtMs >= LAST_LOOK_FRESH_MS) return null;
+    return look;
+  }
+
+  /** What the API sees of the loop (agent/api-handler.ts). */
+  #loopView(): LoopView {
+    return {
+      state: () => this.#memory.state,
+      pressure: () => this.#pressure,
+      config: () => this.#config,
+      freshLook: () => this.#freshLook(),
+      readSnapshot: async () => withUnits(this.deps.readGauges(), await this.#readUnits()),
+      decide: (snapshot) => decide(snapshot, this.#memory, this.#config),
+      notePressure: ({ snapshot, decision }) => void this.#notePressure(snapshot, decision),
+      pressureHistory: (seconds) => this.#pressureHistory.since(seconds),
+      kill: ({ snapshot, decision }, victim, reason, because) => this.#kill(snapshot, decision, victim, reason, because),
+      lastApps: () => this.#lastApps,
+      unitsNowStale: () => this.#unitsNowStale(),
+      reload: () => this.reload(),
+      signals: () => this.#signals,
+    };
   }
 
   /** Memory ran out and its heaviest user is beyond reach: say so, once per episode, and stop nothing. */
@@ -264,20 +284,14 @@ export class Agent implements AgentApi {
     this.#lastOutOfReachWallMs = snapshot.wallMs;
     this.deps.log.warn(decision.because);
     if (decision.outOfReach) this.deps.notices?.outOfReach(decision.outOfReach, decision.measures);
-    if (decision.outOfReach) this.deps.reports?.outOfReach(decision.outOfReach, decision.because, toPressureRecord(snapshot, decision));
+    if (decision.outOfReach) this.deps.reports?.outOfReach(decision.outOfReach, decision.because, pressureRecord(snapshot, decision));
   }
 
   /** The latest sample, for the Pressure property and the dashboard's history. */
   #notePressure(snapshot: Snapshot, decision: Decision): PressureRecord {
-    const p = toPressureRecord(snapshot, decision);
+    const p = pressureRecord(snapshot, decision);
     this.#pressure = p;
-    const ring = this.#pressureHistory;
-    const last = ring[ring.length - 1];
-    // One per step; a sample a little older than the newest (an explain() that raced a tick)
-    // is dropped, one far older is the wall clock set back and starts anew.
-    if (last && p.sampledAtMs - last.sampledAtMs < PRESSURE_HISTORY_STEP_MS && p.sampledAtMs >= last.sampledAtMs - PRESSURE_HISTORY_STEP_MS) return p;
-    ring.push(p);
-    if (ring.length > PRESSURE_HISTORY_SAMPLES) ring.splice(0, ring.length - PRESSURE_HISTORY_SAMPLES);
+    this.#pressureHistory.note(p);
     return p;
   }
 
@@ -295,52 +309,26 @@ export class Agent implements AgentApi {
       const because = `memory is getting tight; ${describeOutOfReach(next.outside, next.victim)}`;
       this.deps.log.warn(because);
       this.deps.notices?.outOfReach(next.outside, decision.measures);
-      this.deps.reports?.outOfReach(next.outside, because, toPressureRecord(snapshot, decision));
+      this.deps.reports?.outOfReach(next.outside, because, pressureRecord(snapshot, decision));
       return;
     }
     const { victim } = next;
     this.deps.notices?.warn(victim.app, decision.measures);
-    const m = decision.measures;
-    const record: KillRecord = {
-      ...this.#eventBase(snapshot, decision, victim, m.fullRecentPct > 0 ? 'pressure' : 'exhaustion', `warned: ${decision.because}; ${describeVictim(victim, decision.ranked)}`),
-      outcome: 'warned', dryRun: this.#config.dryRun, processCount: victim.app.processCount, processesLeft: victim.app.processCount, graceMs: 0, durationMs: 0,
-    };
+    const record = warningRecord(snapshot, decision, victim, this.#config.dryRun, eventNonce());
     this.#signals?.warned(record);
     this.deps.reports?.warned(record);
     void this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the warning in history: ${(err as Error).message}`));
-  }
-
-  /** What every history entry says about the moment: the app, the pressure, the candidates. */
-  #eventBase(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string) {
-    const { app } = victim;
-    return {
-      id: `${snapshot.wallMs.toString(36)}-${randomBytes(4).toString('hex')}`,
-      unit: app.unit,
-      appId: app.appId,
-      displayName: app.displayName,
-      reason,
-      because,
-      memoryFreedBytes: app.memoryBytes,
-      swapFreedBytes: app.swapBytes,
-      someAvg10: snapshot.tree.some.avg10,
-      fullAvg10: snapshot.tree.full.avg10,
-      fullRecentPct: decision.measures.fullRecentPct,
-      memAvailableBytes: snapshot.meminfo.memAvailableBytes,
-      swapFreeBytes: snapshot.meminfo.swapFreeBytes,
-      atMs: snapshot.wallMs,
-      candidates: decision.ranked.slice(0, REPORT_CANDIDATES).map(toCandidateRecord),
-    };
   }
 
   /** Kill (or in dry-run, only report) one victim; record and announce it. */
   async #kill(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string): Promise<KillRecord> {
     const { app } = victim;
     const graceMs = killGraceMs(decision.measures, this.#config);
-    const base = this.#eventBase(snapshot, decision, victim, reason, because);
+    const nonce = eventNonce();
 
     let record: KillRecord;
     if (this.#config.dryRun) {
-      record = { ...base, outcome: 'dry-run', dryRun: true, processCount: app.processCount, processesLeft: app.processCount, graceMs, durationMs: 0 };
+      record = dryRunRecord(snapshot, decision, victim, reason, because, graceMs, nonce);
       this.deps.log.warn(`dry-run: would kill ${app.unit} (${reason}): ${because}`);
       this.#signals?.wouldKill(record);
     } else {
@@ -348,7 +336,7 @@ export class Agent implements AgentApi {
       // Whether it dies or was gone already, the units read so far list it: the next look waits for new ones.
       const result = await this.deps.killScope(join(this.deps.tree.path, app.cgroup), { graceMs, userTree: this.deps.tree.path })
         .finally(() => this.#unitsNowStale());
-      record = { ...base, outcome: result.outcome, dryRun: false, processCount: result.processCount, processesLeft: result.processesLeft, graceMs, durationMs: result.durationMs };
+      record = killRecord(snapshot, decision, victim, reason, because, graceMs, result, nonce);
       const how = result.exitedOnTerm ? 'exited on SIGTERM' : result.usedCgroupKill ? 'cgroup.kill' : 'SIGKILL';
       const log = result.outcome === 'killed' ? this.deps.log.warn : this.deps.log.error;
       log(`${result.outcome} ${app.unit}: ${result.processCount} processes, ${result.processesLeft} left, ${how}, ${result.durationMs} ms`);
@@ -390,7 +378,7 @@ export class Agent implements AgentApi {
       void this.tick(); // the full tick reports what is wrong
       return;
     }
-    if (calmLookWantsTick(meminfo, this.#config) || performance.now() - this.#lastFullTickMs >= CALM_FULL_TICK_MAX_MS) {
+    if (calmLookWantsTick(meminfo, this.#config) || this.#now() - this.#lastFullTickMs >= CALM_FULL_TICK_MAX_MS) {
       void this.tick();
       return;
     }
@@ -398,177 +386,25 @@ export class Agent implements AgentApi {
     this.#schedule();
   }
 
-  /** Re-read the config (SIGHUP, Reload). An invalid file keeps the last good config. */
+  /**
+   * Re-read the config (SIGHUP, Reload). An invalid file keeps the last good config: it is
+   * logged, and the loader's error rejects (the API answers it as InvalidConfig).
+   */
   async reload(): Promise<void> {
     let config: PolicyConfig;
     try {
       config = await this.deps.loadConfig();
     } catch (err) {
       this.deps.log.error(`kept the last good config: ${(err as Error).message}`);
-      throw new AgentError(ERROR_INVALID_CONFIG, `kept the last good config: ${(err as Error).message}`);
+      throw err;
     }
     this.#config = config;
+    // The last decision was made under the old config (dry-run, limits): not an answer now.
+    this.#lastLook = null;
     this.deps.log.info('reloaded the config');
     this.wake('config');
   }
-
-  // ---- AgentApi (the bus surface) ----
-
-  state(): AgentState {
-    return this.#memory.state;
-  }
-  pressure(): PressureRecord {
-    if (!this.#pressure) throw new Error('no sample yet');
-    return this.#pressure;
-  }
-  dryRun(): boolean {
-    return this.#config.dryRun;
-  }
-  version(): string {
-    return this.deps.version;
-  }
-
-  async listApps(): Promise<AppRecord[]> {
-    const snapshot = await this.#readSnapshot();
-    // An emptied scope lingers until systemd collects it: it is no longer a running app.
-    return snapshot.apps.filter((a) => a.processCount > 0).sort((a, b) => footprintBytes(b) - footprintBytes(a)).map(toAppRecord);
-  }
-
-  history(limit: number): Promise<KillRecord[]> {
-    return this.deps.history.recent(limit);
-  }
-
-  pressureHistory(seconds: number): PressureRecord[] {
-    const ring = this.#pressureHistory;
-    if (seconds <= 0 || ring.length === 0) return [...ring];
-    const since = ring[ring.length - 1]!.sampledAtMs - seconds * 1000;
-    return ring.filter((p) => p.sampledAtMs >= since);
-  }
-
-  async listLaunchers(): Promise<LauncherRecord[]> {
-    if (!this.deps.launcher) return [];
-    return this.deps.launcher.list();
-  }
-
-  async launch(desktopId: string, uris: string[]): Promise<string> {
-    if (!this.deps.launcher) throw new AgentError(ERROR_FAILED, 'this agent cannot launch apps (no launcher)');
-    const id = desktopId.replace(/\.desktop$/, '');
-    try {
-      const unit = await this.deps.launcher.launch(id, uris, this.deps.preferences.get(id));
-      this.deps.log.info(`launched ${id} as ${unit}`);
-      return unit;
-    } catch (err) {
-      throw new AgentError(err instanceof Error && err.name === 'LaunchError' ? ERROR_INVALID_ARGS : ERROR_FAILED, (err as Error).message);
-    }
-  }
-
-  /**
-   * decide() on a fresh snapshot without committing its memory: exactly what a tick would do.
-   * The fresh sample is kept: while calm a full sample comes only every 10 s, and an open
-   * dashboard asks this on every refresh.
-   */
-  async explain(): Promise<ExplanationRecord> {
-    const snapshot = await this.#readSnapshot();
-    const decision = decide(snapshot, this.#memory, this.#config);
-    this.#notePressure(snapshot, decision);
-    // A kill's victim is decision.next's too: one choice (nextToGo) for both.
-    const next = decision.next.kind === 'victim' ? decision.next.victim : null;
-    const because = decision.action.kind === 'kill' ? decision.because
-      : decision.next.kind === 'victim' ? `${decision.because}; if memory ran out now, ${describeVictim(decision.next.victim, decision.ranked)}`
-      : decision.next.kind === 'out-of-reach' ? `${decision.because}; if memory ran out now, nothing would be stopped: ${describeOutOfReach(decision.next.outside, decision.next.victim)}`
-      : `${decision.because}; no app may be killed`;
-    return {
-      state: decision.state,
-      because,
-      unit: next?.app.unit ?? '',
-      appId: next?.app.appId ?? '',
-      displayName: next?.app.displayName ?? '',
-      candidates: decision.ranked.map(toCandidateRecord),
-    };
-  }
-
-  async killApp(target: string): Promise<KillRecord> {
-    if (target.trim() === '') throw new AgentError(ERROR_INVALID_ARGS, 'name a unit or an app id to kill');
-    const snapshot = await this.#readSnapshot();
-    const matches = snapshot.apps.filter((a) => a.unit === target || a.appId === target);
-    if (matches.length === 0) throw new AgentError(ERROR_NO_SUCH_APP, `no running app unit or app id ${JSON.stringify(target)}`);
-    const app = [...matches].sort((a, b) => footprintBytes(b) - footprintBytes(a))[0]!;
-    if (app.protectedBecause !== '') throw new AgentError(ERROR_INVALID_ARGS, `${app.unit} is ${app.protectedBecause}: not killing it`);
-    const decision = decide(snapshot, this.#memory, this.#config);
-    const ranked = decision.ranked.find((c) => c.app.unit === app.unit);
-    const victim: RankedCandidate = { app, excluded: '', growthBytesPerSec: ranked?.growthBytesPerSec ?? 0 };
-    try {
-      return await this.#kill(snapshot, decision, victim, 'manual', `killed on request (${target})`);
-    } catch (err) {
-      if (err instanceof UnitGoneError) throw new AgentError(ERROR_NO_SUCH_APP, `${app.unit} exited before it could be stopped`);
-      throw err;
-    }
-  }
-
-  async setPreference(appId: string, pref: string): Promise<void> {
-    if (!isPreference(pref)) throw new AgentError(ERROR_INVALID_ARGS, `preference must be none, avoid or omit, not ${JSON.stringify(pref)}`);
-    if (appId.trim() === '') throw new AgentError(ERROR_INVALID_ARGS, 'app id must not be empty');
-    await this.deps.preferences.set(appId, pref);
-    // The units read so far rank the app by its old preference: the next look waits for new ones.
-    if (this.#lastApps.some((a) => a.appId === appId)) this.#unitsNowStale();
-    this.deps.log.info(`preference for ${appId}: ${pref}`);
-    this.#signals?.preferenceChanged(appId, pref);
-    // Running instances too, so systemd-oomd (where it runs) honours the choice now.
-    const units = this.#lastApps.filter((a) => a.appId === appId).map((a) => a.unit);
-    if (units.length > 0) {
-      await this.deps.applyUnitPreference?.(units, pref).catch((err: unknown) =>
-        this.deps.log.warn(`could not set ManagedOOMPreference=${pref} on ${units.join(', ')}: ${(err as Error).message}`));
-    }
-  }
-
-  preferences(): Record<string, Preference> {
-    return this.deps.preferences.all();
-  }
 }
 
-function toPressureRecord(s: Snapshot, d: Decision): PressureRecord {
-  return {
-    someAvg10: s.tree.some.avg10,
-    fullAvg10: s.tree.full.avg10,
-    someAvg60: s.tree.some.avg60,
-    fullAvg60: s.tree.full.avg60,
-    fullRecentPct: d.measures.fullRecentPct,
-    appsSomeAvg10: s.appSlice?.some.avg10 ?? 0,
-    appsFullAvg10: s.appSlice?.full.avg10 ?? 0,
-    memTotalBytes: s.meminfo.memTotalBytes,
-    memAvailableBytes: s.meminfo.memAvailableBytes,
-    swapTotalBytes: s.meminfo.swapTotalBytes,
-    swapFreeBytes: s.meminfo.swapFreeBytes,
-    sampledAtMs: s.wallMs,
-  };
-}
-
-const toCandidateRecord = (c: RankedCandidate): CandidateRecord => ({
-  unit: c.app.unit,
-  appId: c.app.appId,
-  displayName: c.app.displayName,
-  preference: c.app.preference,
-  memoryBytes: c.app.memoryBytes,
-  swapBytes: c.app.swapBytes,
-  processCount: c.app.processCount,
-  excluded: c.excluded,
-});
-
-const toAppRecord = (a: AppScope): AppRecord => ({
-  unit: a.unit,
-  kind: a.kind,
-  cgroup: a.cgroup,
-  appId: a.appId,
-  launcher: a.launcher,
-  displayName: a.displayName,
-  icon: a.icon,
-  desktopEntry: a.desktopEntry,
-  preference: a.preference,
-  memoryBytes: a.memoryBytes,
-  swapBytes: a.swapBytes,
-  anonBytes: a.anonBytes,
-  fileBytes: a.fileBytes,
-  unreclaimableBytes: a.unreclaimableBytes,
-  processCount: a.processCount,
-  fullAvg10: a.fullAvg10,
-});
+/** What makes an event's id unique among those of the same millisecond. */
+const eventNonce = (): string => randomBytes(4).toString('hex');

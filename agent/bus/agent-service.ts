@@ -1,42 +1,13 @@
 // Export the agent on the session bus as org.headroom.Agent1 (assets/org.headroom.Agent1.xml).
-// This file only translates: bus arguments in, records out. The behaviour is the AgentApi's.
-import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, MAX_HISTORY_LIMIT, MAX_ID_BYTES, MAX_URI_BYTES, MAX_URIS, type AgentState, type Preference } from '../../shared/names.js';
+// This file only translates: bus arguments in, records out. The behaviour is the AgentApi's
+// (agent/api.ts).
+import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, MAX_HISTORY_LIMIT, MAX_ID_BYTES, MAX_URI_BYTES, MAX_URIS } from '../../shared/names.js';
 import {
   AppSpec, ExplanationSpec, KillSpec, LauncherSpec, PressureSpec,
-  type AppRecord, type ExplanationRecord, type KillRecord, type LauncherRecord, type PressureRecord,
+  type KillRecord, type PressureRecord,
 } from '../../shared/records.js';
-import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS } from './errors.js';
+import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, type AgentApi, type AgentSignals } from '../api.js';
 import { claimName, DBusError, recordToWire, ServiceInterface, type MessageBus } from './dbus.js';
-
-/** What the agent offers on the bus. Implemented by agent/agent.ts. */
-export interface AgentApi {
-  state(): AgentState;
-  pressure(): PressureRecord;
-  dryRun(): boolean;
-  version(): string;
-  listApps(): Promise<AppRecord[]>;
-  history(limit: number): Promise<KillRecord[]>;
-  /** Samples of the last `seconds` (0: all kept), oldest first. */
-  pressureHistory(seconds: number): PressureRecord[];
-  listLaunchers(): Promise<LauncherRecord[]>;
-  launch(desktopId: string, uris: string[]): Promise<string>;
-  explain(): Promise<ExplanationRecord>;
-  killApp(target: string): Promise<KillRecord>;
-  setPreference(appId: string, pref: string): Promise<void>;
-  preferences(): Record<string, Preference>;
-  /** Re-read the config; rejects (keeping the last good one) when the file is invalid. */
-  reload(): Promise<void>;
-}
-
-/** What the agent tells the bus. */
-export interface AgentSignals {
-  killed(record: KillRecord): void;
-  wouldKill(record: KillRecord): void;
-  warned(record: KillRecord): void;
-  stateChanged(state: AgentState, previous: AgentState, because: string, pressure: PressureRecord): void;
-  pressureChanged(): void;
-  preferenceChanged(appId: string, pref: Preference): void;
-}
 
 const toBusError = (err: unknown): Error =>
   err instanceof AgentError ? new DBusError(err.busName, err.message)
@@ -115,6 +86,7 @@ class AgentInterface extends ServiceInterface {
   PreferenceChanged(appId: string, pref: string): unknown[] { return [appId, pref]; }
 }
 
+// The vtable, as assets/org.headroom.Agent1.xml declares it (held to it by test/unit/agent-service.test.ts).
 AgentInterface.configureMembers({
   properties: {
     State: { signature: 's', access: 'read' },

@@ -52,7 +52,7 @@ async function startOnBus(agent: Agent, bus: MessageBus | null, log: Logger): Pr
     process.exit(EXIT_FAILURE); // systemd restarts us; a guard without its bus would be mute
   });
   try {
-    agent.attachSignals(await exportAgent(bus, agent));
+    agent.attachSignals(await exportAgent(bus, agent.api));
     log.info('on the session bus as org.headroom.Agent1');
   } catch (err) {
     if (err instanceof NameTakenError) throw new CliError(err.message, EXIT_FAILURE);
@@ -133,8 +133,8 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   });
 
   handleAction = (action, sent) => handleNoticeAction(action, sent, {
-    setPreference: (appId, pref) => agent.setPreference(appId, pref),
-    killApp: (target) => agent.killApp(target),
+    setPreference: (appId, pref) => agent.api.setPreference(appId, pref),
+    killApp: (target) => agent.api.killApp(target),
     showDetails: (killId) => (bus ? showTrayDashboard(bus, killId) : Promise.reject(new Error('no session bus'))),
   }, log);
   log.info(`headroom agent ${packageVersion()} watching ${tree.path}${config.dryRun ? ' (dry-run: nothing will be killed)' : ''}`);

@@ -153,3 +153,20 @@ export const SESSION_CORE_UNITS: readonly RegExp[] = [
   /^plasma-(plasmashell|kwin_[a-z]+|ksmserver)\.service$/,
 ];
 export const SELF_APP_IDS: readonly string[] = ['headroom-tray', 'org.headroom.Tray', 'headroom'];
+
+// The loop's own pace and bookkeeping (agent/agent.ts, agent/api-handler.ts), not decide()'s.
+/** The Pressure property's PropertiesChanged, while not calm: at most one this often. */
+export const PRESSURE_SIGNAL_MIN_INTERVAL_MS = 1000;
+/** A victim that vanished before its kill is decided again at once, this many times in a row at most. */
+export const MAX_GONE_RETRIES = 3;
+/** Pressure history for the dashboard: one sample per step at most, this many kept (30 min). */
+export const PRESSURE_HISTORY_STEP_MS = 2000;
+export const PRESSURE_HISTORY_SAMPLES = 900;
+/**
+ * ListApps and Explain answer from the last look while it began less than this long ago (and
+ * its units were read within this of its gauges), instead of reading every cgroup again. Under
+ * pressure a look comes every 100-250 ms, so the answer is at most a poll old, and those reads
+ * are what cost 0.3-2.8 s under thrash; while calm a full look comes at most every 10 s, and an
+ * answer older than 2 s (one step of the pressure history) would lag the dashboard visibly.
+ */
+export const LAST_LOOK_FRESH_MS = 2000;

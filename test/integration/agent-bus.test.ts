@@ -5,13 +5,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { XMLParser } from 'fast-xml-parser';
 import { AgentClient } from '../../agent/bus/agent-client.js';
 import { connectSessionBus, introspect, type MessageBus } from '../../agent/bus/dbus.js';
 import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH } from '../../shared/names.js';
 import type { AppRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
 import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable } from '../support/cgroup-tree.js';
+import { members } from '../support/introspection.js';
 import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
 
 const unavailable = cgroupTreeUnavailable() || (dbusDaemonAvailable() ? '' : 'dbus-daemon is not installed');
@@ -266,19 +266,3 @@ describe('without an agent', { skip: dbusDaemonAvailable() ? false : 'dbus-daemo
     }
   });
 });
-
-/** Interface members as comparable strings, from introspection XML. */
-function members(xml: string): string[] {
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['interface', 'method', 'signal', 'property', 'arg'].includes(name) })
-    .parse(xml) as { node: { interface: Iface[] } };
-  const iface = doc.node.interface.find((i) => i.name === AGENT_INTERFACE);
-  assert.ok(iface, 'interface present');
-  const args = (a: Arg[] | undefined, dir: string): string => (a ?? []).filter((x) => (x.direction ?? 'in') === dir || dir === 'sig').map((x) => x.type).join('');
-  return [
-    ...(iface.method ?? []).map((m) => `method ${m.name}(${args(m.arg, 'in')}) -> (${args(m.arg, 'out')})`),
-    ...(iface.signal ?? []).map((s) => `signal ${s.name}(${args(s.arg, 'sig')})`),
-    ...(iface.property ?? []).map((p) => `property ${p.name} ${p.type} ${p.access}`),
-  ].sort();
-}
-interface Arg { type: string; direction?: string }
-interface Iface { name: string; method?: { name: string; arg?: Arg[] }[]; signal?: { name: string; arg?: Arg[] }[]; property?: { name: string; type: string; access: string }[] }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Agent, type AgentDeps } from '../../agent/agent.js';
-import { DEFAULT_POLICY } from '../../agent/core/constants.js';
+import { DEFAULT_POLICY, LAST_LOOK_FRESH_MS } from '../../agent/core/constants.js';
 import type { Snapshot } from '../../agent/core/snapshot.js';
 import { UnitGoneError, type KillScopeResult } from '../../agent/io/kill-scope.js';
 import type { Preference } from '../../shared/names.js';
@@ -66,7 +66,7 @@ describe('Agent loop', () => {
     const gone = app('app-headroom-gone-0000000000000001.scope');
     const f = fakeDeps(() => snapshot(0, { apps: [gone] }), () => Promise.reject(new UnitGoneError('gone')));
     const agent = new Agent(f.deps);
-    await assert.rejects(agent.killApp(gone.unit), (err: unknown) => {
+    await assert.rejects(agent.api.killApp(gone.unit), (err: unknown) => {
       assert.equal((err as { busName?: string }).busName, 'org.headroom.Agent1.Error.NoSuchApp');
       assert.equal((err as Error).message, `${gone.unit} exited before it could be stopped`);
       return true;
@@ -90,12 +90,12 @@ describe('Agent loop', () => {
     await agent.start();
     await agent.tick();
     agent.stop();
-    assert.equal(agent.state(), 'elevated');
+    assert.equal(agent.api.state(), 'elevated');
     assert.deepEqual(warned, [], 'Firefox is not named as the one to go');
     assert.deepEqual(outOfReach, ['python3']);
     assert.ok(f.logs.some((l) => /memory is getting tight; the heaviest user of memory is python3 \(pid 4321\) in your login session 3/.test(l)), f.logs.join('\n'));
     assert.deepEqual(f.killed, []);
-    assert.match((await agent.explain()).because, /if memory ran out now, nothing would be stopped: the heaviest user of memory is python3/);
+    assert.match((await agent.api.explain()).because, /if memory ran out now, nothing would be stopped: the heaviest user of memory is python3/);
   });
 
   test('under pressure a look decides on the gauges without waiting for the units, and reads them anew after a kill', async () => {
@@ -117,7 +117,7 @@ describe('Agent loop', () => {
     };
     const agent = new Agent(f.deps);
     await agent.start();
-    assert.equal(agent.state(), 'elevated');
+    assert.equal(agent.api.state(), 'elevated');
     available = 2;
     await agent.tick();
     assert.deepEqual(f.killed, [`/tree/${hog.cgroup}`], 'stopped on the units of the last read, while the next read hangs');
@@ -149,8 +149,8 @@ describe('Agent loop', () => {
     f.deps.preferences = { get: (id) => prefs.get(id) ?? 'none', all: () => Object.fromEntries(prefs), set: (id, p) => { prefs.set(id, p); return Promise.resolve(); }, refresh: () => Promise.resolve() };
     const agent = new Agent(f.deps);
     await agent.start();
-    assert.equal(agent.state(), 'elevated');
-    await agent.setPreference('hog', 'omit');
+    assert.equal(agent.api.state(), 'elevated');
+    await agent.api.setPreference('hog', 'omit');
     available = 2;
     await agent.tick();
     agent.stop();
@@ -188,5 +188,47 @@ describe('Agent loop', () => {
       ['looked calm', 'looked elevated', 'looked critical']);
     assert.ok(heard.indexOf('looked critical') < heard.indexOf('state elevated→critical'), 'a look comes before what it found');
     assert.deepEqual(f.history.map((k) => k.outcome), ['warned', 'killed'], 'the same events as history');
+  });
+  test('ListApps and Explain answer from the last look while it is fresh, and read every unit anew once it is not', async () => {
+    let clockMs = 0;
+    const hog = app('app-headroom-hog-0000000000000001.scope', { appId: 'hog', memoryBytes: 900 * MiB });
+    const editor = app('app-headroom-editor-0000000000000002.scope', { appId: 'editor', memoryBytes: 200 * MiB });
+    let apps = [hog, editor];
+    const snaps = (): Snapshot => snapshot(clockMs, { meminfo: meminfo(50), apps });
+    const f = fakeDeps(snaps, () => {
+      apps = [editor];
+      return Promise.resolve(ok);
+    });
+    let unitReads = 0;
+    f.deps.readUnits = () => {
+      unitReads++;
+      const s = snaps();
+      return Promise.resolve({ atMs: s.atMs, apps: s.apps, outside: s.outside });
+    };
+    f.deps.now = () => clockMs;
+    const agent = new Agent(f.deps);
+    await agent.start();
+    agent.stop();
+    assert.equal(unitReads, 1, 'the first look');
+
+    clockMs += LAST_LOOK_FRESH_MS - 1;
+    assert.deepEqual((await agent.api.listApps()).map((a) => a.unit), [hog.unit, editor.unit]);
+    assert.equal((await agent.api.explain()).unit, hog.unit);
+    assert.equal(unitReads, 1, 'both answered from the last look, no cgroup read');
+
+    clockMs += 1;
+    assert.deepEqual((await agent.api.listApps()).map((a) => a.unit), [hog.unit, editor.unit]);
+    assert.equal(unitReads, 2, 'a look as old as LAST_LOOK_FRESH_MS is stale: ListApps reads anew');
+    assert.equal((await agent.api.explain()).unit, hog.unit);
+    assert.equal(unitReads, 3, 'and so does Explain');
+
+    // A kill empties what the last look listed: the next answer reads anew, even at once.
+    await agent.tick();
+    agent.stop();
+    assert.equal(unitReads, 4);
+    await agent.api.killApp(hog.unit);
+    assert.equal(unitReads, 5, 'KillApp always reads anew');
+    assert.deepEqual((await agent.api.listApps()).map((a) => a.unit), [editor.unit], 'the killed app is not listed from the look before the kill');
+    assert.equal(unitReads, 6);
   });
 });

@@ -1,0 +1,141 @@
+// The records the agent reports (shared/records.ts), built from a snapshot and the decision
+// made on it. Pure: what is random or read (an event's id) is handed in.
+import type { KillOutcome, KillReason } from '../../shared/names.js';
+import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+import { REPORT_CANDIDATES } from './constants.js';
+import { describeOutOfReach, describeVictim, type Decision } from './decide.js';
+import { footprintBytes, type RankedCandidate } from './rank.js';
+import type { AppScope, Snapshot } from './snapshot.js';
+
+/** What was done to the app, in the words of the record. */
+interface Outcome {
+  outcome: KillRecord['outcome'];
+  dryRun: boolean;
+  processCount: number;
+  processesLeft: number;
+  graceMs: number;
+  durationMs: number;
+}
+
+/** What a kill attempt did (agent/io/kill-scope.ts answers it). */
+export interface KillAttempt {
+  outcome: Exclude<KillOutcome, 'dry-run'>;
+  processCount: number;
+  processesLeft: number;
+  durationMs: number;
+}
+
+/** The figures of the moment: the Pressure property, the dashboard's history, every event. */
+export function pressureRecord(s: Snapshot, d: Decision): PressureRecord {
+  return {
+    someAvg10: s.tree.some.avg10,
+    fullAvg10: s.tree.full.avg10,
+    someAvg60: s.tree.some.avg60,
+    fullAvg60: s.tree.full.avg60,
+    fullRecentPct: d.measures.fullRecentPct,
+    appsSomeAvg10: s.appSlice?.some.avg10 ?? 0,
+    appsFullAvg10: s.appSlice?.full.avg10 ?? 0,
+    memTotalBytes: s.meminfo.memTotalBytes,
+    memAvailableBytes: s.meminfo.memAvailableBytes,
+    swapTotalBytes: s.meminfo.swapTotalBytes,
+    swapFreeBytes: s.meminfo.swapFreeBytes,
+    sampledAtMs: s.wallMs,
+  };
+}
+
+/**
+ * A history entry about one app at this moment: the app, the pressure, the candidates, and
+ * what was done (`outcome`). `nonce` makes the id unique among entries of the same millisecond.
+ */
+function eventRecord(s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, outcome: Outcome, nonce: string): KillRecord {
+  const { app } = victim;
+  return {
+    id: `${s.wallMs.toString(36)}-${nonce}`,
+    unit: app.unit,
+    appId: app.appId,
+    displayName: app.displayName,
+    reason,
+    because,
+    memoryFreedBytes: app.memoryBytes,
+    swapFreedBytes: app.swapBytes,
+    someAvg10: s.tree.some.avg10,
+    fullAvg10: s.tree.full.avg10,
+    fullRecentPct: d.measures.fullRecentPct,
+    memAvailableBytes: s.meminfo.memAvailableBytes,
+    swapFreeBytes: s.meminfo.swapFreeBytes,
+    atMs: s.wallMs,
+    candidates: d.ranked.slice(0, REPORT_CANDIDATES).map(candidateRecord),
+    ...outcome,
+  };
+}
+
+/** Nothing done to the app (a warning, a dry run): all its processes are left. */
+const untouched = (app: AppScope, outcome: 'warned' | 'dry-run', dryRun: boolean, graceMs: number): Outcome =>
+  ({ outcome, dryRun, processCount: app.processCount, processesLeft: app.processCount, graceMs, durationMs: 0 });
+
+/** A kill that was attempted, and what came of it. */
+export const killRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, attempt: KillAttempt, nonce: string): KillRecord =>
+  eventRecord(s, d, victim, reason, because, { outcome: attempt.outcome, dryRun: false, processCount: attempt.processCount, processesLeft: attempt.processesLeft, graceMs, durationMs: attempt.durationMs }, nonce);
+
+/** The kill dry-run did not do: the record it would have had, nothing touched. */
+export const dryRunRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, nonce: string): KillRecord =>
+  eventRecord(s, d, victim, reason, because, untouched(victim.app, 'dry-run', true, graceMs), nonce);
+
+/** The warning on leaving calm: the app that would go next, and why. */
+export function warningRecord(s: Snapshot, d: Decision, victim: RankedCandidate, dryRun: boolean, nonce: string): KillRecord {
+  const reason = d.measures.fullRecentPct > 0 ? 'pressure' : 'exhaustion';
+  const because = `warned: ${d.because}; ${describeVictim(victim, d.ranked)}`;
+  return eventRecord(s, d, victim, reason, because, untouched(victim.app, 'warned', dryRun, 0), nonce);
+}
+
+/** What would be killed now, and why: decide()'s answer in a person's words. */
+export function explanationRecord(d: Decision): ExplanationRecord {
+  // A kill's victim is decision.next's too: one choice (nextToGo) for both.
+  const next = d.next.kind === 'victim' ? d.next.victim : null;
+  const because = d.action.kind === 'kill' ? d.because
+    : d.next.kind === 'victim' ? `${d.because}; if memory ran out now, ${describeVictim(d.next.victim, d.ranked)}`
+    : d.next.kind === 'out-of-reach' ? `${d.because}; if memory ran out now, nothing would be stopped: ${describeOutOfReach(d.next.outside, d.next.victim)}`
+    : `${d.because}; no app may be killed`;
+  return {
+    state: d.state,
+    because,
+    unit: next?.app.unit ?? '',
+    appId: next?.app.appId ?? '',
+    displayName: next?.app.displayName ?? '',
+    candidates: d.ranked.map(candidateRecord),
+  };
+}
+
+export const candidateRecord = (c: RankedCandidate): CandidateRecord => ({
+  unit: c.app.unit,
+  appId: c.app.appId,
+  displayName: c.app.displayName,
+  preference: c.app.preference,
+  memoryBytes: c.app.memoryBytes,
+  swapBytes: c.app.swapBytes,
+  processCount: c.app.processCount,
+  excluded: c.excluded,
+});
+
+export const appRecord = (a: AppScope): AppRecord => ({
+  unit: a.unit,
+  kind: a.kind,
+  cgroup: a.cgroup,
+  appId: a.appId,
+  launcher: a.launcher,
+  displayName: a.displayName,
+  icon: a.icon,
+  desktopEntry: a.desktopEntry,
+  preference: a.preference,
+  memoryBytes: a.memoryBytes,
+  swapBytes: a.swapBytes,
+  anonBytes: a.anonBytes,
+  fileBytes: a.fileBytes,
+  unreclaimableBytes: a.unreclaimableBytes,
+  processCount: a.processCount,
+  fullAvg10: a.fullAvg10,
+});
+
+/** The running apps, heaviest first. An emptied scope lingers until systemd collects it: it is no longer a running app. */
+export const runningAppRecords = (apps: readonly AppScope[]): AppRecord[] =>
+  apps.filter((a) => a.processCount > 0).sort((a, b) => footprintBytes(b) - footprintBytes(a)).map(appRecord);
