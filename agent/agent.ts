@@ -19,13 +19,13 @@ import { withUnits, type AppScope, type Gauges, type Snapshot, type Units } from
 import type { AgentApi, AgentSignals } from './bus/agent-service.js';
 import type { EventReport } from './event-report.js';
 import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP } from './bus/errors.js';
-import type { AppLauncher } from './io/app-launcher.js';
+import type { AppLauncher } from './desktop/app-launcher.js';
 import type { History } from './io/history.js';
-import { UnitGoneError, type KillScopeOptions, type KillScopeResult } from './io/kill-scope.js';
+import { UnitGoneError, type KillScopeOptions, type KillScopeResult } from './cgroup/kill-scope.js';
 import type { Logger } from './io/log.js';
 import type { PreferencesStore } from './io/preferences.js';
-import type { PressureWatch } from './io/pressure-watch.js';
-import type { UserTree } from './io/user-tree.js';
+import type { PressureWatch } from './cgroup/pressure-watch.js';
+import type { UserTree } from './cgroup/user-tree.js';
 import type { NoticeSink } from './notice-sink.js';
 import { WARN_MIN_INTERVAL_MS } from './core/notices.js';
 

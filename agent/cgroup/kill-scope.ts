@@ -10,7 +10,7 @@ import { realpath, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KillOutcome } from '../../shared/names.js';
-import { isErrno, readTextIfExists } from './files.js';
+import { isErrno, readTextIfExists } from '../io/files.js';
 import { readProcsRecursive } from './read-snapshot.js';
 
 export interface KillScopeOptions {

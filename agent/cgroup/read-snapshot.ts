@@ -14,8 +14,8 @@ import { parsePressure, type PressureSample } from '../core/psi.js';
 import { withUnits, type AppScope, type Gauges, type OutsideGroup, type Snapshot, type Units } from '../core/snapshot.js';
 import { parseProcSwaps, parseZramMmStat, type SwapDevice } from '../core/swap.js';
 import { classifyUnit, terminalNameFromId, type UserUnitName } from '../core/unit-name.js';
-import type { DesktopLookup } from './desktop-entries.js';
-import { readNumberIfExists, readTextIfExists, readTextSyncIfExists } from './files.js';
+import type { DesktopLookup } from '../desktop/desktop-entries.js';
+import { readNumberIfExists, readTextIfExists, readTextSyncIfExists } from '../io/files.js';
 import type { UserTree } from './user-tree.js';
 
 export interface SnapshotSources {
