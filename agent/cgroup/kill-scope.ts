@@ -11,7 +11,7 @@ import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KillOutcome } from '../../shared/names.js';
 import { isErrno, readTextIfExists } from '../io/files.js';
-import { readProcsRecursive } from './read-snapshot.js';
+import { readProcsRecursive } from './cgroupfs.js';
 
 export interface KillScopeOptions {
   /** SIGTERM grace; 0 goes straight to SIGKILL. */
