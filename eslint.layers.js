@@ -2,6 +2,9 @@
 // test/unit/layers.test.ts can prove they reject what they must.
 //   shared/        pure TS: no Node, no Electron, no DOM, no D-Bus library
 //   agent/core/    pure policy and parsers: no IO of any kind, not even the rest of agent/
+//   agent/*/core/  a subject's pure part (agent/desktop/core, agent/install/core): no IO either;
+//                  it sees agent/core/, other core/ folders and shared/, never the adapters
+//                  beside it (agent/desktop/*.ts import agent/desktop/core, not the reverse)
 //   agent/         Node: never Electron, never the tray
 //   agent/feed/    the UIs' link to the agent, a client of its bus API: agent/bus/ and shared/,
 //                  never the agent itself (agent.ts, core/, io/), the CLI or the HTTP transport
@@ -11,12 +14,16 @@
 //   tray-app/renderer/  browser code: shared/ and itself only; no Node, no Electron, no agent
 //   lab/           Node: the qemu harness of the real-session lab; none of the project, no Electron
 //   bench/         Node: the benchmark; the lab through lab/, never test/'s tests or test/lab
-// tsconfig.{shared,core}.json back this up with "types": [] so Node globals fail to typecheck.
+// tsconfig.{shared,core}.json back this up with "types": [] so Node globals fail to typecheck
+// (tsconfig.core.json holds agent/core/ and every agent/*/core/).
 // !!! Do not relax these rules: a leak here is how IO ends up inside the kill decision. !!!
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'net', 'events', 'util', 'stream', 'crypto', 'process', 'url', 'timers', 'timers/*'];
 const noNode = { group: nodeBuiltins, message: 'Pure layer: no Node built-ins. Pass data in via the snapshot instead.' };
 const noElectron = { group: ['electron', 'electron/*'], message: 'Electron belongs in tray-app/main and tray-app/preload only.' };
 const noAgent = { group: ['**/agent/**'], message: 'Browser and preload code reach the agent only through the DashboardBridge (shared/bridge.ts).' };
+const corePolicyOnly = 'agent/core/ is the pure policy: it may import only agent/core/ and shared/.';
+const subjectCoreOnly = "A subject's core/ is pure: it may import only agent/core/, other core/ folders and shared/, never the adapters beside it.";
+const trayOverBus = 'The tray reaches the agent over the bus: agent/feed/ and agent/bus/ only.';
 const noDbus = { group: ['@particle/dbus-next', 'dbus-next'], message: 'The D-Bus library is used only behind agent/bus/dbus.ts.' };
 
 export const layerRules = [
@@ -31,13 +38,24 @@ export const layerRules = [
     files: ['agent/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noNode, noElectron, noDbus,
-        { group: ['../io/*', '../bus/*', '../cli/*', '../*.js', '**/agent/io/**', '**/agent/bus/**', '**/tray-app/**'],
-          message: 'agent/core/ is the pure policy: it may import only agent/core/ and shared/.' }] }],
+        { group: ['../io/*', '../bus/*', '../cli/*', '../*.js', '**/agent/io/**', '**/agent/bus/**', '**/tray-app/**'], message: corePolicyOnly },
+        // Anything above agent/core/ but shared/: the subject folders (agent/desktop/, agent/cgroup/...) included.
+        { regex: '^\\.\\./(?!\\.\\./shared/)', message: corePolicyOnly }] }],
+    },
+  },
+  {
+    files: ['agent/*/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noNode, noElectron, noDbus,
+        // ../x.js is the subject's own adapter (agent/desktop/app-launcher.ts): it imports this, not the reverse.
+        { regex: '^\\.\\./(?!\\.\\./)', message: subjectCoreOnly },
+        { regex: '^\\.\\./\\.\\./(?!core/|[^./][^/]*/core/|\\.\\./shared/)', message: subjectCoreOnly },
+        { group: ['**/tray-app/**'], message: subjectCoreOnly }] }],
     },
   },
   {
     files: ['agent/**/*.ts'],
-    ignores: ['agent/core/**', 'agent/bus/dbus.ts'],
+    ignores: ['agent/core/**', 'agent/*/core/**', 'agent/bus/dbus.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noElectron, noDbus,
         { group: ['**/tray-app/**'], message: 'The agent never depends on the tray.' }] }],
@@ -47,7 +65,8 @@ export const layerRules = [
     files: ['agent/feed/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [noElectron, noDbus,
-        { group: ['**/tray-app/**', '**/agent/agent.js', '../agent.js', '**/agent/core/**', '../core/*', '**/agent/io/**', '../io/*', '**/agent/cli/**', '../cli/*', '**/agent/dashboard/**', '../dashboard/*'],
+        { group: ['**/tray-app/**', '**/agent/agent.js', '../agent.js', '**/agent/core/**', '../core/*', '**/agent/io/**', '../io/*', '**/agent/cli/**', '../cli/*', '**/agent/dashboard/**', '../dashboard/*',
+          '**/agent/cgroup/**', '../cgroup/*', '**/agent/desktop/**', '../desktop/*', '**/agent/install/**', '../install/*'],
           message: 'agent/feed/ is a client of the agent bus API: it may import agent/bus/ and shared/ only.' }] }],
     },
   },
@@ -56,7 +75,9 @@ export const layerRules = [
     rules: {
       'no-restricted-imports': ['error', { patterns: [noDbus,
         { group: ['**/renderer/**', '**/preload/**'], message: 'The main process loads the page and the preload by path; it never imports them.' },
-        { group: ['**/agent/core/**', '**/agent/io/**', '**/agent/agent.js', '**/agent/cli/**', '**/agent/dashboard/**'], message: 'The tray reaches the agent over the bus: agent/feed/ and agent/bus/ only.' }] }],
+        { group: ['**/agent/core/**', '**/agent/io/**', '**/agent/agent.js', '**/agent/cli/**', '**/agent/dashboard/**'], message: trayOverBus },
+        // Every other room of the agent too (agent/cgroup/, agent/desktop/, agent/install/...): only feed/ and bus/.
+        { regex: '(^|/)agent/(?!bus/|feed/)', message: trayOverBus }] }],
     },
   },
   {

@@ -23,9 +23,9 @@ import { withUnits, type AppScope, type Gauges, type Snapshot, type Units } from
 import type { AgentApi, AgentSignals } from './api.js';
 import { ApiHandler, type ApiDeps, type Look, type LoopView } from './api-handler.js';
 import type { EventReport } from './event-report.js';
-import { UnitGoneError, type KillScopeOptions, type KillScopeResult } from './io/kill-scope.js';
-import type { PressureWatch } from './io/pressure-watch.js';
-import type { UserTree } from './io/user-tree.js';
+import { UnitGoneError, type KillScopeOptions, type KillScopeResult } from './cgroup/kill-scope.js';
+import type { PressureWatch } from './cgroup/pressure-watch.js';
+import type { UserTree } from './cgroup/user-tree.js';
 import type { NoticeSink } from './notice-sink.js';
 import { PressureHistory } from './pressure-history.js';
 

@@ -9,9 +9,9 @@ import { footprintBytes, type RankedCandidate } from './core/rank.js';
 import { explanationRecord, runningAppRecords } from './core/records.js';
 import type { AppScope, Snapshot } from './core/snapshot.js';
 import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP, type AgentApi, type AgentSignals } from './api.js';
-import type { AppLauncher } from './io/app-launcher.js';
+import type { AppLauncher } from './desktop/app-launcher.js';
 import type { History } from './io/history.js';
-import { UnitGoneError } from './io/kill-scope.js';
+import { UnitGoneError } from './cgroup/kill-scope.js';
 import type { Logger } from './io/log.js';
 import type { PreferencesStore } from './io/preferences.js';
 

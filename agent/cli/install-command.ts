@@ -1,15 +1,15 @@
 // `headroom install` / `headroom uninstall`: the agent as a systemd user service, plus a D-Bus
 // activation file so that a call to org.headroom.Agent1 starts it through systemd. Files the
 // user edited (or that headroom never wrote) are never overwritten or removed without --force.
-import { appImageSource } from '../core/appimage.js';
-import { UNIT_NAME, conflictMessage, planInstallFile, planUninstallFile, type InstallAction, type UninstallAction } from '../core/install-plan.js';
-import { appImageLayout, copyAppOut, linkCommand, removeAppImageInstall, removeOtherVersions, writeAppImageRecord, type LinkResult } from '../io/appimage-install.js';
+import { appImageSource } from '../install/core/appimage.js';
+import { UNIT_NAME, conflictMessage, planInstallFile, planUninstallFile, type InstallAction, type UninstallAction } from '../install/core/install-plan.js';
+import { appImageLayout, copyAppOut, linkCommand, removeAppImageInstall, removeOtherVersions, writeAppImageRecord, type LinkResult } from '../install/appimage-install.js';
 import { readTextIfExists, writeFileAtomic } from '../io/files.js';
 import { packageRoot, packageVersion } from '../io/package-root.js';
 import {
   backupFile, desiredFiles, headroomBin, installPaths, readInstallRecord, removeIfExists, sha256, systemctlUser, writeInstallRecord,
   type InstallRecord,
-} from '../io/install.js';
+} from '../install/install.js';
 import { CliError } from './exit-codes.js';
 import { printJson } from './query-commands.js';
 
@@ -70,7 +70,7 @@ export async function install(opts: InstallOptions): Promise<void> {
   const root = packageRoot();
   const source = appImageSource(root, process.env);
   if (source.kind === 'refuse') throw new CliError(source.why);
-  // From an AppImage the unit runs a copy outside the mount (agent/core/appimage.ts says why).
+  // From an AppImage the unit runs a copy outside the mount (agent/install/core/appimage.ts says why).
   const layout = source.kind === 'appimage' ? { ...appImageLayout(packageVersion()), appImage: source.appImage } : null;
   // Refusals (edited files) come before anything is copied or written.
   const { paths, record, plans } = await planOrRefuse('install', (facts, want): InstallAction => planInstallFile(facts, want, opts.force), layout?.command ?? headroomBin());

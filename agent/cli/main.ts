@@ -1,6 +1,6 @@
 // The headroom command line. Parsing only: each command is a function in this folder.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { PreflightError } from '../io/user-tree.js';
+import { PreflightError } from '../cgroup/user-tree.js';
 import { packageVersion } from '../io/package-root.js';
 import { runAgent } from './agent-command.js';
 import { CliError, EXIT_FAILURE, EXIT_NOT_RUNNING, EXIT_OK, EXIT_UNSUPPORTED, EXIT_USAGE } from './exit-codes.js';

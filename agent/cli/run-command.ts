@@ -4,15 +4,15 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeSync } from 'node:fs';
 import type { Preference } from '../../shared/names.js';
-import { DesktopLaunchError, planDesktopLaunch, type DesktopLaunch } from '../core/desktop-launch.js';
-import { desktopLaunchContext } from '../io/app-launcher.js';
-import { buildExecLine, buildLaunchArgv } from '../core/launch.js';
+import { DesktopLaunchError, planDesktopLaunch, type DesktopLaunch } from '../desktop/core/desktop-launch.js';
+import { desktopLaunchContext } from '../desktop/app-launcher.js';
+import { buildExecLine, buildLaunchArgv } from '../desktop/core/launch.js';
 import { defaultAppId } from '../core/unit-name.js';
 import { AgentClient, AgentNotRunningError } from '../bus/agent-client.js';
-import { applicationDirs, findDesktopFile, readDesktopFileAt } from '../io/desktop-entries.js';
+import { applicationDirs, findDesktopFile, readDesktopFileAt } from '../desktop/desktop-entries.js';
 import { preferencesFile } from '../io/paths.js';
 import { openPreferences } from '../io/preferences.js';
-import { isInstalled } from '../io/programs.js';
+import { isInstalled } from '../desktop/programs.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 
 export interface RunOptions {

@@ -1,4 +1,4 @@
-// The plain data every decision is made from. Readers in agent/io fill it; nothing in
+// The plain data every decision is made from. Readers in agent/cgroup fill it; nothing in
 // agent/core reads a file or a clock.
 import type { Preference } from '../../shared/names.js';
 import type { MemInfo } from './meminfo.js';

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { createDesktopLookup, desktopFileNames, findDesktopFile } from '../../agent/io/desktop-entries.js';
+import { createDesktopLookup, desktopFileNames, findDesktopFile } from '../../agent/desktop/desktop-entries.js';
 
 describe('desktop ids never leave applications/ (issue 13 item 5)', () => {
   test('candidate names stay plain: no "..", no separators', () => {

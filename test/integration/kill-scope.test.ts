@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { killScope, OutsideUserTreeError, UnitGoneError } from '../../agent/io/kill-scope.js';
+import { killScope, OutsideUserTreeError, UnitGoneError } from '../../agent/cgroup/kill-scope.js';
 import { CgroupTree, cgroupTreeUnavailable, isAlive } from '../support/cgroup-tree.js';
 
 const unavailable = cgroupTreeUnavailable();

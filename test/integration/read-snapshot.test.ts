@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Preference } from '../../shared/names.js';
-import { createDesktopLookup } from '../../agent/io/desktop-entries.js';
-import { kernelPageBytes, readGauges, readSnapshot, readSwaps, type SnapshotSources } from '../../agent/io/read-snapshot.js';
+import { createDesktopLookup } from '../../agent/desktop/desktop-entries.js';
+import { kernelPageBytes, readGauges, readSnapshot, readSwaps, type SnapshotSources } from '../../agent/cgroup/read-snapshot.js';
 import { CGROUP2_ROOT, CgroupTree, cgroupTreeUnavailable } from '../support/cgroup-tree.js';
 
 const unavailable = cgroupTreeUnavailable();

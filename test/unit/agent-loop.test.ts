@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { Agent, type AgentDeps } from '../../agent/agent.js';
 import { DEFAULT_POLICY, LAST_LOOK_FRESH_MS } from '../../agent/core/constants.js';
 import type { Snapshot } from '../../agent/core/snapshot.js';
-import { UnitGoneError, type KillScopeResult } from '../../agent/io/kill-scope.js';
+import { UnitGoneError, type KillScopeResult } from '../../agent/cgroup/kill-scope.js';
 import type { Preference } from '../../shared/names.js';
 import type { KillRecord } from '../../shared/records.js';
 import type { EventReport } from '../../agent/event-report.js';

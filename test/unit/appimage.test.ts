@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   appImageInstallDir, appImageSource, isSafeVersion, renderAppImageCommand, renderAppImageNode, shellWord, withoutAppImageEnv,
-} from '../../agent/core/appimage.js';
+} from '../../agent/install/core/appimage.js';
 import { compareVersions, parseAppImageInstallRecord } from '../../shared/appimage.js';
 
 describe('appImageSource', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { parseDesktopEntry } from '../../agent/core/desktop-entry.js';
+import { parseDesktopEntry } from '../../agent/desktop/core/desktop-entry.js';
 
 const FIREFOX = `# Firefox launcher, as shipped (trimmed)
 [Desktop Entry]

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { parseDesktopEntry } from '../../agent/core/desktop-entry.js';
-import { DesktopExecError, expandExec, splitExec, type ExecContext } from '../../agent/core/desktop-exec.js';
-import { desktopEntryKeys } from '../../agent/core/desktop-entry.js';
+import { parseDesktopEntry } from '../../agent/desktop/core/desktop-entry.js';
+import { DesktopExecError, expandExec, splitExec, type ExecContext } from '../../agent/desktop/core/desktop-exec.js';
+import { desktopEntryKeys } from '../../agent/desktop/core/desktop-entry.js';
 
 const WHERE = '/usr/share/applications/org.example.Editor.desktop';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { chooseTerminal, DesktopLaunchError, launcherRecords, planDesktopLaunch, type DesktopFileText } from '../../agent/core/desktop-launch.js';
+import { chooseTerminal, DesktopLaunchError, launcherRecords, planDesktopLaunch, type DesktopFileText } from '../../agent/desktop/core/desktop-launch.js';
 
 const file = (id: string, body: string): DesktopFileText => ({ id, path: `/usr/share/applications/${id}.desktop`, text: `[Desktop Entry]\nType=Application\n${body}\n` });
 const ctx = (over: Partial<Parameters<typeof planDesktopLaunch>[2]> = {}) => ({

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import {
   backupName, conflictMessage, dbusExecWord, planInstallFile, planUninstallFile, renderActivation, renderUnit, systemdExecWord,
-} from '../../agent/core/install-plan.js';
+} from '../../agent/install/core/install-plan.js';
 
 const asset = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../assets/${name}`, import.meta.url)), 'utf8');
 

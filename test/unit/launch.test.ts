@@ -3,8 +3,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
-import { LAUNCH_MIN_OOM_SCORE_ADJ, buildExecLine, buildLaunchArgv, shellQuote } from '../../agent/core/launch.js';
-import type { LaunchSpec } from '../../agent/core/launch.js';
+import { LAUNCH_MIN_OOM_SCORE_ADJ, buildExecLine, buildLaunchArgv, shellQuote } from '../../agent/desktop/core/launch.js';
+import type { LaunchSpec } from '../../agent/desktop/core/launch.js';
 
 const RANDOM = '0123456789abcdef';
 const spec = (over: Partial<LaunchSpec> = {}): LaunchSpec => ({

@@ -6,16 +6,15 @@ import { readdir } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Preference } from '../../shared/names.js';
-import { OUTSIDE_MIN_BYTES, SELF_APP_IDS, SESSION_CORE_UNITS } from '../core/constants.js';
+import { OUTSIDE_MIN_BYTES, SELF_APP_IDS } from '../core/constants.js';
 import { parseMeminfo } from '../core/meminfo.js';
-import { parseMemoryStat } from '../core/memory-stat.js';
-import { parseProcStatus, parseUnifiedCgroup } from '../core/proc-status.js';
-import { parsePressure, type PressureSample } from '../core/psi.js';
+import { parseProcStatus } from '../core/proc-status.js';
 import { withUnits, type AppScope, type Gauges, type OutsideGroup, type Snapshot, type Units } from '../core/snapshot.js';
 import { parseProcSwaps, parseZramMmStat, type SwapDevice } from '../core/swap.js';
-import { classifyUnit, terminalNameFromId, type UserUnitName } from '../core/unit-name.js';
-import type { DesktopLookup } from './desktop-entries.js';
-import { readNumberIfExists, readTextIfExists, readTextSyncIfExists } from './files.js';
+import { terminalNameFromId, type UserUnitName } from '../core/unit-name.js';
+import type { DesktopLookup } from '../desktop/desktop-entries.js';
+import { readNumberIfExists, readTextIfExists, readTextSyncIfExists } from '../io/files.js';
+import { findUserUnits, readCgroupFootprint, readPressureFile, readPressureFileSync, readProcsRecursive, type UserUnitDir } from './cgroupfs.js';
 import type { UserTree } from './user-tree.js';
 
 export interface SnapshotSources {
@@ -31,64 +30,6 @@ export interface SnapshotSources {
   now(): { atMs: number; wallMs: number };
   /** This agent's own cgroup (relative to the cgroup mount), so it never counts itself as an app. */
   selfCgroup: string | null;
-}
-
-const MAX_DEPTH = 8;
-
-export interface UserUnitDir {
-  name: UserUnitName;
-  dir: string;
-}
-
-/**
- * Every scope and service below the tree that the user runs, not descending into them: apps,
- * terminal tabs, snaps, D-Bus-activated apps, anything else. Left out: the user manager's own
- * init.scope and the session itself (session.slice, where only a terminal tab is the user's
- * job, and SESSION_CORE_UNITS wherever they run).
- */
-export async function findUserUnits(treePath: string): Promise<UserUnitDir[]> {
-  const found: UserUnitDir[] = [];
-  const walk = async (dir: string, slice: string, inSession: boolean, depth: number): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return; // the cgroup vanished between listing and reading: nothing to report
-    }
-    for (const e of entries) {
-      if (!e.isDirectory() || (depth === 0 && e.name === 'init.scope')) continue;
-      const child = join(dir, e.name);
-      const name = classifyUnit(e.name, slice);
-      if (name) {
-        const sessionCore = (inSession && name.kind !== 'terminal-tab') || SESSION_CORE_UNITS.some((re) => re.test(e.name));
-        if (!sessionCore) found.push({ name, dir: child });
-      } else if (e.name.endsWith('.slice') && depth < MAX_DEPTH) {
-        await walk(child, e.name, inSession || e.name === 'session.slice', depth + 1);
-      }
-    }
-  };
-  await walk(treePath, '', false, 0);
-  return found;
-}
-
-/** PIDs in a cgroup and all its descendants. */
-export async function readProcsRecursive(dir: string): Promise<number[]> {
-  const pids: number[] = [];
-  const text = await readTextIfExists(join(dir, 'cgroup.procs'));
-  if (text !== null) for (const l of text.split('\n')) if (l.trim() !== '') pids.push(Number(l));
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return pids;
-  }
-  for (const e of entries) if (e.isDirectory()) pids.push(...(await readProcsRecursive(join(dir, e.name))));
-  return pids;
-}
-
-export async function readPressureFile(path: string): Promise<PressureSample | null> {
-  const text = await readTextIfExists(path);
-  return text === null ? null : parsePressure(text, path);
 }
 
 interface ProcFigures {
@@ -115,18 +56,6 @@ async function readProcs(procRoot: string, pids: readonly number[]): Promise<Pro
 /** The heaviest process; of equals the newest (a tab's job started after its shell). */
 const heaviest = (procs: readonly ProcFigures[]): ProcFigures | null =>
   procs.reduce<ProcFigures | null>((best, p) => (best === null || p.unreclaimableBytes >= best.unreclaimableBytes ? p : best), null);
-
-/** A cgroup's footprint from its own files: anon + shmem + swap; null without a memory controller. */
-async function readCgroupFootprint(dir: string): Promise<{ current: number; swap: number; anon: number; file: number; shmem: number; pgscan: number } | null> {
-  const [current, swap, statText] = await Promise.all([
-    readNumberIfExists(join(dir, 'memory.current')),
-    readNumberIfExists(join(dir, 'memory.swap.current')),
-    readTextIfExists(join(dir, 'memory.stat')),
-  ]);
-  if (current === null || statText === null) return null;
-  const stat = parseMemoryStat(statText, join(dir, 'memory.stat'));
-  return { current, swap: swap ?? 0, anon: stat.anonBytes, file: stat.fileBytes, shmem: stat.shmemBytes, pgscan: stat.pgscan };
-}
 
 export async function readApp(src: SnapshotSources, unit: UserUnitDir): Promise<AppScope | null> {
   const { dir, name } = unit;
@@ -316,11 +245,7 @@ export function readGauges(src: Pick<SnapshotSources, 'tree' | 'now'>): Gauges {
   const { atMs, wallMs } = src.now();
   const treePressure = join(src.tree.path, 'memory.pressure');
   const meminfoPath = join(src.tree.procRoot, 'meminfo');
-  const pressureOf = (path: string): PressureSample | null => {
-    const text = readTextSyncIfExists(path);
-    return text === null ? null : parsePressure(text, path);
-  };
-  const tree = pressureOf(treePressure);
+  const tree = readPressureFileSync(treePressure);
   if (tree === null) throw new Error(`${treePressure} vanished: is the user manager still running?`);
   // The slice's pressure and the swap devices are extras: unreadable or garbled, they are none
   // (as the async reads' .catch made them), and the look goes on.
@@ -331,7 +256,7 @@ export function readGauges(src: Pick<SnapshotSources, 'tree' | 'now'>): Gauges {
       return none;
     }
   };
-  const appSlice = orNone(() => pressureOf(join(src.tree.path, 'app.slice', 'memory.pressure')), null);
+  const appSlice = orNone(() => readPressureFileSync(join(src.tree.path, 'app.slice', 'memory.pressure')), null);
   const meminfoText = readTextSyncIfExists(meminfoPath);
   if (meminfoText === null) throw new Error(`${meminfoPath} is missing`);
   return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps: orNone(() => readSwaps(src.tree.procRoot), []) };
@@ -348,10 +273,4 @@ export async function readUnits(src: SnapshotSources): Promise<Units> {
 export async function readSnapshot(src: SnapshotSources): Promise<Snapshot> {
   const units = await readUnits(src);
   return withUnits(readGauges(src), units);
-}
-
-/** The agent's own cgroup, from /proc/self/cgroup. */
-export async function readSelfCgroup(procRoot: string): Promise<string | null> {
-  const text = await readTextIfExists(join(procRoot, 'self', 'cgroup'));
-  return text === null ? null : parseUnifiedCgroup(text);
 }

@@ -2,7 +2,7 @@
 // expands to (Terminal=true inside the user's terminal), and the entries a launcher menu lists.
 // Pure: the file text, the installed-program check and the terminal come in as arguments, so
 // `headroom run X.desktop` and the agent's Launch method share one set of rules.
-import type { LauncherRecord } from '../../shared/records.js';
+import type { LauncherRecord } from '../../../shared/records.js';
 import { desktopEntryKeys, parseDesktopEntry } from './desktop-entry.js';
 import { DesktopExecError, expandExec } from './desktop-exec.js';
 

@@ -1,13 +1,13 @@
 // `headroom install` from an AppImage, the IO: copy the app out of the mount, write the two
 // launcher scripts and the record the tray reads, link the command into ~/.local/bin, and on
-// uninstall take all of it away again. Decisions and file contents: agent/core/appimage.ts.
+// uninstall take all of it away again. Decisions and file contents: agent/install/core/appimage.ts.
 import { cp, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { appImageInstallDir, appImageRoot, renderAppImageCommand, renderAppImageNode } from '../core/appimage.js';
+import { appImageInstallDir, appImageRoot, renderAppImageCommand, renderAppImageNode } from './core/appimage.js';
 import { APPIMAGE_RECORD_NAME, type AppImageInstallRecord } from '../../shared/appimage.js';
-import { isErrno, writeFileAtomic } from './files.js';
-import { dataHome } from './paths.js';
+import { isErrno, writeFileAtomic } from '../io/files.js';
+import { dataHome } from '../io/paths.js';
 
 /** ~/.local/bin/headroom: where the command of an AppImage installation is linked. */
 const commandLink = (env: NodeJS.ProcessEnv): string => join(env.HOME || homedir(), '.local', 'bin', 'headroom');

@@ -10,8 +10,8 @@ import { realpath, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KillOutcome } from '../../shared/names.js';
-import { isErrno, readTextIfExists } from './files.js';
-import { readProcsRecursive } from './read-snapshot.js';
+import { isErrno, readTextIfExists } from '../io/files.js';
+import { readProcsRecursive } from './cgroupfs.js';
 
 export interface KillScopeOptions {
   /** SIGTERM grace; 0 goes straight to SIGKILL. */

@@ -1,5 +1,5 @@
 // Headroom from an AppImage: how `headroom install` gets the agent out of the image, and what
-// the image leaves in the environment. Pure: agent/io/appimage-install.ts does the copying.
+// the image leaves in the environment. Pure: agent/install/appimage-install.ts does the copying.
 //
 // An AppImage is mounted at a new $APPDIR (/tmp/.mount_XXXX) each time it runs, only while it
 // runs, so a unit cannot point into it. What stays put is the .AppImage file itself ($APPIMAGE)
@@ -7,7 +7,7 @@
 // node_modules/; a few MiB) to $XDG_DATA_HOME/headroom/appimage/<version>/app and runs it with
 // the image's Electron acting as Node: `ELECTRON_RUN_AS_NODE=1 <the .AppImage> <script>`.
 // electron-builder's AppRun passes its arguments through to the Electron binary unchanged.
-import { APPIMAGE_DIR } from '../../shared/appimage.js';
+import { APPIMAGE_DIR } from '../../../shared/appimage.js';
 
 /** Variables the AppImage runtime and AppRun set for the mount they run from. */
 export const APPIMAGE_VARIABLES = ['APPDIR', 'APPIMAGE', 'ARGV0', 'OWD', 'APPIMAGE_SILENT_INSTALL', 'APPIMAGE_EXIT_AFTER_INSTALL'] as const;

@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { constants, copyFile, readFile, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ACTIVATION_FILE_NAME, UNIT_NAME, backupName, renderActivation, renderUnit } from '../core/install-plan.js';
-import { isErrno, readTextIfExists, writeFileAtomic } from './files.js';
-import { assetPath, packageRoot, packageVersion } from './package-root.js';
-import { dataHome, stateDir } from './paths.js';
+import { ACTIVATION_FILE_NAME, UNIT_NAME, backupName, renderActivation, renderUnit } from './core/install-plan.js';
+import { isErrno, readTextIfExists, writeFileAtomic } from '../io/files.js';
+import { assetPath, packageRoot, packageVersion } from '../io/package-root.js';
+import { dataHome, stateDir } from '../io/paths.js';
 import { copiedAppCommand } from './appimage-install.js';
 
 const home = (env: NodeJS.ProcessEnv): string => env.HOME || homedir();

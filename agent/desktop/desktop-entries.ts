@@ -3,8 +3,8 @@
 import { readdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { parseDesktopEntry, type DesktopEntry } from '../core/desktop-entry.js';
-import { readTextIfExists } from './files.js';
+import { parseDesktopEntry, type DesktopEntry } from './core/desktop-entry.js';
+import { readTextIfExists } from '../io/files.js';
 
 export interface DesktopLookup {
   lookup(appId: string): Promise<(DesktopEntry & { path: string }) | null>;

@@ -1,7 +1,7 @@
 // How `headroom run` launches an app: the systemd-run argv, and the sh line the bin/headroom
 // shim execs. Pure: the random suffix and the current oom_score_adj are passed in.
-import type { Preference } from '../../shared/names.js';
-import { makeScopeName } from './unit-name.js';
+import type { Preference } from '../../../shared/names.js';
+import { makeScopeName } from '../../core/unit-name.js';
 
 export interface LaunchSpec {
   appId: string;
