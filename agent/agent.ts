@@ -265,7 +265,6 @@ export class Agent {
       freshLook: () => this.#freshLook(),
       readSnapshot: async () => withUnits(this.deps.readGauges(), await this.#readUnits()),
       decide: (snapshot) => decide(snapshot, this.#memory, this.#config),
-      notePressure: ({ snapshot, decision }) => void this.#notePressure(snapshot, decision),
       pressureHistory: (seconds) => this.#pressureHistory.since(seconds),
       kill: ({ snapshot, decision }, victim, reason, because) => this.#kill(snapshot, decision, victim, reason, because),
       lastApps: () => this.#lastApps,

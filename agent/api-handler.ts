@@ -33,8 +33,6 @@ export interface LoopView {
   readSnapshot(): Promise<Snapshot>;
   /** decide() without committing its memory: exactly what a tick would do on this snapshot. */
   decide(snapshot: Snapshot): Decision;
-  /** Keep a look's pressure sample as the latest, and in the history. */
-  notePressure(look: Look): void;
   pressureHistory(seconds: number): PressureRecord[];
   /** The loop's kill path: kill (or in dry-run, only report) one victim; record and announce it. */
   kill(look: Look, victim: RankedCandidate, reason: KillReason, because: string): Promise<KillRecord>;
@@ -112,14 +110,12 @@ export class ApiHandler implements AgentApi {
   }
 
   /**
-   * A look for a caller. The sample of a fresh one is kept: while calm a full sample comes only
-   * every 10 s, and an open dashboard asks on every refresh.
+   * A look for a caller. A query writes nothing: the pressure ring holds the agent's own looks,
+   * so what the chart shows does not depend on who asked how often.
    */
   async #lookNow(): Promise<Look> {
     const snapshot = await this.loop.readSnapshot();
-    const look = { snapshot, decision: this.loop.decide(snapshot) };
-    this.loop.notePressure(look);
-    return look;
+    return { snapshot, decision: this.loop.decide(snapshot) };
   }
 
   async killApp(target: string): Promise<KillRecord> {
