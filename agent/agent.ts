@@ -9,17 +9,17 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { formatBytes } from '../shared/format.js';
 import type { KillReason } from '../shared/names.js';
-import type { KillRecord, PressureRecord } from '../shared/records.js';
+import type { EventRecord, PressureRecord } from '../shared/records.js';
 import {
   CALM_FULL_TICK_MAX_MS, LAST_LOOK_FRESH_MS, MAX_GONE_RETRIES, POLL_ELEVATED_MS, POLL_FALLBACK_MS, PRESSURE_SIGNAL_MIN_INTERVAL_MS,
   type PolicyConfig,
 } from './core/constants.js';
-import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, INITIAL_MEMORY, killGraceMs, nextLookMs, type Decision, type PolicyMemory } from './core/decide.js';
+import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, INITIAL_POLICY_STATE, graceMsFor, nextLookMs, type Decision, type PolicyState } from './core/decide.js';
 import type { MemInfo } from './core/meminfo.js';
 import { WARN_MIN_INTERVAL_MS } from './core/notices.js';
 import type { RankedCandidate } from './core/rank.js';
 import { dryRunRecord, killRecord, pressureRecord, warningRecord } from './core/records.js';
-import { withUnits, type AppScope, type Gauges, type Snapshot, type Units } from './core/snapshot.js';
+import { withUnits, type AppUnit, type Gauges, type Snapshot, type Units } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './api.js';
 import { ApiHandler, type ApiDeps, type Look, type LoopView } from './api-handler.js';
 import type { EventReport } from './event-report.js';
@@ -54,7 +54,7 @@ export interface AgentDeps extends ApiDeps {
 export class Agent {
   /** What callers ask of the agent (the bus, the notification actions). */
   readonly api: AgentApi;
-  #memory: PolicyMemory = INITIAL_MEMORY;
+  #policyState: PolicyState = INITIAL_POLICY_STATE;
   #pressure: PressureRecord | null = null;
   readonly #pressureHistory = new PressureHistory();
   /** The last tick's snapshot and decision, and when it began: ListApps and Explain answer from it while fresh. */
@@ -70,7 +70,7 @@ export class Agent {
   #lastPressureSignalMs = 0;
   /** Wall clock of the last warning, seeded from history so a restarted agent does not repeat it. */
   #lastWarningWallMs = -Infinity;
-  #lastApps: readonly AppScope[] = [];
+  #lastApps: readonly AppUnit[] = [];
   /** The last units read, which looks under pressure reuse while the next read is under way. */
   #units: Units | null = null;
   #unitsRead: Promise<{ units: Units; serial: number }> | null = null;
@@ -150,13 +150,13 @@ export class Agent {
    */
   async #tickOnce(): Promise<void> {
     const startMs = this.#now();
-    const units = this.#memory.state === 'calm' || this.#units === null ? await this.#readUnits() : this.#refreshUnits();
+    const units = this.#policyState.state === 'calm' || this.#units === null ? await this.#readUnits() : this.#refreshUnits();
     const snapshot = withUnits(this.deps.readGauges(), units);
     const readMs = this.#now() - startMs;
     this.#lastMeminfo = snapshot.meminfo;
     const sinceLastMs = startMs - this.#lastFullTickMs;
     this.#lastFullTickMs = startMs;
-    const decision = decide(snapshot, this.#memory, this.#config);
+    const decision = decide(snapshot, this.#policyState, this.#config);
     // How late a look is under load (thrash, page faults) is what decides whether a kill comes
     // in time: every look says when it began, how long its reading took and what it found.
     const { measures: m } = decision;
@@ -165,9 +165,9 @@ export class Agent {
       `exhaustion in ${Number.isFinite(m.exhaustionInMs) ? `${(m.exhaustionInMs / 1000).toFixed(1)} s` : 'never'}, lead ${(m.leadMs / 1000).toFixed(2)} s, full ${m.fullRecentPct.toFixed(0)} %` +
       `${m.zramRatio !== null ? `, zram ${m.zramRatio.toFixed(1)}:1` : ''}, available ${formatBytes(snapshot.meminfo.memAvailableBytes)}, ` +
       `units ${((snapshot.atMs - snapshot.unitsAtMs) / 1000).toFixed(2)} s old`);
-    const previous = this.#memory.state;
-    const lastKillBefore = this.#memory.lastKill;
-    this.#memory = decision.memory;
+    const previous = this.#policyState.state;
+    const lastKillBefore = this.#policyState.lastKill;
+    this.#policyState = decision.policyState;
     this.#nextLookMs = nextLookMs(decision);
     this.#lastLook = { snapshot, decision, startMs };
     const pressure = this.#notePressure(snapshot, decision);
@@ -192,7 +192,7 @@ export class Agent {
         // It exited between the snapshot and the kill: nothing was stopped, so no cool-down
         // and no record; the next decision comes at once, on a fresh snapshot.
         this.deps.log.info(`${decision.action.victim.app.unit} exited on its own before it could be stopped; deciding again`);
-        this.#memory = { ...this.#memory, lastKill: lastKillBefore };
+        this.#policyState = { ...this.#policyState, lastKill: lastKillBefore };
         // At once, but not forever: a snapshot that keeps listing a vanished unit waits for the next tick.
         if (this.#goneRetries++ < MAX_GONE_RETRIES) this.#tickAgain = true;
         return;
@@ -259,12 +259,12 @@ export class Agent {
   /** What the API sees of the loop (agent/api-handler.ts). */
   #loopView(): LoopView {
     return {
-      state: () => this.#memory.state,
+      state: () => this.#policyState.state,
       pressure: () => this.#pressure,
       config: () => this.#config,
       freshLook: () => this.#freshLook(),
       readSnapshot: async () => withUnits(this.deps.readGauges(), await this.#readUnits()),
-      decide: (snapshot) => decide(snapshot, this.#memory, this.#config),
+      decide: (snapshot) => decide(snapshot, this.#policyState, this.#config),
       pressureHistory: (seconds) => this.#pressureHistory.since(seconds),
       kill: ({ snapshot, decision }, victim, reason, because) => this.#kill(snapshot, decision, victim, reason, because),
       lastApps: () => this.#lastApps,
@@ -320,12 +320,12 @@ export class Agent {
   }
 
   /** Kill (or in dry-run, only report) one victim; record and announce it. */
-  async #kill(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string): Promise<KillRecord> {
+  async #kill(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string): Promise<EventRecord> {
     const { app } = victim;
-    const graceMs = killGraceMs(decision.measures, this.#config);
+    const graceMs = graceMsFor(decision.measures, this.#config);
     const nonce = eventNonce();
 
-    let record: KillRecord;
+    let record: EventRecord;
     if (this.#config.dryRun) {
       record = dryRunRecord(snapshot, decision, victim, reason, because, graceMs, nonce);
       this.deps.log.warn(`dry-run: would kill ${app.unit} (${reason}): ${because}`);
@@ -351,7 +351,7 @@ export class Agent {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     if (!this.#running) return;
-    const state = this.#memory.state;
+    const state = this.#policyState.state;
     // Calm: PSI triggers wake us on stalls; the watch interval covers the no-swap case, where
     // memory runs out before anything stalls (see CALM_WATCH_WORST_RATE_BYTES_PER_S).
     const watchMs = this.#lastMeminfo ? calmWatchIntervalMs(this.#lastMeminfo, this.#config) : POLL_FALLBACK_MS;

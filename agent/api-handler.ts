@@ -2,12 +2,12 @@
 // hands it a narrow view (LoopView): what it last saw and decided, a fresh read when that is
 // stale, and its own kill path for KillApp, so a manual kill is recorded and announced as any.
 import { type AgentState, isPreference, type KillReason, type Preference } from '../shared/names.js';
-import type { AppRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
+import type { AppRecord, ExplanationRecord, EventRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
 import type { PolicyConfig } from './core/constants.js';
 import type { Decision } from './core/decide.js';
 import { footprintBytes, type RankedCandidate } from './core/rank.js';
 import { explanationRecord, runningAppRecords } from './core/records.js';
-import type { AppScope, Snapshot } from './core/snapshot.js';
+import type { AppUnit, Snapshot } from './core/snapshot.js';
 import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, ERROR_INVALID_CONFIG, ERROR_NO_SUCH_APP, type AgentApi, type AgentSignals } from './api.js';
 import type { AppLauncher } from './desktop/app-launcher.js';
 import type { History } from './io/history.js';
@@ -35,9 +35,9 @@ export interface LoopView {
   decide(snapshot: Snapshot): Decision;
   pressureHistory(seconds: number): PressureRecord[];
   /** The loop's kill path: kill (or in dry-run, only report) one victim; record and announce it. */
-  kill(look: Look, victim: RankedCandidate, reason: KillReason, because: string): Promise<KillRecord>;
+  kill(look: Look, victim: RankedCandidate, reason: KillReason, because: string): Promise<EventRecord>;
   /** The apps of the last units read. */
-  lastApps(): readonly AppScope[];
+  lastApps(): readonly AppUnit[];
   /** The units read so far no longer hold (a kill, a preference): the next look waits for new ones. */
   unitsNowStale(): void;
   /** Re-read the config; rejects with the loader's error, keeping the last good one. */
@@ -79,7 +79,7 @@ export class ApiHandler implements AgentApi {
     return runningAppRecords(this.loop.freshLook()?.snapshot.apps ?? (await this.loop.readSnapshot()).apps);
   }
 
-  history(limit: number): Promise<KillRecord[]> {
+  history(limit: number): Promise<EventRecord[]> {
     return this.deps.history.recent(limit);
   }
 
@@ -118,7 +118,7 @@ export class ApiHandler implements AgentApi {
     return { snapshot, decision: this.loop.decide(snapshot) };
   }
 
-  async killApp(target: string): Promise<KillRecord> {
+  async killApp(target: string): Promise<EventRecord> {
     if (target.trim() === '') throw new AgentError(ERROR_INVALID_ARGS, 'name a unit or an app id to kill');
     // Always read anew: a kill acts on what runs now, not on what ran at the last look.
     const snapshot = await this.loop.readSnapshot();

@@ -3,7 +3,7 @@
 // the session bus as org.headroom.Agent1 (assets/org.headroom.Agent1.xml); the notification
 // actions call them in-process. The names of the errors are part of that contract.
 import type { AgentState, Preference } from '../shared/names.js';
-import type { AppRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
+import type { AppRecord, ExplanationRecord, EventRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
 
 /** What the agent offers its callers. Served by agent/api-handler.ts over the loop's state. */
 export interface AgentApi {
@@ -12,13 +12,13 @@ export interface AgentApi {
   dryRun(): boolean;
   version(): string;
   listApps(): Promise<AppRecord[]>;
-  history(limit: number): Promise<KillRecord[]>;
+  history(limit: number): Promise<EventRecord[]>;
   /** Samples of the last `seconds` (0: all kept), oldest first. */
   pressureHistory(seconds: number): PressureRecord[];
   listLaunchers(): Promise<LauncherRecord[]>;
   launch(desktopId: string, uris: string[]): Promise<string>;
   explain(): Promise<ExplanationRecord>;
-  killApp(target: string): Promise<KillRecord>;
+  killApp(target: string): Promise<EventRecord>;
   setPreference(appId: string, pref: string): Promise<void>;
   preferences(): Record<string, Preference>;
   /** Re-read the config; rejects (keeping the last good one) when the file is invalid. */
@@ -27,9 +27,9 @@ export interface AgentApi {
 
 /** What the agent tells its listeners. */
 export interface AgentSignals {
-  killed(record: KillRecord): void;
-  wouldKill(record: KillRecord): void;
-  warned(record: KillRecord): void;
+  killed(record: EventRecord): void;
+  wouldKill(record: EventRecord): void;
+  warned(record: EventRecord): void;
   stateChanged(state: AgentState, previous: AgentState, because: string, pressure: PressureRecord): void;
   pressureChanged(): void;
   preferenceChanged(appId: string, pref: Preference): void;

@@ -2,7 +2,7 @@
 // bus signals and the log lines. The agent calls one EventReport; agent/cli/agent-command.ts
 // hands it the ones this machine has (agent/io/journal.ts, agent/io/metrics-file.ts).
 import type { AgentState } from '../shared/names.js';
-import type { KillRecord, PressureRecord } from '../shared/records.js';
+import type { EventRecord, PressureRecord } from '../shared/records.js';
 import type { OutsideGroup } from './core/snapshot.js';
 
 export interface EventReport {
@@ -10,9 +10,9 @@ export interface EventReport {
   looked(state: AgentState, pressure: PressureRecord): void;
   stateChanged(state: AgentState, previous: AgentState, because: string, pressure: PressureRecord): void;
   /** Leaving calm: the record names the app that would go next. */
-  warned(record: KillRecord): void;
+  warned(record: EventRecord): void;
   /** A kill attempt, whatever its outcome, or in dry-run the kill that was not done. */
-  killed(record: KillRecord): void;
+  killed(record: EventRecord): void;
   outOfReach(group: OutsideGroup, because: string, pressure: PressureRecord): void;
 }
 

@@ -1,15 +1,15 @@
 // When to notify, and what the notification actions do. The texts are agent/core/notices.ts;
 // the sending is agent/bus/notifications.ts.
-import type { KillRecord } from '../shared/records.js';
+import type { EventRecord } from '../shared/records.js';
 import type { Measures } from './core/decide.js';
 import { ACTION_AVOID, ACTION_CLOSE, ACTION_DETAILS, KILL_COALESCE_MS, killNotice, outOfReachNotice, warningNotice } from './core/notices.js';
-import type { AppScope, OutsideGroup } from './core/snapshot.js';
+import type { AppUnit, OutsideGroup } from './core/snapshot.js';
 import type { Notifier, SentNotice } from './bus/notifications.js';
 import type { Logger } from './io/log.js';
 
 export interface NoticeSink {
-  killed(record: KillRecord, app: AppScope): void;
-  warn(app: AppScope, measures: Measures): void;
+  killed(record: EventRecord, app: AppUnit): void;
+  warn(app: AppUnit, measures: Measures): void;
   /** Memory is running out and its heaviest user is one Headroom cannot stop. */
   outOfReach(group: OutsideGroup, measures: Measures): void;
 }

@@ -12,8 +12,8 @@
  * records only the system-wide total).
  */
 import { DEFAULT_POLICY, type PolicyConfig } from '../agent/core/constants.js';
-import { INITIAL_MEMORY, decide } from '../agent/core/decide.js';
-import type { AppScope, Snapshot } from '../agent/core/snapshot.js';
+import { INITIAL_POLICY_STATE, decide } from '../agent/core/decide.js';
+import type { AppUnit, Snapshot } from '../agent/core/snapshot.js';
 import type { Sample } from './guest-output.js';
 
 const MiB = 1024 * 1024;
@@ -53,7 +53,7 @@ export interface ReplayDecision {
   reason: string;
 }
 
-const hog: AppScope = {
+const hog: AppUnit = {
   unit: 'app-bench-hog-1.scope', cgroup: 'app.slice/app-bench-hog-1.scope', appId: 'hog', launcher: 'bench', displayName: '', icon: '', desktopEntry: '',
   kind: 'app', memoryBytes: 1024 * MiB, swapBytes: 0, anonBytes: 1024 * MiB, fileBytes: 0, shmemBytes: 0, unreclaimableBytes: 1024 * MiB, pgscan: 0, processCount: 1,
   fullAvg10: 0, preference: 'none', protectedBecause: '',
@@ -64,7 +64,7 @@ const hog: AppScope = {
  * the end of the storm).
  */
 export function replay(samples: readonly Sample[], t0Ms: number, endMs: number, memTotalMiB: number, swapTotalMiB: number, config: PolicyConfig): ReplayDecision {
-  let memory = INITIAL_MEMORY;
+  let memory = INITIAL_POLICY_STATE;
   for (const s of samples) {
     if (s.atMs < t0Ms - 3000 || s.memAvailableKiB < 0) continue;
     if (s.atMs >= endMs) break;
@@ -94,7 +94,7 @@ export function replay(samples: readonly Sample[], t0Ms: number, endMs: number, 
       unitsAtMs: s.atMs,
     };
     const d = decide(snap, memory, config);
-    memory = d.memory;
+    memory = d.policyState;
     if (d.action.kind === 'kill' && s.atMs >= t0Ms) {
       return { atS: Math.round((s.atMs - t0Ms) / 100) / 10, memAvailableMiB: Math.round(s.memAvailableKiB / 1024), reason: d.action.reason };
     }

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { DEFAULT_POLICY } from '../agent/core/constants.js';
-import { INITIAL_MEMORY, decide } from '../agent/core/decide.js';
+import { INITIAL_POLICY_STATE, decide } from '../agent/core/decide.js';
 import { app, meminfo, snapshot, MiB } from '../test/support/snapshots.js';
 import { median, quantile } from './statistics.js';
 
@@ -30,11 +30,11 @@ export function rankScale(scopes: number, repetitions = 300): RankScale {
   // 2 % available and no swap: critical, so every call ranks and picks a victim.
   const snap = snapshot(10_000, { meminfo: meminfo(2), apps });
   let victim = '';
-  for (let i = 0; i < 20; i++) decide(snap, INITIAL_MEMORY, DEFAULT_POLICY);
+  for (let i = 0; i < 20; i++) decide(snap, INITIAL_POLICY_STATE, DEFAULT_POLICY);
   const times: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     const t = performance.now();
-    const d = decide(snap, INITIAL_MEMORY, DEFAULT_POLICY);
+    const d = decide(snap, INITIAL_POLICY_STATE, DEFAULT_POLICY);
     times.push(performance.now() - t);
     if (d.action.kind === 'kill') victim = d.action.victim.app.unit;
   }

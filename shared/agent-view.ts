@@ -3,7 +3,7 @@
 // the feed (agent/feed/), the tray (tray-app/main/tray-state.ts) and the page
 // (tray-app/renderer/view-model.ts), so the three cannot keep the same data three ways.
 import type { Preference } from './names.js';
-import type { AppRecord, KillRecord, PressureRecord } from './records.js';
+import type { AppRecord, EventRecord, PressureRecord } from './records.js';
 
 /** How much pressure history a view keeps: the agent keeps 30 min, so do we. */
 export const PRESSURE_WINDOW_MS = 30 * 60 * 1000;
@@ -36,7 +36,7 @@ export const newerPressure = (a: PressureRecord | null, b: PressureRecord | null
   a === null || (b !== null && b.sampledAtMs >= a.sampledAtMs) ? b : a;
 
 /** Put a kill at the front of a newest-first history; the same id (a signal seen twice) once. */
-export function prependKill(history: readonly KillRecord[], kill: KillRecord, limit = HISTORY_LIMIT): KillRecord[] {
+export function prependKill(history: readonly EventRecord[], kill: EventRecord, limit = HISTORY_LIMIT): EventRecord[] {
   return [kill, ...history.filter((k) => k.id !== kill.id)].slice(0, limit);
 }
 
@@ -55,5 +55,5 @@ export function withPreference<S extends { apps: AppRecord[] }>(s: S, appId: str
 }
 
 /** A Killed signal applied to a view's app list: a scope that emptied is gone now, not at the next refresh. */
-export const withoutKilled = (apps: readonly AppRecord[], kill: KillRecord): AppRecord[] =>
+export const withoutKilled = (apps: readonly AppRecord[], kill: EventRecord): AppRecord[] =>
   kill.outcome === 'killed' ? apps.filter((a) => a.unit !== kill.unit) : [...apps];

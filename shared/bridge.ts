@@ -2,7 +2,7 @@
 // localhost HTTP + WebSocket (`headroom dashboard`). The page (tray-app/renderer) sees only
 // DashboardBridge; the Node side implements it once, as the agent feed (agent/feed/agent-feed.ts).
 import { isPreference, PREFERENCES, type AgentState, type Preference } from './names.js';
-import type { AppRecord, ExplanationRecord, KillRecord, LauncherRecord, PressureRecord } from './records.js';
+import type { AppRecord, ExplanationRecord, EventRecord, LauncherRecord, PressureRecord } from './records.js';
 
 /** Facts about the machine that do not change while the page is open. */
 export interface SystemFacts {
@@ -27,7 +27,7 @@ export interface DashboardState {
   /** Heaviest first; each carries the preference the agent holds for it. */
   apps: AppRecord[];
   /** Kills, would-be kills and warnings, newest first. */
-  history: KillRecord[];
+  history: EventRecord[];
   explanation: ExplanationRecord | null;
   facts: SystemFacts | null;
   /** Why the last call to the agent failed, '' when it did not. */
@@ -35,9 +35,9 @@ export interface DashboardState {
 }
 
 export type BridgeEvent =
-  | { kind: 'killed'; kill: KillRecord }
-  | { kind: 'would-kill'; kill: KillRecord }
-  | { kind: 'warned'; kill: KillRecord }
+  | { kind: 'killed'; kill: EventRecord }
+  | { kind: 'would-kill'; kill: EventRecord }
+  | { kind: 'warned'; kill: EventRecord }
   | { kind: 'state'; state: AgentState; previous: AgentState; because: string; pressure: PressureRecord }
   | { kind: 'pressure'; pressure: PressureRecord }
   | { kind: 'preference'; appId: string; preference: Preference }

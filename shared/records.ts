@@ -94,7 +94,7 @@ export const KillSpec = {
   atMs: 'x',
   candidates: listOf(CandidateSpec),
 } as const satisfies RecordSpec;
-export type KillRecord = RecordOf<typeof KillSpec>;
+export type EventRecord = RecordOf<typeof KillSpec>;
 
 /** What would die now and why (the Explain method). */
 export const ExplanationSpec = {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, isAgentState, type AgentState, type Preference, isPreference } from '../../shared/names.js';
 import {
   AppSpec, ExplanationSpec, KillSpec, LauncherSpec, PressureSpec,
-  type AppRecord, type ExplanationRecord, type KillRecord, type LauncherRecord, type PressureRecord,
+  type AppRecord, type ExplanationRecord, type EventRecord, type LauncherRecord, type PressureRecord,
 } from '../../shared/records.js';
 import { assetPath } from '../io/package-root.js';
 import { BusUnavailableError, connectSessionBus, dbusErrorName, getRemoteInterface, nameHasOwner, recordFromWire, type ClientInterface, type MessageBus } from './dbus.js';
@@ -111,9 +111,9 @@ export class AgentClient {
   async dryRun(): Promise<boolean> { return Boolean(await this.getProperty('DryRun')); }
   async version(): Promise<string> { return String(await this.getProperty('Version')); }
   async listApps(): Promise<AppRecord[]> { return ((await this.call('ListApps')) as unknown[]).map((a) => recordFromWire(AppSpec, a)); }
-  async history(limit = 0): Promise<KillRecord[]> { return ((await this.call('GetHistory', limit)) as unknown[]).map((k) => recordFromWire(KillSpec, k)); }
+  async history(limit = 0): Promise<EventRecord[]> { return ((await this.call('GetHistory', limit)) as unknown[]).map((k) => recordFromWire(KillSpec, k)); }
   async explain(): Promise<ExplanationRecord> { return recordFromWire(ExplanationSpec, await this.call('Explain')); }
-  async killApp(target: string): Promise<KillRecord> { return recordFromWire(KillSpec, await this.call('KillApp', target)); }
+  async killApp(target: string): Promise<EventRecord> { return recordFromWire(KillSpec, await this.call('KillApp', target)); }
   async setPreference(appId: string, pref: Preference): Promise<void> { await this.call('SetPreference', appId, pref); }
   async pressureHistory(seconds = 0): Promise<PressureRecord[]> {
     return ((await this.call('GetPressureHistory', seconds)) as unknown[]).map((p) => recordFromWire(PressureSpec, p));
@@ -127,9 +127,9 @@ export class AgentClient {
     return Object.fromEntries(Object.entries(raw).filter((e): e is [string, Preference] => isPreference(e[1])));
   }
 
-  onKilled(cb: (k: KillRecord) => void): void { this.iface.on('Killed', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
-  onWouldKill(cb: (k: KillRecord) => void): void { this.iface.on('WouldKill', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
-  onWarned(cb: (k: KillRecord) => void): void { this.iface.on('Warned', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
+  onKilled(cb: (k: EventRecord) => void): void { this.iface.on('Killed', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
+  onWouldKill(cb: (k: EventRecord) => void): void { this.iface.on('WouldKill', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
+  onWarned(cb: (k: EventRecord) => void): void { this.iface.on('Warned', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
   /** The Pressure property changed (PropertiesChanged; at most once a second while not calm). */
   onPressureChanged(cb: (p: PressureRecord) => void): void {
     this.props.on('PropertiesChanged', (iface: string, changed: Record<string, { value: unknown } | undefined>) => {

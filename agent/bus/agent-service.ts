@@ -4,7 +4,7 @@
 import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH, MAX_HISTORY_LIMIT, MAX_ID_BYTES, MAX_URI_BYTES, MAX_URIS } from '../../shared/names.js';
 import {
   AppSpec, ExplanationSpec, KillSpec, LauncherSpec, PressureSpec,
-  type KillRecord, type PressureRecord,
+  type EventRecord, type PressureRecord,
 } from '../../shared/records.js';
 import { AgentError, ERROR_FAILED, ERROR_INVALID_ARGS, type AgentApi, type AgentSignals } from '../api.js';
 import { claimName, DBusError, recordToWire, ServiceInterface, type MessageBus } from './dbus.js';
@@ -77,9 +77,9 @@ class AgentInterface extends ServiceInterface {
   }
 
   // Signals: calling one emits it with the returned arguments.
-  Killed(record: KillRecord): unknown { return recordToWire(KillSpec, record); }
-  WouldKill(record: KillRecord): unknown { return recordToWire(KillSpec, record); }
-  Warned(record: KillRecord): unknown { return recordToWire(KillSpec, record); }
+  Killed(record: EventRecord): unknown { return recordToWire(KillSpec, record); }
+  WouldKill(record: EventRecord): unknown { return recordToWire(KillSpec, record); }
+  Warned(record: EventRecord): unknown { return recordToWire(KillSpec, record); }
   StateChanged(state: string, previous: string, because: string, pressure: PressureRecord): unknown[] {
     return [state, previous, because, recordToWire(PressureSpec, pressure)];
   }

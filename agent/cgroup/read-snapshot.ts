@@ -9,7 +9,7 @@ import type { Preference } from '../../shared/names.js';
 import { OUTSIDE_MIN_BYTES, SELF_APP_IDS } from '../core/constants.js';
 import { parseMeminfo } from '../core/meminfo.js';
 import { parseProcStatus } from '../core/proc-status.js';
-import { withUnits, type AppScope, type Gauges, type OutsideGroup, type Snapshot, type Units } from '../core/snapshot.js';
+import { withUnits, type AppUnit, type Gauges, type OutsideGroup, type Snapshot, type Units } from '../core/snapshot.js';
 import { parseProcSwaps, parseZramMmStat, type SwapDevice } from '../core/swap.js';
 import { terminalNameFromId, type UserUnitName } from '../core/unit-name.js';
 import type { DesktopLookup } from '../desktop/desktop-entries.js';
@@ -57,7 +57,7 @@ async function readProcs(procRoot: string, pids: readonly number[]): Promise<Pro
 const heaviest = (procs: readonly ProcFigures[]): ProcFigures | null =>
   procs.reduce<ProcFigures | null>((best, p) => (best === null || p.unreclaimableBytes >= best.unreclaimableBytes ? p : best), null);
 
-export async function readApp(src: SnapshotSources, unit: UserUnitDir): Promise<AppScope | null> {
+export async function readApp(src: SnapshotSources, unit: UserUnitDir): Promise<AppUnit | null> {
   const { dir, name } = unit;
   const pids = await readProcsRecursive(dir);
   const [figures, pressure, procs] = await Promise.all([
@@ -133,10 +133,10 @@ async function identify(src: SnapshotSources, name: UserUnitName, procs: readonl
   }
 }
 
-export async function readApps(src: SnapshotSources): Promise<AppScope[]> {
+export async function readApps(src: SnapshotSources): Promise<AppUnit[]> {
   const units = await findUserUnits(src.tree.path);
   const apps = await Promise.all(units.map((u) => readApp(src, u).catch(() => null)));
-  return apps.filter((a): a is AppScope => a !== null);
+  return apps.filter((a): a is AppUnit => a !== null);
 }
 
 /** A gauge's file, or null where it is absent or unreadable: a gauge that cannot be read is none. */

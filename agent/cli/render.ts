@@ -1,6 +1,6 @@
 // Human-readable output of the CLI. --json output bypasses this entirely.
 import { formatBytes, formatPct } from '../../shared/format.js';
-import type { AppRecord, CandidateRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+import type { AppRecord, CandidateRecord, EventRecord, PressureRecord } from '../../shared/records.js';
 
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -28,7 +28,7 @@ export const renderCandidates = (cs: CandidateRecord[]): string =>
     cs.map((c, i) => [String(i + 1), c.displayName || c.appId, formatBytes(c.memoryBytes + c.swapBytes), c.preference, c.excluded === '' ? 'yes' : `no (${c.excluded})`, c.unit]),
   );
 
-export const renderKill = (k: KillRecord): string => {
+export const renderKill = (k: EventRecord): string => {
   const when = new Date(k.atMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   if (k.outcome === 'warned') {
     return `${when}  warned about ${k.displayName || k.appId} (${formatBytes(k.memoryFreedBytes)}, ${k.processCount} processes) [${k.reason}]: ${k.because}`;

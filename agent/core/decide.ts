@@ -29,7 +29,7 @@ export interface Trend {
 }
 
 /** What the policy carries from one tick to the next. Plain data: it is logged and tested. */
-export interface PolicyMemory {
+export interface PolicyState {
   state: AgentState;
   prev: { atMs: number; fullTotalUs: number; someTotalUs: number; memAvailableBytes: number; zramFreeBytes: number; diskFreeBytes: number } | null;
   /** Smoothed rate at which the runway is falling, bytes/s (negative while it rises). */
@@ -48,7 +48,7 @@ export interface PolicyMemory {
   lookGapMs: number | null;
 }
 
-export const INITIAL_MEMORY: PolicyMemory = {
+export const INITIAL_POLICY_STATE: PolicyState = {
   state: 'calm',
   prev: null,
   declineBytesPerSec: 0,
@@ -91,7 +91,7 @@ export type Action =
 
 export interface Decision {
   state: AgentState;
-  memory: PolicyMemory;
+  policyState: PolicyState;
   measures: Measures;
   action: Action;
   /** One sentence: why this state, and why this victim (or why none). */
@@ -125,7 +125,7 @@ const floorBytes = (s: Snapshot, c: PolicyConfig): number => (s.meminfo.memTotal
  * pages after them cut the runway to MemAvailable in one look (bench run 2 of 2026-12-02:
  * 14 MiB in zram for 2 MiB of RAM, then 1:1, decided at 0 B available).
  */
-export function observeZram(s: Snapshot, prev: PolicyMemory['zram']): PolicyMemory['zram'] {
+export function observeZram(s: Snapshot, prev: PolicyState['zram']): PolicyState['zram'] {
   const now = zramTotals(s.swaps);
   if (now.dataBytes === 0) return { ...now, ratio: null };
   const grown = now.dataBytes - prev.dataBytes;
@@ -137,9 +137,9 @@ export function observeZram(s: Snapshot, prev: PolicyMemory['zram']): PolicyMemo
 // Same-filled pages cost zram nothing, so a ratio can be huge; 50:1 is already "free".
 const clampRatio = (r: number): number => Math.min(50, Math.max(1, r));
 
-export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig, zram: PolicyMemory['zram'] = observeZram(s, memory.zram)): Measures {
+export function measure(s: Snapshot, prior: PolicyState, config: PolicyConfig, zram: PolicyState['zram'] = observeZram(s, prior.zram)): Measures {
   const { meminfo } = s;
-  const prev = memory.prev;
+  const prev = prior.prev;
   const elapsedMs = prev ? s.atMs - prev.atMs : 0;
   const fresh = prev !== null && elapsedMs > 0 && elapsedMs <= MAX_RATE_INTERVAL_MS;
   const fullRecentPct = fresh ? stallPct(prev.fullTotalUs, s.tree.full.totalUs, elapsedMs) : s.tree.full.avg10;
@@ -157,7 +157,7 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
     const gain = swapAbsorb > 0 && ratio >= ZRAM_MIN_USEFUL_RATIO ? 1 - 1 / ratio : 0;
     const taken = (prev.memAvailableBytes - meminfo.memAvailableBytes) + (prev.zramFreeBytes - free.zram) * gain + (swapAbsorb > 0 ? prev.diskFreeBytes - free.disk : 0);
     const instant = (taken / elapsedMs) * 1000;
-    declineBytesPerSec = RATE_SMOOTHING * instant + (1 - RATE_SMOOTHING) * memory.declineBytesPerSec;
+    declineBytesPerSec = RATE_SMOOTHING * instant + (1 - RATE_SMOOTHING) * prior.declineBytesPerSec;
   }
   const aboveFloor = runwayBytes - floorBytes(s, config);
   const exhaustionInMs = declineBytesPerSec > 0 ? Math.max(0, (aboveFloor / declineBytesPerSec) * 1000) : Infinity;
@@ -169,8 +169,8 @@ export function measure(s: Snapshot, memory: PolicyMemory, config: PolicyConfig,
   // one long gap is not yet a slow machine: the look that leaves calm also warns and signals,
   // which held the next look back 0.8-1.3 s in the same storms. So the pace is the shorter of
   // the last two gaps: a machine that is really slow shows it twice.
-  const gapMs = fresh && memory.state !== 'calm' ? elapsedMs : POLL_ELEVATED_MS;
-  const intervalMs = Math.max(POLL_CRITICAL_MS, Math.min(gapMs, memory.lookGapMs ?? gapMs));
+  const gapMs = fresh && prior.state !== 'calm' ? elapsedMs : POLL_ELEVATED_MS;
+  const intervalMs = Math.max(POLL_CRITICAL_MS, Math.min(gapMs, prior.lookGapMs ?? gapMs));
   return {
     fullRecentPct,
     someRecentPct,
@@ -306,12 +306,12 @@ export function nextToGo(s: Snapshot, ranked: readonly RankedCandidate[], trends
   return outside ? { kind: 'out-of-reach', outside, victim } : { kind: 'victim', victim };
 }
 
-export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig): Decision {
-  const zram = observeZram(s, memory.zram);
-  const m = measure(s, memory, config, zram);
-  const fullAboveSinceMs = m.fullRecentPct >= config.pressureFullLimitPct ? (memory.fullAboveSinceMs ?? s.atMs) : null;
+export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): Decision {
+  const zram = observeZram(s, prior.zram);
+  const m = measure(s, prior, config, zram);
+  const fullAboveSinceMs = m.fullRecentPct >= config.pressureFullLimitPct ? (prior.fullAboveSinceMs ?? s.atMs) : null;
   const trigger = firedTrigger(s, m, fullAboveSinceMs, config);
-  const trends = nextTrends(s, memory.trends);
+  const trends = nextTrends(s, prior.trends);
   const ranked = rankVictims(s.apps, growthMap(trends));
   const nextUp = nextToGo(s, ranked, trends);
 
@@ -321,11 +321,11 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
   else if (isElevated(m, fullAboveSinceMs, config)) state = 'elevated';
   else {
     // Leave a non-calm state only after a quiet hold, so one good sample does not flap the state.
-    calmSinceMs = memory.calmSinceMs ?? s.atMs;
-    state = memory.state === 'calm' || s.atMs - calmSinceMs >= CALM_HOLD_MS ? 'calm' : 'elevated';
+    calmSinceMs = prior.calmSinceMs ?? s.atMs;
+    state = prior.state === 'calm' || s.atMs - calmSinceMs >= CALM_HOLD_MS ? 'calm' : 'elevated';
   }
 
-  const next: PolicyMemory = {
+  const next: PolicyState = {
     state,
     prev: {
       atMs: s.atMs, fullTotalUs: s.tree.full.totalUs, someTotalUs: s.tree.some.totalUs, memAvailableBytes: s.meminfo.memAvailableBytes,
@@ -334,18 +334,18 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
     declineBytesPerSec: m.declineBytesPerSec,
     fullAboveSinceMs,
     calmSinceMs,
-    lastKill: memory.lastKill,
+    lastKill: prior.lastKill,
     trends,
     zram,
     lookGapMs: m.lookGapMs,
   };
   const none = (because: string, outOfReach: OutsideGroup | null = null): Decision =>
-    ({ state, memory: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp });
+    ({ state, policyState: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp });
 
   if (!trigger) return none(describeCalm(state, m));
-  if (memory.lastKill && s.atMs - memory.lastKill.atMs < config.cooldownMs) {
-    const wait = config.cooldownMs - (s.atMs - memory.lastKill.atMs);
-    return none(`${trigger.because}; waiting ${formatSeconds(wait)} after stopping ${memory.lastKill.unit} for its memory to show as free`);
+  if (prior.lastKill && s.atMs - prior.lastKill.atMs < config.cooldownMs) {
+    const wait = config.cooldownMs - (s.atMs - prior.lastKill.atMs);
+    return none(`${trigger.because}; waiting ${formatSeconds(wait)} after stopping ${prior.lastKill.unit} for its memory to show as free`);
   }
   if (nextUp.kind === 'nothing') return none(`${trigger.because}; but nothing may be stopped (${describeExclusions(ranked)})`);
   const { victim } = nextUp;
@@ -356,7 +356,7 @@ export function decide(s: Snapshot, memory: PolicyMemory, config: PolicyConfig):
   return {
     state,
     // The pressure window starts over: the next kill must be earned by new pressure.
-    memory: { ...next, fullAboveSinceMs: null, lastKill: { atMs: s.atMs, unit: victim.app.unit } },
+    policyState: { ...next, fullAboveSinceMs: null, lastKill: { atMs: s.atMs, unit: victim.app.unit } },
     measures: m,
     action: { kind: 'kill', reason: trigger.reason, victim },
     because: `${trigger.because}; ${describeVictim(victim, ranked)}`,
@@ -439,7 +439,7 @@ export function calmLookWantsTick(meminfo: MemInfo, config: PolicyConfig): boole
  * may not have: none at or below the hard floor (a loaded lab run gave 2 s at 3.7 % and the
  * kill then took 4 s), none when memory runs out within two graces at the current decline.
  */
-export function killGraceMs(m: Measures, config: PolicyConfig): number {
+export function graceMsFor(m: Measures, config: PolicyConfig): number {
   if (m.runwayPct <= config.memAvailableCriticalPct) return 0;
   if (m.exhaustionInMs < 2 * config.killGraceMs) return 0;
   return config.killGraceMs;

@@ -6,7 +6,7 @@
 // (`systemd-id128 new`).
 import { formatBytes, printable } from '../../shared/format.js';
 import type { AgentState } from '../../shared/names.js';
-import type { KillRecord, PressureRecord } from '../../shared/records.js';
+import type { EventRecord, PressureRecord } from '../../shared/records.js';
 import type { OutsideGroup } from './snapshot.js';
 
 export const MESSAGE_IDS = {
@@ -54,7 +54,7 @@ const common = (messageId: string, priority: number, message: string): [string, 
 const nameOf = (r: { displayName: string; appId: string; unit: string }): string => r.displayName || r.appId || r.unit;
 
 /** The fields every entry about an app carries, from its history record. */
-function recordFields(r: KillRecord): [string, string][] {
+function recordFields(r: EventRecord): [string, string][] {
   return [
     ['HEADROOM_EVENT_ID', r.id],
     ['HEADROOM_UNIT', r.unit],
@@ -87,7 +87,7 @@ function pressureFields(p: PressureRecord): [string, string][] {
 }
 
 /** A kill attempt (killed, partial, failed) or, in dry-run, the kill that was not done. */
-export function killEntry(r: KillRecord): JournalEntry {
+export function killEntry(r: EventRecord): JournalEntry {
   const who = `${nameOf(r)} (${r.unit})`;
   const freed = formatBytes(r.memoryFreedBytes + r.swapFreedBytes);
   const [id, priority, message] =
@@ -99,7 +99,7 @@ export function killEntry(r: KillRecord): JournalEntry {
 }
 
 /** Leaving calm: the app named as the next to go. */
-export function warningEntry(r: KillRecord): JournalEntry {
+export function warningEntry(r: EventRecord): JournalEntry {
   return [
     ...common(MESSAGE_IDS.warning, PRIORITY.notice, `Memory is getting tight; ${nameOf(r)} (${r.unit}) would be stopped next: ${r.because}`),
     ...recordFields(r),

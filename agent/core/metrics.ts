@@ -6,7 +6,7 @@
 // counters: Prometheus's rate() and increase() take a restart as a reset. Seeding them from
 // history would not be monotonic either: history is trimmed to its newest entries.
 import { AGENT_STATES, isKillAttempt, type AgentState } from '../../shared/names.js';
-import type { KillRecord, PressureRecord } from '../../shared/records.js';
+import type { EventRecord, PressureRecord } from '../../shared/records.js';
 
 /** App ids that get a label value of their own, first come; later ones count as OTHER_APP. */
 export const MAX_APP_LABELS = 20;
@@ -54,7 +54,7 @@ function appLabel(apps: readonly string[], appId: string): { label: string; apps
 }
 
 /** A kill attempt or a dry-run decision (outcome dry-run). */
-export function countKill(m: MetricsState, r: KillRecord): MetricsState {
+export function countKill(m: MetricsState, r: EventRecord): MetricsState {
   const { label, apps } = appLabel(m.apps, r.appId);
   const same = (s: KillSeries): boolean => s.app === label && s.reason === r.reason && s.outcome === r.outcome;
   const kills = m.kills.some(same)

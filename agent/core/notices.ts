@@ -1,9 +1,9 @@
 // What the agent tells the user, as data: the text, icon, urgency and actions of each
 // desktop notification. Sending is agent/bus/notifications.ts's job.
 import { formatBytes, formatPct } from '../../shared/format.js';
-import type { KillRecord } from '../../shared/records.js';
+import type { EventRecord } from '../../shared/records.js';
 import type { Measures } from './decide.js';
-import type { AppScope, OutsideGroup } from './snapshot.js';
+import type { AppUnit, OutsideGroup } from './snapshot.js';
 
 /** Freedesktop urgency levels; critical notifications do not expire. */
 export type Urgency = 0 | 1 | 2;
@@ -34,7 +34,7 @@ export const KILL_COALESCE_MS = 30_000;
 
 const nameOf = (x: { displayName: string; appId: string }): string => x.displayName || x.appId;
 
-function killCause(k: KillRecord): string {
+function killCause(k: EventRecord): string {
   switch (k.reason) {
     case 'pressure':
       return `The desktop was stalling on memory (pressure ${formatPct(k.fullRecentPct)}).`;
@@ -45,7 +45,7 @@ function killCause(k: KillRecord): string {
   }
 }
 
-export function killNotice(k: KillRecord, app: Pick<AppScope, 'icon' | 'desktopEntry'> | null, opts: { details?: boolean } = {}): Notice {
+export function killNotice(k: EventRecord, app: Pick<AppUnit, 'icon' | 'desktopEntry'> | null, opts: { details?: boolean } = {}): Notice {
   const name = nameOf(k);
   const held = `${formatBytes(k.memoryFreedBytes)}${k.swapFreedBytes > 0 ? ` and ${formatBytes(k.swapFreedBytes)} of swap` : ''}`;
   const survivors = k.processesLeft > 0 ? ` ${k.processesLeft} of its ${k.processCount} processes could not be stopped.` : '';
@@ -64,7 +64,7 @@ export function killNotice(k: KillRecord, app: Pick<AppScope, 'icon' | 'desktopE
   };
 }
 
-export function warningNotice(app: AppScope, m: Measures): Notice {
+export function warningNotice(app: AppUnit, m: Measures): Notice {
   const name = nameOf(app);
   return {
     kind: 'warning',

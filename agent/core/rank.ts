@@ -8,17 +8,17 @@
 // page cache comes back through reclaim without a kill, so an app holding a big file cache is
 // no hog.
 import { RANK_GROWTH_HORIZON_MS } from './constants.js';
-import type { AppScope } from './snapshot.js';
+import type { AppUnit } from './snapshot.js';
 
 export interface RankedCandidate {
-  app: AppScope;
+  app: AppUnit;
   /** '' when the app may be killed, else the reason it may not. */
   excluded: string;
   /** Recent growth of its footprint, bytes/s (0 when unknown or shrinking). */
   growthBytesPerSec: number;
 }
 
-export const footprintBytes = (app: AppScope): number => app.unreclaimableBytes;
+export const footprintBytes = (app: AppUnit): number => app.unreclaimableBytes;
 
 /** A footprint as the ranking compares it: now, plus what recent growth adds within the horizon. */
 export const projectedBytes = (bytes: number, growthBytesPerSec: number): number =>
@@ -26,7 +26,7 @@ export const projectedBytes = (bytes: number, growthBytesPerSec: number): number
 
 export const rankScore = (c: RankedCandidate): number => projectedBytes(footprintBytes(c.app), c.growthBytesPerSec);
 
-export function exclusionOf(app: AppScope): string {
+export function exclusionOf(app: AppUnit): string {
   if (app.protectedBecause !== '') return app.protectedBecause;
   if (app.preference === 'omit') return 'omit';
   if (app.processCount === 0) return 'empty';
@@ -47,7 +47,7 @@ export function compareVictims(a: RankedCandidate, b: RankedCandidate): number {
 }
 
 /** Rank every unit; `growth` maps a unit to its recent growth in bytes/s (absent: unknown). */
-export function rankVictims(apps: readonly AppScope[], growth: ReadonlyMap<string, number> = new Map()): RankedCandidate[] {
+export function rankVictims(apps: readonly AppUnit[], growth: ReadonlyMap<string, number> = new Map()): RankedCandidate[] {
   return apps.map((app) => ({ app, excluded: exclusionOf(app), growthBytesPerSec: Math.max(0, growth.get(app.unit) ?? 0) })).sort(compareVictims);
 }
 

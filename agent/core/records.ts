@@ -1,15 +1,15 @@
 // The records the agent reports (shared/records.ts), built from a snapshot and the decision
 // made on it. Pure: what is random or read (an event's id) is handed in.
 import type { KillOutcome, KillReason } from '../../shared/names.js';
-import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+import type { AppRecord, CandidateRecord, ExplanationRecord, EventRecord, PressureRecord } from '../../shared/records.js';
 import { REPORT_CANDIDATES } from './constants.js';
 import { describeOutOfReach, describeVictim, type Decision } from './decide.js';
 import { footprintBytes, type RankedCandidate } from './rank.js';
-import type { AppScope, Snapshot } from './snapshot.js';
+import type { AppUnit, Snapshot } from './snapshot.js';
 
 /** What was done to the app, in the words of the record. */
 interface Outcome {
-  outcome: KillRecord['outcome'];
+  outcome: EventRecord['outcome'];
   dryRun: boolean;
   processCount: number;
   processesLeft: number;
@@ -47,7 +47,7 @@ export function pressureRecord(s: Snapshot, d: Decision): PressureRecord {
  * A history entry about one app at this moment: the app, the pressure, the candidates, and
  * what was done (`outcome`). `nonce` makes the id unique among entries of the same millisecond.
  */
-function eventRecord(s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, outcome: Outcome, nonce: string): KillRecord {
+function eventRecord(s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, outcome: Outcome, nonce: string): EventRecord {
   const { app } = victim;
   return {
     id: `${s.wallMs.toString(36)}-${nonce}`,
@@ -70,19 +70,19 @@ function eventRecord(s: Snapshot, d: Decision, victim: RankedCandidate, reason: 
 }
 
 /** Nothing done to the app (a warning, a dry run): all its processes are left. */
-const untouched = (app: AppScope, outcome: 'warned' | 'dry-run', dryRun: boolean, graceMs: number): Outcome =>
+const untouched = (app: AppUnit, outcome: 'warned' | 'dry-run', dryRun: boolean, graceMs: number): Outcome =>
   ({ outcome, dryRun, processCount: app.processCount, processesLeft: app.processCount, graceMs, durationMs: 0 });
 
 /** A kill that was attempted, and what came of it. */
-export const killRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, attempt: KillAttempt, nonce: string): KillRecord =>
+export const killRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, attempt: KillAttempt, nonce: string): EventRecord =>
   eventRecord(s, d, victim, reason, because, { outcome: attempt.outcome, dryRun: false, processCount: attempt.processCount, processesLeft: attempt.processesLeft, graceMs, durationMs: attempt.durationMs }, nonce);
 
 /** The kill dry-run did not do: the record it would have had, nothing touched. */
-export const dryRunRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, nonce: string): KillRecord =>
+export const dryRunRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, nonce: string): EventRecord =>
   eventRecord(s, d, victim, reason, because, untouched(victim.app, 'dry-run', true, graceMs), nonce);
 
 /** The warning on leaving calm: the app that would go next, and why. */
-export function warningRecord(s: Snapshot, d: Decision, victim: RankedCandidate, dryRun: boolean, nonce: string): KillRecord {
+export function warningRecord(s: Snapshot, d: Decision, victim: RankedCandidate, dryRun: boolean, nonce: string): EventRecord {
   const reason = d.measures.fullRecentPct > 0 ? 'pressure' : 'exhaustion';
   const because = `warned: ${d.because}; ${describeVictim(victim, d.ranked)}`;
   return eventRecord(s, d, victim, reason, because, untouched(victim.app, 'warned', dryRun, 0), nonce);
@@ -117,7 +117,7 @@ export const candidateRecord = (c: RankedCandidate): CandidateRecord => ({
   excluded: c.excluded,
 });
 
-export const appRecord = (a: AppScope): AppRecord => ({
+export const appRecord = (a: AppUnit): AppRecord => ({
   unit: a.unit,
   kind: a.kind,
   cgroup: a.cgroup,
@@ -137,5 +137,5 @@ export const appRecord = (a: AppScope): AppRecord => ({
 });
 
 /** The running apps, heaviest first. An emptied scope lingers until systemd collects it: it is no longer a running app. */
-export const runningAppRecords = (apps: readonly AppScope[]): AppRecord[] =>
+export const runningAppRecords = (apps: readonly AppUnit[]): AppRecord[] =>
   apps.filter((a) => a.processCount > 0).sort((a, b) => footprintBytes(b) - footprintBytes(a)).map(appRecord);

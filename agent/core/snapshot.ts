@@ -7,7 +7,7 @@ import type { SwapDevice } from './swap.js';
 import type { UnitKind } from './unit-name.js';
 
 /** A unit of the user's tree that may be stopped: an app, a terminal tab's job, a snap, … */
-export interface AppScope {
+export interface AppUnit {
   unit: string;
   kind: UnitKind;
   /** cgroup path relative to user@UID.service, e.g. app.slice/app-gnome-firefox-123.scope */
@@ -51,7 +51,7 @@ export interface Snapshot {
   meminfo: MemInfo;
   /** /proc/swaps, with each zram device's mm_stat. */
   swaps: SwapDevice[];
-  apps: AppScope[];
+  apps: AppUnit[];
   /**
    * Monotonic ms when apps and outside were read: a look under pressure reads the gauges anew
    * and uses the last units read (agent.ts), so the units can be older than atMs. Trends are
@@ -83,7 +83,7 @@ export type Gauges = Pick<Snapshot, 'atMs' | 'wallMs' | 'tree' | 'appSlice' | 'm
 /** The part of a snapshot that says who could be stopped: costly to read (every unit's files). */
 export interface Units {
   atMs: number;
-  apps: AppScope[];
+  apps: AppUnit[];
   outside: OutsideGroup[];
 }
 

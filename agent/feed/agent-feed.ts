@@ -18,7 +18,7 @@
 import { HISTORY_LIMIT, mergePressure, newerPressure, PRESSURE_WINDOW_MS, prependKill } from '../../shared/agent-view.js';
 import type { BridgeEvent, DashboardBridge, DashboardState, SystemFacts } from '../../shared/bridge.js';
 import { AGENT_BUS_NAME, isPreference, type AgentState, type Preference } from '../../shared/names.js';
-import type { KillRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
+import type { EventRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
 import { AgentCallError, AgentClient, AgentNotRunningError } from '../bus/agent-client.js';
 import { getRemoteInterface, nameHasOwner } from '../bus/dbus.js';
 
@@ -81,7 +81,7 @@ export class AgentFeed implements DashboardBridge {
   /** The seed of the agent now running: null until asked (at start, and after each restart). */
   #seed: Promise<void> | null = null;
   /** Kills signalled while the seed's GetHistory is out (newer than its answer); null between seeds. */
-  #killsDuringSeed: KillRecord[] | null = null;
+  #killsDuringSeed: EventRecord[] | null = null;
 
   // What the running agent told us (reset when it goes away). DryRun and the app list are
   // asked each time: nothing signals them.
@@ -94,7 +94,7 @@ export class AgentFeed implements DashboardBridge {
   /** When we last asked the agent for its samples (the seed, a catch-up). */
   #askedPressureAtMs = 0;
   /** Newest first, HISTORY_LIMIT of it. */
-  #history: KillRecord[] = [];
+  #history: EventRecord[] = [];
   #facts: Promise<SystemFacts | null> | null = null;
   /** Why the last call to the agent failed, '' when it did not. */
   #error = '';
@@ -198,7 +198,7 @@ export class AgentFeed implements DashboardBridge {
    */
   async #readSeed(): Promise<void> {
     const c = this.client;
-    const signalled: KillRecord[] = [];
+    const signalled: EventRecord[] = [];
     this.#killsDuringSeed = signalled;
     try {
       const [, version, pressure, history, samples] = await Promise.all([
@@ -280,7 +280,7 @@ export class AgentFeed implements DashboardBridge {
     this.#emit({ kind: 'agent', running });
   }
 
-  #onKill(kind: 'killed' | 'would-kill' | 'warned', kill: KillRecord): void {
+  #onKill(kind: 'killed' | 'would-kill' | 'warned', kill: EventRecord): void {
     this.#history = prependKill(this.#history, kill);
     this.#killsDuringSeed?.push(kill);
     this.#emit({ kind, kill });

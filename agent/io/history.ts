@@ -6,7 +6,7 @@
 // TAIL_MAX_BYTES of memory, and twelve concurrent GetHistory calls do not add up.
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { KillSpec, type KillRecord } from '../../shared/records.js';
+import { KillSpec, type EventRecord } from '../../shared/records.js';
 import { STATE_DIR_MODE, STATE_FILE_MODE, writeFileAtomic } from './files.js';
 
 const MAX_LINES = 2000;
@@ -18,20 +18,20 @@ const TAIL_MAX_BYTES = 8 * 1024 * 1024;
 const CHUNK_BYTES = 64 * 1024;
 
 export interface History {
-  append(record: KillRecord): Promise<void>;
+  append(record: EventRecord): Promise<void>;
   /** Newest first. */
-  recent(limit: number): Promise<KillRecord[]>;
+  recent(limit: number): Promise<EventRecord[]>;
 }
 
-const isKillRecord = (v: unknown): v is KillRecord =>
+const isEventRecord = (v: unknown): v is EventRecord =>
   v !== null && typeof v === 'object' && Object.keys(KillSpec).every((k) => k in v);
 
 export function openHistory(path: string, warn: (msg: string) => void = () => undefined): History {
   let lines: number | null = null;
 
   /** The newest `limit` records (oldest first), from the file's tail. */
-  const readTail = async (limit: number): Promise<{ records: KillRecord[]; bad: number }> => {
-    const records: KillRecord[] = [];
+  const readTail = async (limit: number): Promise<{ records: EventRecord[]; bad: number }> => {
+    const records: EventRecord[] = [];
     let bad = 0;
     for (const line of await tailLines(path, limit)) {
       if (line.length > MAX_LINE_BYTES) {
@@ -40,7 +40,7 @@ export function openHistory(path: string, warn: (msg: string) => void = () => un
       }
       try {
         const v: unknown = JSON.parse(line);
-        if (isKillRecord(v)) records.push(v);
+        if (isEventRecord(v)) records.push(v);
         else bad++;
       } catch {
         bad++;

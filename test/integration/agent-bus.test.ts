@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { AgentClient } from '../../agent/bus/agent-client.js';
 import { connectSessionBus, introspect, type MessageBus } from '../../agent/bus/dbus.js';
 import { AGENT_BUS_NAME, AGENT_INTERFACE, AGENT_OBJECT_PATH } from '../../shared/names.js';
-import type { AppRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+import type { AppRecord, ExplanationRecord, EventRecord, PressureRecord } from '../../shared/records.js';
 import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable } from '../support/cgroup-tree.js';
 import { members } from '../support/introspection.js';
@@ -154,7 +154,7 @@ describe('agent on a private bus', { skip: unavailable || false }, () => {
       const r = await cli(home, ['kill', 'firefox']);
       assert.equal(r.code, 0, r.stderr);
       const ev = await monitor.waitFor((e) => e.event === 'Killed');
-      const k = ev.kill as KillRecord;
+      const k = ev.kill as EventRecord;
       assert.equal(k.unit, 'app-gnome-firefox-4242.scope');
       assert.equal(k.appId, 'firefox');
       assert.equal(k.displayName, 'Firefox Web Browser');
@@ -163,7 +163,7 @@ describe('agent on a private bus', { skip: unavailable || false }, () => {
       assert.equal(k.processesLeft, 0);
       assert.ok(k.memoryFreedBytes > 16 * 1024 ** 2);
       assert.deepEqual(tree.pids(BROWSER), []);
-      const history = await cliJson<KillRecord[]>(home, ['history']);
+      const history = await cliJson<EventRecord[]>(home, ['history']);
       assert.equal(history[0]?.id, k.id);
     } finally {
       monitor.stop();

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AgentClient } from '../../agent/bus/agent-client.js';
-import type { KillRecord } from '../../shared/records.js';
+import type { EventRecord } from '../../shared/records.js';
 import { AgentProcess, makeHome, ProcRoot, type Home } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable } from '../support/cgroup-tree.js';
 import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
@@ -16,7 +16,7 @@ const unavailable = cgroupTreeUnavailable() || (dbusDaemonAvailable() ? '' : 'db
 /** A kill record as the agent writes it, ten candidates and all (~2.5 KB a line). */
 function historyLine(i: number): string {
   const candidate = (j: number) => ({ unit: `app-gnome-app${j}-${1000 + j}.scope`, appId: `app${j}`, displayName: `App number ${j} with a long name`, preference: 'none', memoryBytes: j * 1e6, swapBytes: 0, processCount: 3, excluded: '' });
-  const k: KillRecord = {
+  const k: EventRecord = {
     id: `k${i}`, unit: `app-gnome-hog${i}-4242.scope`, appId: `hog${i}`, displayName: 'Hog', reason: 'exhaustion',
     because: 'only 80 MiB (3.9%) of memory is available and there is no swap; Hog is the heaviest of 10 units that may be stopped '.repeat(3),
     outcome: 'killed', dryRun: false, processCount: 1, processesLeft: 0, memoryFreedBytes: 1e9, swapFreedBytes: 0, graceMs: 0, durationMs: 10,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
-import type { KillRecord } from '../../shared/records.js';
+import type { EventRecord } from '../../shared/records.js';
 import type { AgentCallError} from '../../agent/bus/agent-client.js';
 import { AgentClient } from '../../agent/bus/agent-client.js';
 import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, type Home } from '../support/agent-process.js';
@@ -76,7 +76,7 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     proc.setAvailable(2); // exhaustion
     const ev = await monitor!.waitFor((e) => e.event === 'Killed');
     proc.setAvailable(50); // the kill freed the memory
-    const k = ev.kill as KillRecord;
+    const k = ev.kill as EventRecord;
     assert.equal(k.unit, 'app-headroom-hog-00000000000000b1.scope');
     assert.equal(k.reason, 'exhaustion');
     assert.equal(k.outcome, 'killed');
@@ -87,7 +87,7 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     assert.equal(editor.alive(), true);
     assert.equal(notes.alive(), true);
     await monitor!.waitFor((e) => e.event === 'StateChanged' && e.state === 'critical');
-    const history = await cliJson<KillRecord[]>(home, ['history']);
+    const history = await cliJson<EventRecord[]>(home, ['history']);
     assert.equal(history[0]?.id, k.id);
     // Leaving calm (here at the first look, before the bus was up) warned first, naming the
     // same app: history says so (the Warned signal is checked in notifications.test.ts).
@@ -107,7 +107,7 @@ describe('automatic kills', { skip: unavailable || false }, () => {
       proc.setAvailable(pct);
       await new Promise((r) => setTimeout(r, 300));
     }
-    const k = (await monitor!.waitFor((e) => e.event === 'Killed')).kill as KillRecord;
+    const k = (await monitor!.waitFor((e) => e.event === 'Killed')).kill as EventRecord;
     assert.equal(k.reason, 'exhaustion');
     assert.match(k.because, /memory would be gone in \d+\.\d s at \d+ MiB\/s, before another look could act \(.*\); hog is the heaviest/);
     assert.ok(k.memAvailableBytes > 0.04 * 8 * 1024 ** 3, `killed above the 4 % hard limit (${k.memAvailableBytes} bytes left)`);
@@ -118,11 +118,11 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     await startAgent();
     await waitState('elevated');
     proc.setAvailable(1); // stays exhausted: nothing frees memory in this fake meminfo
-    await monitor!.waitFor((e) => e.event === 'Killed' && (e.kill as KillRecord).appId === 'hog');
-    const second = await monitor!.waitFor((e) => e.event === 'Killed' && (e.kill as KillRecord).appId === 'editor', 10_000);
-    const [first] = monitor!.events.filter((e) => e.event === 'Killed').map((e) => e.kill as KillRecord);
-    assert.ok((second.kill as KillRecord).atMs - first!.atMs >= 500, 'the cool-down separated the kills');
-    assert.equal((second.kill as KillRecord).graceMs, 0, 'at or below the hard limit there is no grace');
+    await monitor!.waitFor((e) => e.event === 'Killed' && (e.kill as EventRecord).appId === 'hog');
+    const second = await monitor!.waitFor((e) => e.event === 'Killed' && (e.kill as EventRecord).appId === 'editor', 10_000);
+    const [first] = monitor!.events.filter((e) => e.event === 'Killed').map((e) => e.kill as EventRecord);
+    assert.ok((second.kill as EventRecord).atMs - first!.atMs >= 500, 'the cool-down separated the kills');
+    assert.equal((second.kill as EventRecord).graceMs, 0, 'at or below the hard limit there is no grace');
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(notes.alive(), true, 'omit is never killed, even with nothing else left');
     assert.ok(agent!.log.some((l) => /nothing may be stopped \(1 omit/.test(l)));
@@ -134,7 +134,7 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     assert.equal((await cli(home, ['prefer', 'hog', 'avoid'])).code, 0);
     await waitState('elevated');
     proc.setAvailable(2);
-    const k = (await monitor!.waitFor((e) => e.event === 'Killed')).kill as KillRecord;
+    const k = (await monitor!.waitFor((e) => e.event === 'Killed')).kill as EventRecord;
     assert.equal(k.appId, 'editor');
     assert.equal(hog.alive(), true);
     assert.equal(editor.alive(), false);
@@ -146,29 +146,29 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     assert.equal((await cliJson<{ dryRun: boolean }>(home, ['status'])).dryRun, true);
     await waitState('elevated');
     proc.setAvailable(2);
-    const k = (await monitor!.waitFor((e) => e.event === 'WouldKill')).kill as KillRecord;
+    const k = (await monitor!.waitFor((e) => e.event === 'WouldKill')).kill as EventRecord;
     assert.equal(k.unit, 'app-headroom-hog-00000000000000b1.scope');
     assert.equal(k.outcome, 'dry-run');
     assert.equal(k.dryRun, true);
     await new Promise((r) => setTimeout(r, 800));
     assert.equal(monitor!.events.some((e) => e.event === 'Killed'), false);
     assert.ok(hog.alive() && editor.alive() && notes.alive(), 'nothing died');
-    assert.equal((await cliJson<KillRecord[]>(home, ['history']))[0]?.outcome, 'dry-run');
+    assert.equal((await cliJson<EventRecord[]>(home, ['history']))[0]?.outcome, 'dry-run');
   });
 
   test('kill -9 of the agent loses nothing: history and preferences are there after a restart, monitor follows the new agent', async () => {
     await startAgent();
     assert.equal((await cli(home, ['prefer', 'editor', 'avoid'])).code, 0);
     assert.equal((await cli(home, ['kill', 'hog'])).code, 0);
-    const before = await cliJson<KillRecord[]>(home, ['history']);
+    const before = await cliJson<EventRecord[]>(home, ['history']);
     assert.equal(before.filter((h) => h.outcome === 'killed').length, 1);
     await agent!.stop('SIGKILL');
     agent = await AgentProcess.start(home, ['--user-tree', tree.path, '--proc-root', proc.path, '--config', config]);
-    assert.deepEqual(await cliJson<KillRecord[]>(home, ['history']), before);
+    assert.deepEqual(await cliJson<EventRecord[]>(home, ['history']), before);
     const prefs = JSON.parse(readFileSync(join(home.dir, 'config', 'headroom', 'preferences.json'), 'utf8')) as { apps: Record<string, string> };
     assert.deepEqual(prefs.apps, { notes: 'omit', editor: 'avoid' });
     assert.equal((await cli(home, ['kill', 'editor'])).code, 0);
-    await monitor!.waitFor((e) => e.event === 'Killed' && (e.kill as KillRecord).appId === 'editor');
+    await monitor!.waitFor((e) => e.event === 'Killed' && (e.kill as EventRecord).appId === 'editor');
   });
 
   test('SIGHUP reloads the config, and a broken file keeps the last good one', async () => {

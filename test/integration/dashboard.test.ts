@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import WebSocket from 'ws';
-import type { AppRecord, KillRecord } from '../../shared/records.js';
+import type { AppRecord, EventRecord } from '../../shared/records.js';
 import { AgentProcess, cliJson, HEADROOM, makeHome, ProcRoot, REPO, type Home } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
 import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
@@ -249,7 +249,7 @@ describe('dashboard in headless Chromium against the real agent', { skip: unavai
     assert.equal(hog.alive(), false);
     assert.ok(editor.alive() && notes.alive());
     assert.equal(await page.evaluate('window.sameDocument'), true, 'the page was not reloaded');
-    const history = await cliJson<KillRecord[]>(home, ['history']);
+    const history = await cliJson<EventRecord[]>(home, ['history']);
     const kill = history.find((k) => k.appId === 'hog')!;
     assert.equal(await item.getAttribute('data-kill-id'), kill.id);
     assert.match(await item.innerText(), /exhaustion/);

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exportTray } from '../../agent/bus/tray-service.js';
-import type { KillRecord } from '../../shared/records.js';
+import type { EventRecord } from '../../shared/records.js';
 import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
 import { DesktopSession, desktopToolsMissing } from '../support/desktop-session.js';
@@ -71,14 +71,14 @@ describe('notifications through a real notification server', { skip: missing || 
     assert.equal(warning.icon, 'utilities-system-monitor');
     assert.equal(hog.alive(), true, 'a warning kills nothing');
     // The same warning as a signal and in history, for the tray and the dashboard.
-    const warned = (await monitor.waitFor((e) => e.event === 'Warned')).kill as KillRecord;
+    const warned = (await monitor.waitFor((e) => e.event === 'Warned')).kill as EventRecord;
     assert.equal(warned.unit, 'app-gnome-hogdeluxe-7001.scope');
     assert.equal(warned.displayName, 'Hog Deluxe');
     assert.equal(warned.outcome, 'warned');
-    assert.equal((await cliJson<KillRecord[]>(home, ['history']))[0]?.id, warned.id);
+    assert.equal((await cliJson<EventRecord[]>(home, ['history']))[0]?.id, warned.id);
 
     desktop.invoke('Close Hog Deluxe now', bus.address);
-    const k = (await monitor.waitFor((e) => e.event === 'Killed')).kill as KillRecord;
+    const k = (await monitor.waitFor((e) => e.event === 'Killed')).kill as EventRecord;
     assert.equal(k.unit, 'app-gnome-hogdeluxe-7001.scope');
     assert.equal(k.reason, 'manual');
     assert.equal(k.graceMs, 300, 'closed with the SIGTERM grace, not outright');
@@ -89,7 +89,7 @@ describe('notifications through a real notification server', { skip: missing || 
 
   test('a kill is announced within a second, with the app name, size, cause, icon and an avoid action that works', async () => {
     proc.setAvailable(2);
-    const k = (await monitor.waitFor((e) => e.event === 'Killed' && (e.kill as KillRecord).reason === 'exhaustion')).kill as KillRecord;
+    const k = (await monitor.waitFor((e) => e.event === 'Killed' && (e.kill as EventRecord).reason === 'exhaustion')).kill as EventRecord;
     assert.equal(k.appId, 'texteditor');
     const notice = await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Text Editor was stopped to keep your desktop responsive'), 'the kill notice');
     assert.match(notice.body, /^It was using \d+ MiB\. Only 164 MiB of memory was left\.$/);
@@ -132,7 +132,7 @@ describe('notifications through a real notification server', { skip: missing || 
       const app = await tree.start('app.slice/app-gnome-hogdeluxe-7003.scope', 'hog', ['40']);
       proc.expose(app.pid);
       assert.equal((await cli(home, ['kill', 'app-gnome-hogdeluxe-7003.scope'])).code, 0);
-      const k = (await monitor.waitFor((e) => e.event === 'Killed' && (e.kill as KillRecord).unit === 'app-gnome-hogdeluxe-7003.scope')).kill as KillRecord;
+      const k = (await monitor.waitFor((e) => e.event === 'Killed' && (e.kill as EventRecord).unit === 'app-gnome-hogdeluxe-7003.scope')).kill as EventRecord;
       const notice = await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Hog Deluxe was stopped to keep your desktop responsive' && c.actions.includes('details')), 'the kill notice with Details');
       assert.deepEqual(notice.actions, ['details', 'Details'], 'a manual kill: no "don\'t kill again", but Details');
       desktop.invoke('Details', bus.address);

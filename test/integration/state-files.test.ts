@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openHistory } from '../../agent/io/history.js';
 import { openPreferences } from '../../agent/io/preferences.js';
-import type { KillRecord } from '../../shared/records.js';
+import type { EventRecord } from '../../shared/records.js';
 import { AgentProcess, cliJson, makeHome } from '../support/agent-process.js';
 import { CgroupTree, cgroupTreeUnavailable, fixture } from '../support/cgroup-tree.js';
 import { dbusDaemonAvailable, startPrivateBus } from '../support/private-bus.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'headroom-state-'));
 
-const record = (i: number): KillRecord => ({
+const record = (i: number): EventRecord => ({
   id: `k${i}`, unit: `app-headroom-a${i}-0000000000000000.scope`, appId: `a${i}`, displayName: '', reason: 'pressure', because: 'test',
   outcome: 'killed', dryRun: false, processCount: 1, processesLeft: 0, memoryFreedBytes: i, swapFreedBytes: 0, graceMs: 0,
   durationMs: 1, someAvg10: 0, fullAvg10: 0, fullRecentPct: 0, memAvailableBytes: 0, swapFreeBytes: 0, atMs: i, candidates: [],
@@ -118,7 +118,7 @@ describe('the agent with damaged state files', { skip: cgroupTreeUnavailable() |
       writeFileSync(join(home.dir, 'state', 'headroom', 'history.jsonl'), `${JSON.stringify(record(7))}\n\0\0garbage\n`);
       agent = await AgentProcess.start(home, ['--user-tree', tree.path]);
       assert.ok(agent.log.some((l) => /preferences\.json is damaged/.test(l)));
-      const history = await cliJson<KillRecord[]>(home, ['history']);
+      const history = await cliJson<EventRecord[]>(home, ['history']);
       assert.deepEqual(history.map((r) => r.id), ['k7']);
       assert.ok(readdirSync(join(home.dir, 'config', 'headroom')).some((f) => f.startsWith('preferences.json.bad-')));
     } finally {

@@ -1,16 +1,16 @@
 // Builders for policy tests: plain data, no IO, like systemd's test-oomd-util contexts.
 import { DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
-import { decide, INITIAL_MEMORY, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
+import { decide, INITIAL_POLICY_STATE, type Decision, type PolicyState } from '../../agent/core/decide.js';
 import type { MemInfo } from '../../agent/core/meminfo.js';
 import type { PressureSample } from '../../agent/core/psi.js';
-import type { AppScope, Snapshot } from '../../agent/core/snapshot.js';
+import type { AppUnit, Snapshot } from '../../agent/core/snapshot.js';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
 /** A unit; its unreclaimable footprint is memoryBytes + swapBytes unless given. */
-export function app(unit: string, over: Partial<AppScope> = {}): AppScope {
-  const a: Omit<AppScope, 'unreclaimableBytes'> = {
+export function app(unit: string, over: Partial<AppUnit> = {}): AppUnit {
+  const a: Omit<AppUnit, 'unreclaimableBytes'> = {
     unit,
     kind: 'app',
     cgroup: `app.slice/${unit}`,
@@ -51,11 +51,11 @@ export function snapshot(atMs: number, over: Partial<Snapshot> = {}): Snapshot {
 }
 
 /** Feed snapshots through decide() the way the agent does, carrying memory forward. */
-export function decideAll(snaps: readonly Snapshot[], config: PolicyConfig = DEFAULT_POLICY, memory: PolicyMemory = INITIAL_MEMORY): Decision[] {
+export function decideAll(snaps: readonly Snapshot[], config: PolicyConfig = DEFAULT_POLICY, memory: PolicyState = INITIAL_POLICY_STATE): Decision[] {
   const out: Decision[] = [];
   for (const s of snaps) {
     const d = decide(s, memory, config);
-    memory = d.memory;
+    memory = d.policyState;
     out.push(d);
   }
   return out;

@@ -1,6 +1,6 @@
 // Records as the agent sends them, for the tray's pure-module tests.
 import type { DashboardState } from '../../shared/bridge.js';
-import type { AppRecord, KillRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
+import type { AppRecord, EventRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -22,7 +22,7 @@ export function appRecord(appId: string, memoryBytes: number, over: Partial<AppR
 }
 
 let killIds = 0;
-export function killRecord(appId: string, outcome: KillRecord['outcome'], over: Partial<KillRecord> = {}): KillRecord {
+export function killRecord(appId: string, outcome: EventRecord['outcome'], over: Partial<EventRecord> = {}): EventRecord {
   killIds += 1;
   return {
     id: `k${killIds}`, unit: `app-gnome-${appId}-1234.scope`, appId, displayName: appId, reason: 'pressure', because: 'because',

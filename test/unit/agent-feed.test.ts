@@ -7,7 +7,7 @@ import { AgentFeed, type FeedClient } from '../../agent/feed/agent-feed.js';
 import { AgentCallError } from '../../agent/bus/agent-client.js';
 import type { BridgeEvent, SystemFacts } from '../../shared/bridge.js';
 import type { AgentState, Preference } from '../../shared/names.js';
-import type { AppRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+import type { AppRecord, ExplanationRecord, EventRecord, PressureRecord } from '../../shared/records.js';
 import { GiB, appRecord, killRecord, pressureRecord } from '../support/tray-fixtures.js';
 
 const T0 = 1_700_000_000_000;
@@ -17,14 +17,14 @@ class StandInAgent implements FeedClient {
   readonly calls: string[] = [];
   state_: AgentState = 'calm';
   apps: AppRecord[] = [appRecord('firefox', 2 * GiB), appRecord('gimp', GiB)];
-  savedHistory: KillRecord[] = [killRecord('old', 'killed')];
+  savedHistory: EventRecord[] = [killRecord('old', 'killed')];
   samples: PressureRecord[] = [pressureRecord({ sampledAtMs: T0 - 4000 }), pressureRecord({ sampledAtMs: T0 - 2000 })];
   latest = pressureRecord({ sampledAtMs: T0 - 2000 });
   hasPressureHistory = true;
   /** Run while GetHistory is out (a signal racing the seed). */
   duringHistory: () => void = () => undefined;
   readonly on: {
-    killed?: (k: KillRecord) => void; wouldKill?: (k: KillRecord) => void; warned?: (k: KillRecord) => void;
+    killed?: (k: EventRecord) => void; wouldKill?: (k: EventRecord) => void; warned?: (k: EventRecord) => void;
     state?: (s: AgentState, p: AgentState, because: string, pressure: PressureRecord) => void;
     pressure?: (p: PressureRecord) => void; preference?: (id: string, p: Preference) => void;
   } = {};
@@ -39,7 +39,7 @@ class StandInAgent implements FeedClient {
   pressure(): Promise<PressureRecord> { return this.answer('Pressure', this.latest); }
   listApps(): Promise<AppRecord[]> { return this.answer('ListApps', this.apps); }
   explain(): Promise<ExplanationRecord> { return this.answer('Explain', { state: this.state_, because: 'fine', unit: '', appId: '', displayName: '', candidates: [] }); }
-  history(limit = 0): Promise<KillRecord[]> {
+  history(limit = 0): Promise<EventRecord[]> {
     const saved = this.savedHistory;
     this.duringHistory();
     return this.answer(`GetHistory ${limit}`, saved);
@@ -54,9 +54,9 @@ class StandInAgent implements FeedClient {
   setPreference(appId: string, p: Preference): Promise<void> { return this.answer(`SetPreference ${appId} ${p}`, undefined); }
   listLaunchers(): Promise<never[]> { return this.answer('ListLaunchers', []); }
   launch(id: string): Promise<string> { return this.answer(`Launch ${id}`, `app-headroom-${id}-1.scope`); }
-  onKilled(cb: (k: KillRecord) => void): void { this.on.killed = cb; }
-  onWouldKill(cb: (k: KillRecord) => void): void { this.on.wouldKill = cb; }
-  onWarned(cb: (k: KillRecord) => void): void { this.on.warned = cb; }
+  onKilled(cb: (k: EventRecord) => void): void { this.on.killed = cb; }
+  onWouldKill(cb: (k: EventRecord) => void): void { this.on.wouldKill = cb; }
+  onWarned(cb: (k: EventRecord) => void): void { this.on.warned = cb; }
   onStateChanged(cb: (s: AgentState, p: AgentState, because: string, pressure: PressureRecord) => void): void { this.on.state = cb; }
   onPressureChanged(cb: (p: PressureRecord) => void): void { this.on.pressure = cb; }
   onPreferenceChanged(cb: (id: string, p: Preference) => void): void { this.on.preference = cb; }

@@ -7,12 +7,12 @@ import { DEFAULT_POLICY, LAST_LOOK_FRESH_MS } from '../../agent/core/constants.j
 import type { Snapshot } from '../../agent/core/snapshot.js';
 import { UnitGoneError, type KillScopeResult } from '../../agent/cgroup/kill-scope.js';
 import type { Preference } from '../../shared/names.js';
-import type { KillRecord } from '../../shared/records.js';
+import type { EventRecord } from '../../shared/records.js';
 import type { EventReport } from '../../agent/event-report.js';
 import { app, meminfo, MiB, snapshot } from '../support/snapshots.js';
 
 function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScopeResult>) {
-  const history: KillRecord[] = [];
+  const history: EventRecord[] = [];
   const logs: string[] = [];
   const killed: string[] = [];
   const deps: AgentDeps = {

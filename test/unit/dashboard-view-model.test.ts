@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DashboardState } from '../../shared/bridge.js';
-import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+import type { AppRecord, CandidateRecord, ExplanationRecord, EventRecord, PressureRecord } from '../../shared/records.js';
 import { mergePressure, prependKill, PRESSURE_WINDOW_MS, withPressure } from '../../shared/agent-view.js';
 import {
   appRowsOf, applyEvent, badgeOf, CHART_MIN_SPAN_MS, chartOf, explanationOf, factsOf, killRowsOf, needsReload, summaryOf,
@@ -24,7 +24,7 @@ const app = (unit: string, appId: string, memoryBytes: number, over: Partial<App
 const candidate = (appId: string, excluded = '', preference = 'none'): CandidateRecord => ({
   unit: `app-headroom-${appId}-1.scope`, appId, displayName: '', preference, memoryBytes: 100 * MiB, swapBytes: 0, processCount: 1, excluded,
 });
-const kill = (id: string, appId: string, outcome: string, atMs: number, over: Partial<KillRecord> = {}): KillRecord => ({
+const kill = (id: string, appId: string, outcome: string, atMs: number, over: Partial<EventRecord> = {}): EventRecord => ({
   id, unit: `app-headroom-${appId}-1.scope`, appId, displayName: '', reason: 'exhaustion', because: `${appId} is the heaviest`, outcome, dryRun: outcome === 'dry-run',
   processCount: 2, processesLeft: 0, memoryFreedBytes: 200 * MiB, swapFreedBytes: 0, graceMs: 0, durationMs: 120, someAvg10: 0, fullAvg10: 0,
   fullRecentPct: 0, memAvailableBytes: GiB, swapFreeBytes: 0, atMs, candidates: [candidate(appId), candidate('notes', 'omit', 'omit')], ...over,

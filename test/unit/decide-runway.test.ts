@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
-import { calmWatchIntervalMs, decide, INITIAL_MEMORY, nextLookMs, observeZram, type Decision } from '../../agent/core/decide.js';
+import { calmWatchIntervalMs, decide, INITIAL_POLICY_STATE, nextLookMs, observeZram, type Decision } from '../../agent/core/decide.js';
 import type { MemInfo } from '../../agent/core/meminfo.js';
 import type { OutsideGroup, Snapshot } from '../../agent/core/snapshot.js';
 import type { SwapDevice } from '../../agent/core/swap.js';
@@ -66,13 +66,13 @@ describe('no needless kill: bursts that stop above the floor live', () => {
  */
 function lookLikeTheAgent(availableAt: (ms: number) => number, untilMs: number, calmReadMs: number, lookReadMs = 20, leavingCalmMs = 0): Decision[] {
   const out: Decision[] = [];
-  let memory = INITIAL_MEMORY;
+  let memory = INITIAL_POLICY_STATE;
   for (let t = 0; t < untilMs;) {
     const meminfo = mem(availableAt(t));
     const d = decide(snapshot(t, { meminfo, apps: [browser, app('app-bench-hog-1.scope', { memoryBytes: TOTAL - meminfo.memAvailableBytes })] }), memory, config);
     out.push(d);
     const left = memory.state === 'calm' && d.state !== 'calm';
-    memory = d.memory;
+    memory = d.policyState;
     t += d.state === 'calm' ? calmReadMs + calmWatchIntervalMs(meminfo, config) : lookReadMs + nextLookMs(d) + (left ? leavingCalmMs : 0);
   }
   return out;
@@ -273,7 +273,7 @@ describe('swap counts as far as it can absorb', () => {
 
 describe('observeZram: the ratio of what went in lately', () => {
   const at = (origBytes: number, memUsedBytes: number): Snapshot => snapshot(0, { swaps: [zram({ origBytes, memUsedBytes })] });
-  const start = INITIAL_MEMORY.zram;
+  const start = INITIAL_POLICY_STATE.zram;
 
   test('none while zram holds too little to tell', () => {
     assert.equal(observeZram(at(2 * MiB, 1 * MiB), start).ratio, null);

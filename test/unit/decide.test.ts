@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CALM_HOLD_MS, DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
-import { calmLookWantsTick, calmWatchIntervalMs, decide, INITIAL_MEMORY, killGraceMs, type Measures, type Decision, type PolicyMemory } from '../../agent/core/decide.js';
+import { calmLookWantsTick, calmWatchIntervalMs, decide, INITIAL_POLICY_STATE, graceMsFor, type Measures, type Decision, type PolicyState } from '../../agent/core/decide.js';
 import type { Snapshot } from '../../agent/core/snapshot.js';
 import { app, decideAll, GiB, meminfo, MiB, pressure, snapshot } from '../support/snapshots.js';
 
@@ -80,7 +80,7 @@ describe('decide: pressure trigger', () => {
     const later = snapshot(60_000, { tree: pressure(1_000_000, 1_000_000, { some: 40, full: 30 }), apps });
     const [, d] = run([calm, later]);
     assert.equal(d!.measures.fullRecentPct, 30);
-    assert.equal(d!.memory.fullAboveSinceMs, 60_000);
+    assert.equal(d!.policyState.fullAboveSinceMs, 60_000);
   });
 
   test('a pressure counter that went backwards (cgroup recreated) reads as no stall', () => {
@@ -152,8 +152,8 @@ describe('decide: after a kill', () => {
 
   test('a kill restarts the pressure window', () => {
     const ds = run(stalling(0, 10, 250, 35));
-    assert.equal(ds[9]!.memory.fullAboveSinceMs, null);
-    assert.equal(ds[9]!.memory.lastKill?.atMs, 2250);
+    assert.equal(ds[9]!.policyState.fullAboveSinceMs, null);
+    assert.equal(ds[9]!.policyState.lastKill?.atMs, 2250);
   });
 });
 
@@ -181,7 +181,7 @@ describe('decide is pure', () => {
   test('inputs are not mutated and the same inputs give the same decision', () => {
     const s = snapshot(500, { meminfo: meminfo(2), apps });
     const frozen = JSON.stringify(s);
-    const memory: PolicyMemory = { ...INITIAL_MEMORY, prev: { atMs: 250, fullTotalUs: 0, someTotalUs: 0, memAvailableBytes: 4 * GiB, zramFreeBytes: 0, diskFreeBytes: 0 } };
+    const memory: PolicyState = { ...INITIAL_POLICY_STATE, prev: { atMs: 250, fullTotalUs: 0, someTotalUs: 0, memAvailableBytes: 4 * GiB, zramFreeBytes: 0, diskFreeBytes: 0 } };
     const memoryText = JSON.stringify(memory);
     const a = decide(s, memory, config);
     const b = decide(s, memory, config);
@@ -231,25 +231,25 @@ describe('calmLookWantsTick', () => {
   });
 });
 
-describe('killGraceMs', () => {
+describe('graceMsFor', () => {
   const calmish: Measures = { fullRecentPct: 30, someRecentPct: 40, memAvailablePct: 12, swapFreePct: 50, swapAbsorbBytes: 0, runwayBytes: 0.12 * 8 * GiB, runwayPct: 12, zramRatio: null, declineBytesPerSec: 0, exhaustionInMs: Infinity, leadMs: 350, lookGapMs: 100, swapFree: { zram: 0, disk: 0 } };
 
   test('a pressure kill with memory to spare lets the app flush', () => {
-    assert.equal(killGraceMs(calmish, config), config.killGraceMs);
-    assert.equal(killGraceMs({ ...calmish, exhaustionInMs: 2 * config.killGraceMs }, config), config.killGraceMs);
+    assert.equal(graceMsFor(calmish, config), config.killGraceMs);
+    assert.equal(graceMsFor({ ...calmish, exhaustionInMs: 2 * config.killGraceMs }, config), config.killGraceMs);
   });
 
   test('no grace at or below the hard limit: a loaded guest spent 2 s of grace at 3.7 %', () => {
-    assert.equal(killGraceMs({ ...calmish, runwayPct: config.memAvailableCriticalPct }, config), 0);
-    assert.equal(killGraceMs({ ...calmish, runwayPct: 3.7 }, config), 0);
-    assert.equal(killGraceMs({ ...calmish, runwayPct: config.memAvailableCriticalPct + 0.1 }, config), config.killGraceMs);
+    assert.equal(graceMsFor({ ...calmish, runwayPct: config.memAvailableCriticalPct }, config), 0);
+    assert.equal(graceMsFor({ ...calmish, runwayPct: 3.7 }, config), 0);
+    assert.equal(graceMsFor({ ...calmish, runwayPct: config.memAvailableCriticalPct + 0.1 }, config), config.killGraceMs);
   });
 
   test('no grace when memory runs out within two graces', () => {
-    assert.equal(killGraceMs({ ...calmish, exhaustionInMs: 2 * config.killGraceMs - 1 }, config), 0);
+    assert.equal(graceMsFor({ ...calmish, exhaustionInMs: 2 * config.killGraceMs - 1 }, config), 0);
   });
 
   test('a configured grace of 0 stays 0', () => {
-    assert.equal(killGraceMs(calmish, { ...config, killGraceMs: 0 }), 0);
+    assert.equal(graceMsFor(calmish, { ...config, killGraceMs: 0 }), 0);
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_POLICY } from '../../agent/core/constants.js';
-import { INITIAL_MEMORY, measure } from '../../agent/core/decide.js';
+import { INITIAL_POLICY_STATE, measure } from '../../agent/core/decide.js';
 import { killNotice, warningNotice } from '../../agent/core/notices.js';
-import type { KillRecord } from '../../shared/records.js';
+import type { EventRecord } from '../../shared/records.js';
 import { app, GiB, meminfo, MiB, snapshot } from '../support/snapshots.js';
 
-const kill = (over: Partial<KillRecord> = {}): KillRecord => ({
+const kill = (over: Partial<EventRecord> = {}): EventRecord => ({
   id: 'x', unit: 'app-gnome-firefox-1.scope', appId: 'firefox', displayName: 'Firefox', reason: 'pressure', because: '',
   outcome: 'killed', dryRun: false, processCount: 12, processesLeft: 0, memoryFreedBytes: 1.5 * GiB, swapFreedBytes: 0,
   graceMs: 2000, durationMs: 300, someAvg10: 40, fullAvg10: 30, fullRecentPct: 34.5, memAvailableBytes: 120 * MiB,
@@ -57,7 +57,7 @@ describe('killNotice', () => {
 describe('warningNotice', () => {
   test('names the app that would go and offers to close it now', () => {
     const s = snapshot(0, { meminfo: meminfo(7.5) });
-    const n = warningNotice(app('app-gnome-code-1.scope', { displayName: 'Code', memoryBytes: 2 * GiB, swapBytes: 512 * MiB, icon: 'code', desktopEntry: 'code' }), measure(s, INITIAL_MEMORY, DEFAULT_POLICY));
+    const n = warningNotice(app('app-gnome-code-1.scope', { displayName: 'Code', memoryBytes: 2 * GiB, swapBytes: 512 * MiB, icon: 'code', desktopEntry: 'code' }), measure(s, INITIAL_POLICY_STATE, DEFAULT_POLICY));
     assert.equal(n.summary, 'Memory is running low');
     assert.equal(n.body, 'Code is using the most memory (2.5 GiB); 7.5% is left. If memory runs out, Headroom will stop Code. Save your work there.');
     assert.deepEqual(n.actions, [['close', 'Close Code now'], ['ignore', 'Ignore']]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { CandidateSpec, KillSpec, PressureSpec, RecordDecodeError, decodeRecord, encodeRecord, toJsonSafe } from '../../shared/records.js';
-import type { CandidateRecord, KillRecord, PressureRecord, Tagged } from '../../shared/records.js';
+import type { CandidateRecord, EventRecord, PressureRecord, Tagged } from '../../shared/records.js';
 
 const candidate = (over: Partial<CandidateRecord> = {}): CandidateRecord => ({
   unit: 'app-flatpak-org.mozilla.firefox-12345.scope',
@@ -16,7 +16,7 @@ const candidate = (over: Partial<CandidateRecord> = {}): CandidateRecord => ({
   ...over,
 });
 
-const KILL: KillRecord = {
+const KILL: EventRecord = {
   id: 'k-1718000000000-1',
   unit: 'app-flatpak-org.mozilla.firefox-12345.scope',
   appId: 'org.mozilla.firefox',
@@ -94,7 +94,7 @@ describe('encodeRecord', () => {
 });
 
 describe('decodeRecord', () => {
-  test('round trip of a KillRecord with nested candidates', () => {
+  test('round trip of a EventRecord with nested candidates', () => {
     assert.deepEqual(decodeRecord(KillSpec, encodeRecord(KillSpec, KILL)), KILL);
   });
 

@@ -5,7 +5,7 @@
 import { preferenceOf } from '../../shared/agent-view.js';
 import { formatBytes, PREFERENCE_LABELS } from '../../shared/format.js';
 import { isKillAttempt, type Preference } from '../../shared/names.js';
-import type { KillRecord } from '../../shared/records.js';
+import type { EventRecord } from '../../shared/records.js';
 import { pressureLine, statusLine, type TrayState } from './tray-state.js';
 
 /** What a click asks main.ts to do. */
@@ -43,11 +43,11 @@ const separator: MenuEntry = { type: 'separator' };
 export const menuText = (text: string): string => text.replace(/_/g, '__');
 
 /** The real kills (not warnings, not dry-run would-kills), newest first, at most five. */
-export function recentKills(history: readonly KillRecord[]): KillRecord[] {
+export function recentKills(history: readonly EventRecord[]): EventRecord[] {
   return history.filter((k) => isKillAttempt(k.outcome)).slice(0, RECENT_KILLS);
 }
 
-export function killLabel(k: KillRecord, timeOf: (atMs: number) => string): string {
+export function killLabel(k: EventRecord, timeOf: (atMs: number) => string): string {
   const name = k.displayName || k.appId || k.unit;
   const outcome = k.outcome === 'killed' ? '' : ` (${k.outcome})`;
   return `${timeOf(k.atMs)}  ${menuText(name)}  ${formatBytes(k.memoryFreedBytes)}  ${k.reason}${outcome}`;

@@ -5,7 +5,7 @@ import { prependKill, withoutKilled, withPreference } from '../../shared/agent-v
 import type { BridgeEvent, DashboardState } from '../../shared/bridge.js';
 import { formatBytes, formatPct } from '../../shared/format.js';
 import type { AgentState } from '../../shared/names.js';
-import type { AppRecord, KillRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
+import type { AppRecord, EventRecord, LauncherRecord, PressureRecord } from '../../shared/records.js';
 
 /**
  * connecting: the first answer is not in yet. running: the agent owns its bus name.
@@ -24,7 +24,7 @@ export interface TrayState {
   /** Heaviest first, as the agent lists them, each with the preference the agent holds for it. */
   apps: AppRecord[];
   /** Newest first: kills, would-be kills and warnings (the menu keeps only real kills). */
-  history: KillRecord[];
+  history: EventRecord[];
   launchers: LauncherRecord[];
   /** The last failure worth showing ('' when none). */
   error: string;

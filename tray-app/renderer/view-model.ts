@@ -5,7 +5,7 @@ import { PRESSURE_WINDOW_MS, preferenceOf, prependKill, withPreference, withPres
 import type { BridgeEvent, DashboardState, SystemFacts } from '../../shared/bridge.js';
 import { formatBytes, formatPct, formatSeconds, PREFERENCE_LABELS } from '../../shared/format.js';
 import { isKillAttempt, type Preference } from '../../shared/names.js';
-import type { AppRecord, CandidateRecord, ExplanationRecord, KillRecord, PressureRecord } from '../../shared/records.js';
+import type { AppRecord, CandidateRecord, ExplanationRecord, EventRecord, PressureRecord } from '../../shared/records.js';
 
 /** The chart shows at least this much time, more when the history reaches further back. */
 export const CHART_MIN_SPAN_MS = 10 * 60 * 1000;
@@ -62,7 +62,7 @@ export interface ChartModel {
  * the samples reach further back. Kill attempts and dry-run decisions inside it are markers;
  * warnings are not (nothing happened).
  */
-export function chartOf(history: readonly PressureRecord[], kills: readonly KillRecord[], nowMs: number): ChartModel {
+export function chartOf(history: readonly PressureRecord[], kills: readonly EventRecord[], nowMs: number): ChartModel {
   const oldest = history[0]?.sampledAtMs ?? nowMs;
   const fromMs = Math.max(nowMs - PRESSURE_WINDOW_MS, Math.min(oldest, nowMs - CHART_MIN_SPAN_MS));
   const shown = history.filter((p) => p.sampledAtMs >= fromMs);
@@ -156,7 +156,7 @@ export function candidateRowsOf(candidates: readonly CandidateRecord[]): Candida
   }));
 }
 
-export function killRowsOf(history: readonly KillRecord[], formatTime: (ms: number) => string): KillRow[] {
+export function killRowsOf(history: readonly EventRecord[], formatTime: (ms: number) => string): KillRow[] {
   return history.map((k) => {
     const attempt = isKillAttempt(k.outcome);
     const left = attempt && k.processesLeft > 0 ? `, ${k.processesLeft} of ${k.processCount} processes left` : '';
