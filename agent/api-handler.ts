@@ -31,7 +31,7 @@ export interface LoopView {
   freshLook(): Look | null;
   /** A whole snapshot read now: the units, then the gauges. */
   readSnapshot(): Promise<Snapshot>;
-  /** decide() without committing its memory: exactly what a tick would do on this snapshot. */
+  /** decide() without committing its policy state: exactly what a tick would do on this snapshot. */
   decide(snapshot: Snapshot): Decision;
   pressureHistory(seconds: number): PressureRecord[];
   /** The loop's kill path: kill (or in dry-run, only report) one victim; record and announce it. */

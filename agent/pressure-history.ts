@@ -12,8 +12,8 @@ export class PressureHistory {
   note(p: PressureRecord): void {
     const ring = this.#ring;
     const last = ring[ring.length - 1];
-    // One per step; a sample a little older than the newest (an explain() that raced a tick)
-    // is dropped, one far older is the wall clock set back and starts anew.
+    // One per step; a sample a little older than the newest (the wall clock nudged back) is
+    // dropped, one far older is the wall clock set back and starts anew.
     if (last && p.sampledAtMs - last.sampledAtMs < this.stepMs && p.sampledAtMs >= last.sampledAtMs - this.stepMs) return;
     ring.push(p);
     if (ring.length > this.maxSamples) ring.splice(0, ring.length - this.maxSamples);

@@ -2,7 +2,7 @@
 // pressure ring, the kill history, and the app list's preferences. Written once and used by
 // the feed (agent/feed/), the tray (tray-app/main/tray-state.ts) and the page
 // (tray-app/renderer/view-model.ts), so the three cannot keep the same data three ways.
-import type { Preference } from './names.js';
+import { isPreference, type Preference } from './names.js';
 import type { AppRecord, EventRecord, PressureRecord } from './records.js';
 
 /** How much pressure history a view keeps: the agent keeps 30 min, so do we. */
@@ -47,7 +47,7 @@ export function prependKill(history: readonly EventRecord[], kill: EventRecord, 
  * reads as none.
  */
 export const preferenceOf = (record: { preference: string }): Preference =>
-  record.preference === 'avoid' || record.preference === 'omit' ? record.preference : 'none';
+  isPreference(record.preference) ? record.preference : 'none';
 
 /** A PreferenceChanged signal applied to a view's app list: the running apps of that id. */
 export function withPreference<S extends { apps: AppRecord[] }>(s: S, appId: string, preference: Preference): S {
