@@ -56,7 +56,7 @@ export interface ReplayDecision {
 const hog: AppUnit = {
   unit: 'app-bench-hog-1.scope', cgroup: 'app.slice/app-bench-hog-1.scope', appId: 'hog', launcher: 'bench', displayName: '', icon: '', desktopEntry: '',
   kind: 'app', memoryBytes: 1024 * MiB, swapBytes: 0, anonBytes: 1024 * MiB, fileBytes: 0, shmemBytes: 0, unreclaimableBytes: 1024 * MiB, pgscan: 0, processCount: 1,
-  fullAvg10: 0, preference: 'none', protectedBecause: '',
+  fullAvg10: 0, preference: 'none', protectedBecause: '', expendable: [], heaviestKeptBytes: 0,
 };
 
 /**

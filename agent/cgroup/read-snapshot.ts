@@ -6,10 +6,12 @@ import { readdir } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Preference } from '../../shared/names.js';
-import { OUTSIDE_MIN_BYTES, SELF_APP_IDS } from '../core/constants.js';
+import { EXPENDABLE_MAX_PER_UNIT, EXPENDABLE_MAX_PIDS, EXPENDABLE_MIN_ADJ, OUTSIDE_MIN_BYTES, SELF_APP_IDS } from '../core/constants.js';
 import { parseMeminfo } from '../core/meminfo.js';
+import { parseProcStat } from '../core/proc-stat.js';
 import { parseProcStatus } from '../core/proc-status.js';
-import { withUnits, type AppUnit, type Gauges, type OutsideGroup, type Snapshot, type Units } from '../core/snapshot.js';
+import { expendableKind } from '../core/relief.js';
+import { withUnits, type AppUnit, type ExpendableProcess, type Gauges, type OutsideGroup, type Snapshot, type Units } from '../core/snapshot.js';
 import { parseProcSwaps, parseZramMmStat, type SwapDevice } from '../core/swap.js';
 import { terminalNameFromId, type UserUnitName } from '../core/unit-name.js';
 import type { DesktopLookup } from '../desktop/desktop-entries.js';
@@ -53,6 +55,53 @@ async function readProcs(procRoot: string, pids: readonly number[]): Promise<Pro
   return all.filter((p): p is ProcFigures => p !== null);
 }
 
+interface Marked {
+  expendable: ExpendableProcess[];
+  heaviestKeptBytes: number;
+}
+const NONE_MARKED: Marked = { expendable: [], heaviestKeptBytes: 0 };
+
+/**
+ * The processes of a unit that the app marked as the ones to lose first (AppUnit.expendable).
+ * Every pid's oom_score_adj is read (one small file each, up to EXPENDABLE_MAX_PIDS); the rest
+ * only for units that marked some: most units have one process, or none marked.
+ */
+async function readMarked(procRoot: string, pids: readonly number[]): Promise<Marked> {
+  if (pids.length < 2) return NONE_MARKED;
+  const considered = pids.slice(0, EXPENDABLE_MAX_PIDS);
+  const adjs = await Promise.all(considered.map((pid) => readNumberIfExists(join(procRoot, String(pid), 'oom_score_adj')).catch(() => null)));
+  const known = adjs.filter((a): a is number => a !== null);
+  if (known.length < 2) return NONE_MARKED;
+  const lowest = Math.min(...known);
+  const isMarked = (adj: number | null): adj is number => adj !== null && adj >= EXPENDABLE_MIN_ADJ && adj > lowest;
+  if (!adjs.some(isMarked)) return NONE_MARKED;
+  const procs = await Promise.all(considered.map(async (pid, i): Promise<{ figures: ProcFigures; adj: number | null } | null> => {
+    const figures = await readProc(procRoot, pid);
+    return figures ? { figures, adj: adjs[i] ?? null } : null;
+  }));
+  let heaviestKeptBytes = 0;
+  const marked: ExpendableProcess[] = [];
+  for (const p of procs) {
+    if (p === null) continue;
+    if (!isMarked(p.adj)) {
+      heaviestKeptBytes = Math.max(heaviestKeptBytes, p.figures.unreclaimableBytes);
+      continue;
+    }
+    const dir = join(procRoot, String(p.figures.pid));
+    const [stat, cmdline] = await Promise.all([readTextIfExists(join(dir, 'stat')).catch(() => null), readTextIfExists(join(dir, 'cmdline')).catch(() => null)]);
+    let startTicks: number;
+    try {
+      if (stat === null) continue; // exited meanwhile
+      startTicks = parseProcStat(stat).startTicks;
+    } catch {
+      continue;
+    }
+    marked.push({ pid: p.figures.pid, startTicks, comm: p.figures.comm, kind: expendableKind(cmdline ?? ''), oomScoreAdj: p.adj, unreclaimableBytes: p.figures.unreclaimableBytes });
+  }
+  marked.sort((a, b) => b.unreclaimableBytes - a.unreclaimableBytes || a.pid - b.pid);
+  return { expendable: marked.slice(0, EXPENDABLE_MAX_PER_UNIT), heaviestKeptBytes };
+}
+
 /** The heaviest process; of equals the newest (a tab's job started after its shell). */
 const heaviest = (procs: readonly ProcFigures[]): ProcFigures | null =>
   procs.reduce<ProcFigures | null>((best, p) => (best === null || p.unreclaimableBytes >= best.unreclaimableBytes ? p : best), null);
@@ -60,11 +109,12 @@ const heaviest = (procs: readonly ProcFigures[]): ProcFigures | null =>
 export async function readApp(src: SnapshotSources, unit: UserUnitDir): Promise<AppUnit | null> {
   const { dir, name } = unit;
   const pids = await readProcsRecursive(dir);
-  const [figures, pressure, procs] = await Promise.all([
+  const [figures, pressure, procs, marked] = await Promise.all([
     readCgroupFootprint(dir),
     readPressureFile(join(dir, 'memory.pressure')).catch(() => null),
     // A tab is named by its job, and a cgroup without a memory controller is measured by its processes.
     name.kind === 'terminal-tab' ? readProcs(src.tree.procRoot, pids) : Promise.resolve(null),
+    readMarked(src.tree.procRoot, pids),
   ]);
   const fromProcs = figures === null ? (procs ?? (await readProcs(src.tree.procRoot, pids))) : null;
   const identity = await identify(src, name, procs);
@@ -93,6 +143,8 @@ export async function readApp(src: SnapshotSources, unit: UserUnitDir): Promise<
     fullAvg10: pressure?.full.avg10 ?? 0,
     preference: await src.preferenceOf({ unit: name.unit, appId: identity.appId }),
     protectedBecause,
+    expendable: marked.expendable,
+    heaviestKeptBytes: marked.heaviestKeptBytes,
   };
 }
 

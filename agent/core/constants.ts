@@ -170,3 +170,28 @@ export const PRESSURE_HISTORY_SAMPLES = 900;
  * answer older than 2 s (one step of the pressure history) would lag the dashboard visibly.
  */
 export const LAST_LOOK_FRESH_MS = 2000;
+
+/**
+ * A process is one its app marked to lose first when its oom_score_adj is at least this and
+ * above the app's lowest: Chromium and Electron give renderers 300-1000, Firefox its content
+ * processes 100 (foreground), 167 (background) and 233 (preallocated) over a main process that
+ * inherits user@.service's 100, so its foreground tab is not above it and stays.
+ */
+export const EXPENDABLE_MIN_ADJ = 100;
+/** The reader's bounds: a unit's pids looked at for marks, and marked processes kept (heaviest). */
+export const EXPENDABLE_MAX_PIDS = 256;
+export const EXPENDABLE_MAX_PER_UNIT = 16;
+/**
+ * After one of a unit's marked processes was stopped, memory still short within this long
+ * means the unit itself is the hog: the next decision stops the whole unit, not another tab.
+ */
+export const CHILD_FOLLOWUP_MS = 60_000;
+/**
+ * A marked process is stopped in place of its app only when what it frees keeps the runway
+ * above the floor this long at the decline that is left once it is gone.
+ */
+export const CHILD_RELIEF_HOLD_MS = 10_000;
+/** The marked process is the runaway inside its unit when it grows at least this share of the unit's growth... */
+export const CHILD_RUNAWAY_SHARE = 0.5;
+/** ...where the unit grows at all: below this a unit is holding its memory, not running away. */
+export const UNIT_GROWING_BYTES_PER_SEC = 1024 * 1024;

@@ -37,6 +37,28 @@ export interface AppUnit {
   preference: Preference;
   /** Non-empty when this unit must never be killed whatever its size (the agent, the tray). */
   protectedBecause: string;
+  /**
+   * The processes the app itself marked as the ones to lose first, heaviest first: an
+   * oom_score_adj of EXPENDABLE_MIN_ADJ or more and above the app's lowest (Chromium and
+   * Electron renderers 300-1000, Firefox's background content processes 167-233). [] for most.
+   */
+  expendable: readonly ExpendableProcess[];
+  /** The footprint of the unit's heaviest process it did not mark (0 when it has no marked ones). */
+  heaviestKeptBytes: number;
+}
+
+export type ExpendableKind = 'renderer' | 'content process' | 'child process';
+
+/** One process an app marked as expendable (AppUnit.expendable). */
+export interface ExpendableProcess {
+  pid: number;
+  /** /proc/PID/stat starttime, clock ticks since boot: with the pid, who this process is. */
+  startTicks: number;
+  comm: string;
+  kind: ExpendableKind;
+  oomScoreAdj: number;
+  /** RssAnon + RssShmem + VmSwap: what stopping it frees. */
+  unreclaimableBytes: number;
 }
 
 export interface Snapshot {

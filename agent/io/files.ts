@@ -4,6 +4,7 @@ import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
+import { parseProcStat } from '../core/proc-stat.js';
 
 const isErrno = (err: unknown, ...codes: string[]): boolean =>
   err instanceof Error && 'code' in err && codes.includes(String((err as NodeJS.ErrnoException).code));
@@ -122,9 +123,7 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>): Pro
 /** A process's start time (clock ticks since boot, /proc/PID/stat field 22), null if it is gone. */
 export function processStartTime(pid: number, procRoot = '/proc'): string | null {
   try {
-    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
-    // The name (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    return String(parseProcStat(readFileSync(`${procRoot}/${pid}/stat`, 'utf8')).startTicks);
   } catch {
     return null;
   }

@@ -107,6 +107,36 @@ describe('readSnapshot on real cgroups', { skip: unavailable || false }, () => {
   });
 });
 
+describe('readSnapshot: what a multi-process app marked to lose first', { skip: unavailable || false }, () => {
+  let tree: CgroupTree;
+  before(() => { tree = new CgroupTree(); });
+  after(() => tree.remove());
+
+  test('a browser\'s renderers (oom_score_adj 300, --type=renderer) are listed heaviest first; its main process and one-process units are not', async () => {
+    const BROWSER = 'app.slice/app-gnome-chromium-4242.scope';
+    const main = await tree.start(BROWSER, 'browser', ['40', '8', '32', '16']);
+    const [small, big, middle] = main.readyLine.split(' ').map(Number);
+    await tree.start('app.slice/app-gnome-org.example.Editor-77.scope', 'hog', ['16']);
+    const s = await readSnapshot({
+      tree: { uid: process.getuid?.() ?? 0, cgroupRoot: CGROUP2_ROOT, path: tree.path, procRoot: '/proc' },
+      desktop: createDesktopLookup([]),
+      selfCgroup: null,
+      now: () => ({ atMs: performance.now(), wallMs: Date.now() }),
+      preferenceOf: () => 'none',
+    });
+    const browser = s.apps.find((a) => a.cgroup === BROWSER)!;
+    assert.deepEqual(browser.expendable.map((p) => p.pid), [big, middle, small], 'heaviest first');
+    for (const p of browser.expendable) {
+      assert.equal(p.kind, 'renderer');
+      assert.equal(p.oomScoreAdj, 300);
+      assert.ok(p.startTicks > 0);
+    }
+    assert.ok(browser.expendable[0]!.unreclaimableBytes >= 32 * MiB, `the 32 MiB tab holds ${browser.expendable[0]!.unreclaimableBytes} B`);
+    assert.ok(browser.heaviestKeptBytes >= 40 * MiB, `the main process (40 MiB) is what the app keeps: ${browser.heaviestKeptBytes} B`);
+    assert.deepEqual(s.apps.find((a) => a.cgroup.includes('Editor'))!.expendable, [], 'one process marks nothing');
+  });
+});
+
 describe('readSwaps', () => {
   test('a zram device\'s same-filled pages in bytes, at the kernel\'s page size', () => {
     const root = mkdtempSync(join(tmpdir(), 'hr-swaps-'));

@@ -29,6 +29,8 @@ export function app(unit: string, over: Partial<AppUnit> = {}): AppUnit {
     fullAvg10: 0,
     preference: 'none',
     protectedBecause: '',
+    expendable: [],
+    heaviestKeptBytes: 0,
     ...over,
   };
   return { ...a, unreclaimableBytes: over.unreclaimableBytes ?? a.memoryBytes + a.swapBytes };
