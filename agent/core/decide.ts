@@ -18,7 +18,8 @@ import {
 import type { MemInfo } from './meminfo.js';
 import { stallPct } from './psi.js';
 import { footprintBytes, projectedBytes, rankScore, rankVictims, selectVictim, type RankedCandidate } from './rank.js';
-import type { OutsideGroup, Snapshot } from './snapshot.js';
+import { childTrendKey, expendableChildToStop, type LastKill } from './relief.js';
+import type { ExpendableProcess, OutsideGroup, Snapshot } from './snapshot.js';
 import { swapAbsorbBytes, zramTotals } from './swap.js';
 
 /** A unit's (or an outside group's) footprint at its last sample, and how fast it grew. */
@@ -36,8 +37,9 @@ export interface PolicyState {
   declineBytesPerSec: number;
   fullAboveSinceMs: number | null;
   calmSinceMs: number | null;
-  lastKill: { atMs: number; unit: string } | null;
-  /** Footprint trends by unit name, and of outside groups by cgroup path. */
+  /** The last kill decided: its unit, and the marked process stopped in its place (childPid 0: the unit). */
+  lastKill: LastKill | null;
+  /** Footprint trends by unit name, of outside groups by cgroup path, and of marked processes (childTrendKey). */
   trends: ReadonlyMap<string, Trend>;
   /**
    * zram totals when the ratio was last estimated (same-filled pages left out: zramTotals), and
@@ -87,7 +89,8 @@ export interface Measures {
 
 export type Action =
   | { kind: 'none' }
-  | { kind: 'kill'; reason: Exclude<KillReason, 'manual'>; victim: RankedCandidate };
+  /** child: the process the victim marked to lose first, stopped in its place (relief.ts); null: the whole unit. */
+  | { kind: 'kill'; reason: Exclude<KillReason, 'manual'>; victim: RankedCandidate; child: ExpendableProcess | null };
 
 export interface Decision {
   state: AgentState;
@@ -276,7 +279,10 @@ export function nextTrends(s: Snapshot, previous: ReadonlyMap<string, Trend>): M
     }
     out.set(key, { atMs, bytes, growthBytesPerSec });
   };
-  for (const a of s.apps) note(a.unit, footprintBytes(a));
+  for (const a of s.apps) {
+    note(a.unit, footprintBytes(a));
+    for (const p of a.expendable) note(childTrendKey(a.unit, p), p.unreclaimableBytes);
+  }
   for (const g of s.outside) note(g.cgroup, g.unreclaimableBytes);
   return out;
 }
@@ -353,13 +359,16 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
     const { outside } = nextUp;
     return none(`${trigger.because}; but ${describeOutOfReach(outside, victim)}`, outside);
   }
+  // Least loss: a tab the app marked to lose first, in place of the whole app, where that is enough.
+  const relief = expendableChildToStop(victim, { runwayBytes: m.runwayBytes, floorBytes: floorBytes(s, config), declineBytesPerSec: m.declineBytesPerSec },
+    (p) => trends.get(childTrendKey(victim.app.unit, p))?.growthBytesPerSec, prior.lastKill, s.atMs);
   return {
     state,
     // The pressure window starts over: the next kill must be earned by new pressure.
-    policyState: { ...next, fullAboveSinceMs: null, lastKill: { atMs: s.atMs, unit: victim.app.unit } },
+    policyState: { ...next, fullAboveSinceMs: null, lastKill: { atMs: s.atMs, unit: victim.app.unit, childPid: relief.child?.pid ?? 0 } },
     measures: m,
-    action: { kind: 'kill', reason: trigger.reason, victim },
-    because: `${trigger.because}; ${describeVictim(victim, ranked)}`,
+    action: { kind: 'kill', reason: trigger.reason, victim, child: relief.child },
+    because: `${trigger.because}; ${describeVictim(victim, ranked)}${relief.because !== '' ? `; ${relief.because}` : ''}`,
     ranked,
     outOfReach: null,
     next: nextUp,
