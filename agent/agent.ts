@@ -1,6 +1,7 @@
 // The agent's loop. The whole kill path reads top to bottom in tick():
 //   readGauges (+ the units, read in the background under pressure) → decide (pure,
-//   agent/core) → killScope → history + Killed signal.
+//   agent/core) → killScope, or killProcess for the tab an app marked to lose first
+//   (agent/core/relief.ts) → history + Killed signal.
 // Between ticks the agent sleeps: while calm a PSI trigger or a watch timer sized to the free
 // memory wakes it; while elevated or critical it polls, faster the worse things are.
 // The records it reports are built in agent/core/records.ts; what callers ask of it is
@@ -18,11 +19,13 @@ import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, INI
 import type { MemInfo } from './core/meminfo.js';
 import { WARN_MIN_INTERVAL_MS } from './core/notices.js';
 import type { RankedCandidate } from './core/rank.js';
-import { dryRunRecord, killRecord, pressureRecord, warningRecord } from './core/records.js';
-import { withUnits, type AppUnit, type Gauges, type Snapshot, type Units } from './core/snapshot.js';
+import { childKillRecord, dryRunRecord, killRecord, pressureRecord, warningRecord, type ChildKillAttempt } from './core/records.js';
+import { describeChild } from './core/relief.js';
+import { withUnits, type AppUnit, type ExpendableProcess, type Gauges, type Snapshot, type Units } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './api.js';
 import { ApiHandler, type ApiDeps, type Look, type LoopView } from './api-handler.js';
 import type { EventReport } from './event-report.js';
+import { ProcessGoneError, type KillProcessOptions } from './cgroup/kill-process.js';
 import { UnitGoneError, type KillScopeOptions, type KillScopeResult } from './cgroup/kill-scope.js';
 import type { PressureWatch } from './cgroup/pressure-watch.js';
 import type { UserTree } from './cgroup/user-tree.js';
@@ -39,6 +42,8 @@ export interface AgentDeps extends ApiDeps {
   /** /proc/meminfo alone: the cheap look while calm. Synchronous: one small file, no thread pool hop. */
   readMeminfo(): MemInfo;
   killScope(cgroupDir: string, opts: KillScopeOptions): Promise<KillScopeResult>;
+  /** Stop one marked process of a unit by pidfd; ProcessGoneError when it was gone first. */
+  killProcess(target: Pick<ExpendableProcess, 'pid' | 'startTicks'>, opts: KillProcessOptions): Promise<ChildKillAttempt>;
   /** Arm PSI triggers; `onEvent` runs on each. */
   watchPressure(onEvent: () => void): PressureWatch;
   /** Desktop notifications; absent without a session bus. */
@@ -185,13 +190,16 @@ export class Agent {
     }
 
     if (decision.action.kind === 'kill') {
+      const { victim, reason, child } = decision.action;
       try {
-        await this.#kill(snapshot, decision, decision.action.victim, decision.action.reason, decision.because);
+        if (child) await this.#killChild(snapshot, decision, victim, child, reason, decision.because);
+        else await this.#kill(snapshot, decision, victim, reason, decision.because);
       } catch (err) {
-        if (!(err instanceof UnitGoneError)) throw err;
+        if (!(err instanceof UnitGoneError) && !(err instanceof ProcessGoneError)) throw err;
         // It exited between the snapshot and the kill: nothing was stopped, so no cool-down
         // and no record; the next decision comes at once, on a fresh snapshot.
-        this.deps.log.info(`${decision.action.victim.app.unit} exited on its own before it could be stopped; deciding again`);
+        this.deps.log.info(child ? `${describeChild(victim.app.displayName || victim.app.appId, child)} could not be stopped (${err.message}); deciding again`
+          : `${victim.app.unit} exited on its own before it could be stopped; deciding again`);
         this.#policyState = { ...this.#policyState, lastKill: lastKillBefore };
         // At once, but not forever: a snapshot that keeps listing a vanished unit waits for the next tick.
         if (this.#goneRetries++ < MAX_GONE_RETRIES) this.#tickAgain = true;
@@ -339,6 +347,35 @@ export class Agent {
       const how = result.exitedOnTerm ? 'exited on SIGTERM' : result.usedCgroupKill ? 'cgroup.kill' : 'SIGKILL';
       const log = result.outcome === 'killed' ? this.deps.log.warn : this.deps.log.error;
       log(`${result.outcome} ${app.unit}: ${result.processCount} processes, ${result.processesLeft} left, ${how}, ${result.durationMs} ms`);
+      this.#signals?.killed(record);
+      this.deps.notices?.killed(record, app);
+    }
+    this.deps.reports?.killed(record);
+    await this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the kill in history: ${(err as Error).message}`));
+    return record;
+  }
+
+  /**
+   * Stop the process the victim marked to lose first, in its place (or in dry-run, only report
+   * it); record and announce it. The app runs on: if memory is still short, the next decision
+   * stops the app itself (relief.ts, CHILD_FOLLOWUP_MS).
+   */
+  async #killChild(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, child: ExpendableProcess, reason: KillReason, because: string): Promise<EventRecord> {
+    const { app } = victim;
+    const who = describeChild(app.displayName || app.appId, child);
+    const nonce = eventNonce();
+    let record: EventRecord;
+    if (this.#config.dryRun) {
+      record = childKillRecord(snapshot, decision, victim, child, reason, because, 'dry-run', nonce);
+      this.deps.log.warn(`dry-run: would stop ${who} in ${app.unit} (${reason}): ${because}`);
+      this.#signals?.wouldKill(record);
+    } else {
+      this.deps.log.warn(`killing ${who} in ${app.unit} (${reason}, no grace): ${because}`);
+      const attempt = await this.deps.killProcess(child, { unitDir: join(this.deps.tree.path, app.cgroup), userTree: this.deps.tree.path, procRoot: this.deps.tree.procRoot })
+        .finally(() => this.#unitsNowStale());
+      record = childKillRecord(snapshot, decision, victim, child, reason, because, attempt, nonce);
+      const log = attempt.stopped ? this.deps.log.warn : this.deps.log.error;
+      log(`${attempt.stopped ? 'stopped' : 'could not stop'} ${who} in ${app.unit}, ${attempt.durationMs} ms; the app runs on`);
       this.#signals?.killed(record);
       this.deps.notices?.killed(record, app);
     }

@@ -28,10 +28,12 @@ export type Preference = (typeof PREFERENCES)[number];
 
 /**
  * What happened to a victim. killed: the scope emptied. partial: processes survived the kill
- * (reported, never hidden). failed: nothing could be signalled. dry-run: nothing was touched.
+ * (reported, never hidden). failed: nothing could be signalled. child-killed: one process the
+ * app itself marked as the one to lose first (a browser tab's renderer) was stopped, and the app
+ * runs on (the record's childPid and childKind say which). dry-run: nothing was touched.
  * warned: a warning named this app as the next to go (history and the Warned signal only).
  */
-export const KILL_OUTCOMES = ['killed', 'partial', 'failed', 'dry-run', 'warned'] as const;
+export const KILL_OUTCOMES = ['killed', 'partial', 'failed', 'child-killed', 'dry-run', 'warned'] as const;
 export type KillOutcome = (typeof KILL_OUTCOMES)[number];
 
 export const isAgentState = (v: string): v is AgentState => (AGENT_STATES as readonly string[]).includes(v);
@@ -40,7 +42,7 @@ export const isPreference = (v: string): v is Preference => (PREFERENCES as read
 export const isKillOutcome = (v: string): v is KillOutcome => (KILL_OUTCOMES as readonly string[]).includes(v);
 
 /** A history entry that records a real kill attempt (not a warning, not a dry run). */
-export const isKillAttempt = (outcome: string): boolean => outcome === 'killed' || outcome === 'partial' || outcome === 'failed';
+export const isKillAttempt = (outcome: string): boolean => outcome === 'killed' || outcome === 'partial' || outcome === 'failed' || outcome === 'child-killed';
 
 /**
  * A record's own value for an id, never one inherited from Object.prototype: an app id such as

@@ -86,6 +86,10 @@ export const KillSpec = {
   swapFreedBytes: 't',
   graceMs: 'u', // SIGTERM grace that was allowed
   durationMs: 'u', // from first signal until the scope was empty (or we gave up)
+  // Outcome child-killed: the one process stopped (processCount 1) and its kind, 'renderer',
+  // 'content process' (a tab either way) or 'child process'. 0 and '' for a whole unit.
+  childPid: 'u',
+  childKind: 's',
   someAvg10: 'd',
   fullAvg10: 'd',
   fullRecentPct: 'd',

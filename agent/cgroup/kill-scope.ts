@@ -1,6 +1,7 @@
 // Kill a whole app unit: SIGTERM every process, a grace period while memory allows, then
 // cgroup.kill (kernel ≥ 5.14; else SIGKILL every pid, re-reading cgroup.procs until empty),
-// then confirm the unit emptied. This is the only place Headroom sends a signal.
+// then confirm the unit emptied. With kill-process.ts (one marked process), the only places
+// Headroom sends a signal.
 //
 // SIGTERM goes to pids read from cgroup.procs, one by one: between the read and the signal a
 // process could exit and its pid be reused by a stranger. So the unit is frozen first

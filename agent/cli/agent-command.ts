@@ -16,6 +16,7 @@ import { openMetricsFile } from '../io/metrics-file.js';
 import { allOf, type EventReport } from '../event-report.js';
 import { isKillAttempt } from '../../shared/names.js';
 import { readSelfCgroup } from '../cgroup/cgroupfs.js';
+import { killProcess } from '../cgroup/kill-process.js';
 import { killScope } from '../cgroup/kill-scope.js';
 import { createLogger, type Logger } from '../io/log.js';
 import { packageVersion } from '../io/package-root.js';
@@ -123,6 +124,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
       return units;
     },
     killScope,
+    killProcess,
     // user@UID.service/memory.pressure is root-owned (EACCES); /proc/pressure/memory and the
     // user-owned app.slice are where an unprivileged trigger can be armed.
     watchPressure: (onEvent) => watchPressure([join(tree.procRoot, 'pressure', 'memory'), join(tree.path, 'app.slice', 'memory.pressure'), join(tree.path, 'memory.pressure')], PSI_TRIGGER, onEvent),

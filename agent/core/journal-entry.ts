@@ -6,11 +6,12 @@
 // (`systemd-id128 new`).
 import { formatBytes, printable } from '../../shared/format.js';
 import type { AgentState } from '../../shared/names.js';
+import { stoppedChildText } from '../../shared/event-words.js';
 import type { EventRecord, PressureRecord } from '../../shared/records.js';
 import type { OutsideGroup } from './snapshot.js';
 
 export const MESSAGE_IDS = {
-  /** A kill attempt: HEADROOM_OUTCOME killed, partial or failed (manual kills too). */
+  /** A kill attempt: HEADROOM_OUTCOME killed, partial, failed or child-killed (manual kills too). */
   kill: 'ea58a7f8cc504472a359b24c3660aef1',
   /** Dry-run: what a kill would have stopped; nothing was touched. */
   wouldKill: 'b2ff1355384b470aa26c8a6d81877000',
@@ -73,6 +74,7 @@ function recordFields(r: EventRecord): [string, string][] {
     ['HEADROOM_PROCESSES_LEFT', String(r.processesLeft)],
     ['HEADROOM_GRACE_MS', String(r.graceMs)],
     ['HEADROOM_DURATION_MS', String(r.durationMs)],
+    ...(r.childPid !== 0 ? [['HEADROOM_CHILD_PID', String(r.childPid)], ['HEADROOM_CHILD_KIND', r.childKind]] as [string, string][] : []),
     ['HEADROOM_DRY_RUN', r.dryRun ? '1' : '0'],
   ];
 }
@@ -93,6 +95,7 @@ export function killEntry(r: EventRecord): JournalEntry {
   const [id, priority, message] =
     r.outcome === 'dry-run' ? [MESSAGE_IDS.wouldKill, PRIORITY.warning, `Dry-run: would kill ${who} for ${r.reason}, ${freed}: ${r.because}`]
     : r.outcome === 'killed' ? [MESSAGE_IDS.kill, PRIORITY.warning, `Killed ${who} for ${r.reason}, freeing ${freed}: ${r.because}`]
+    : r.outcome === 'child-killed' ? [MESSAGE_IDS.kill, PRIORITY.warning, `Stopped ${stoppedChildText(r)} in ${r.unit} for ${r.reason}; the app runs on: ${r.because}`]
     : r.outcome === 'partial' ? [MESSAGE_IDS.kill, PRIORITY.err, `Killed ${who} only in part (${r.processesLeft} of ${r.processCount} processes left) for ${r.reason}: ${r.because}`]
     : [MESSAGE_IDS.kill, PRIORITY.err, `Could not kill ${who} (${r.outcome}) for ${r.reason}: ${r.because}`];
   return [...common(id, priority, message), ...recordFields(r)];

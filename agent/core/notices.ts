@@ -1,6 +1,7 @@
 // What the agent tells the user, as data: the text, icon, urgency and actions of each
 // desktop notification. Sending is agent/bus/notifications.ts's job.
 import { formatBytes, formatPct } from '../../shared/format.js';
+import { stoppedChildText } from '../../shared/event-words.js';
 import type { EventRecord } from '../../shared/records.js';
 import type { Measures } from './decide.js';
 import type { AppUnit, OutsideGroup } from './snapshot.js';
@@ -47,6 +48,23 @@ function killCause(k: EventRecord): string {
 
 export function killNotice(k: EventRecord, app: Pick<AppUnit, 'icon' | 'desktopEntry'> | null, opts: { details?: boolean } = {}): Notice {
   const name = nameOf(k);
+  if (k.outcome === 'child-killed') {
+    // One tab, not the app: say so, or the user goes looking for a browser that is still there.
+    const child = stoppedChildText(k);
+    return {
+      kind: 'kill',
+      summary: `${child.charAt(0).toUpperCase()}${child.slice(1)} was stopped; ${name} is still running`,
+      body: `${killCause(k)} ${name} marked it as the one to lose first, so only it was stopped${k.childKind === 'child process' ? '' : ': reload the tab when you need it'}.`,
+      icon: app?.icon || 'dialog-warning',
+      urgency: 2,
+      category: 'x-headroom.kill',
+      desktopEntry: app?.desktopEntry ?? '',
+      actions: [
+        [ACTION_AVOID, `Don't stop ${name} again`],
+        ...(opts.details ? [[ACTION_DETAILS, 'Details'] as [string, string]] : []),
+      ],
+    };
+  }
   const held = `${formatBytes(k.memoryFreedBytes)}${k.swapFreedBytes > 0 ? ` and ${formatBytes(k.swapFreedBytes)} of swap` : ''}`;
   const survivors = k.processesLeft > 0 ? ` ${k.processesLeft} of its ${k.processCount} processes could not be stopped.` : '';
   return {

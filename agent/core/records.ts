@@ -5,7 +5,7 @@ import type { AppRecord, CandidateRecord, ExplanationRecord, EventRecord, Pressu
 import { REPORT_CANDIDATES } from './constants.js';
 import { describeOutOfReach, describeVictim, type Decision } from './decide.js';
 import { footprintBytes, type RankedCandidate } from './rank.js';
-import type { AppUnit, Snapshot } from './snapshot.js';
+import type { AppUnit, ExpendableProcess, Snapshot } from './snapshot.js';
 
 /** What was done to the app, in the words of the record. */
 interface Outcome {
@@ -15,6 +15,8 @@ interface Outcome {
   processesLeft: number;
   graceMs: number;
   durationMs: number;
+  childPid: number;
+  childKind: string;
 }
 
 /** What a kill attempt did (agent/io/kill-scope.ts answers it). */
@@ -71,11 +73,38 @@ function eventRecord(s: Snapshot, d: Decision, victim: RankedCandidate, reason: 
 
 /** Nothing done to the app (a warning, a dry run): all its processes are left. */
 const untouched = (app: AppUnit, outcome: 'warned' | 'dry-run', dryRun: boolean, graceMs: number): Outcome =>
-  ({ outcome, dryRun, processCount: app.processCount, processesLeft: app.processCount, graceMs, durationMs: 0 });
+  ({ outcome, dryRun, processCount: app.processCount, processesLeft: app.processCount, graceMs, durationMs: 0, childPid: 0, childKind: '' });
 
 /** A kill that was attempted, and what came of it. */
 export const killRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, attempt: KillAttempt, nonce: string): EventRecord =>
-  eventRecord(s, d, victim, reason, because, { outcome: attempt.outcome, dryRun: false, processCount: attempt.processCount, processesLeft: attempt.processesLeft, graceMs, durationMs: attempt.durationMs }, nonce);
+  eventRecord(s, d, victim, reason, because, { outcome: attempt.outcome, dryRun: false, processCount: attempt.processCount, processesLeft: attempt.processesLeft, graceMs, durationMs: attempt.durationMs, childPid: 0, childKind: '' }, nonce);
+
+/** What stopping one marked process came to (agent/cgroup/kill-process.ts answers it). */
+export interface ChildKillAttempt {
+  /** true: it exited; false: it outlived the wait, or could not be signalled. */
+  stopped: boolean;
+  durationMs: number;
+}
+
+/**
+ * A marked process stopped in place of its app (or, in dry-run, the one that would be): the
+ * record names the app, and says which of its processes and what it held. What is freed is the
+ * process's own footprint (anon, shmem, swap), not its app's.
+ */
+export function childKillRecord(s: Snapshot, d: Decision, victim: RankedCandidate, child: ExpendableProcess, reason: KillReason, because: string, attempt: ChildKillAttempt | 'dry-run', nonce: string): EventRecord {
+  const dryRun = attempt === 'dry-run';
+  const outcome: Outcome = {
+    outcome: dryRun ? 'dry-run' : attempt.stopped ? 'child-killed' : 'failed',
+    dryRun,
+    processCount: 1,
+    processesLeft: !dryRun && attempt.stopped ? 0 : 1,
+    graceMs: 0,
+    durationMs: dryRun ? 0 : attempt.durationMs,
+    childPid: child.pid,
+    childKind: child.kind,
+  };
+  return { ...eventRecord(s, d, victim, reason, because, outcome, nonce), memoryFreedBytes: child.unreclaimableBytes, swapFreedBytes: 0 };
+}
 
 /** The kill dry-run did not do: the record it would have had, nothing touched. */
 export const dryRunRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, nonce: string): EventRecord =>

@@ -23,8 +23,15 @@ export interface History {
   recent(limit: number): Promise<EventRecord[]>;
 }
 
-const isEventRecord = (v: unknown): v is EventRecord =>
-  v !== null && typeof v === 'object' && Object.keys(KillSpec).every((k) => k in v);
+/** Fields added after the first release, with the value an older record means by leaving them out. */
+const ADDED_FIELDS: Partial<EventRecord> = { childPid: 0, childKind: '' };
+
+/** A line's record, with what an older version did not write filled in; null if it is no record. */
+function eventRecordOf(v: unknown): EventRecord | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  const r: Record<string, unknown> = { ...ADDED_FIELDS, ...(v as Record<string, unknown>) };
+  return Object.keys(KillSpec).every((k) => k in r) ? (r as unknown as EventRecord) : null;
+}
 
 export function openHistory(path: string, warn: (msg: string) => void = () => undefined): History {
   let lines: number | null = null;
@@ -39,8 +46,8 @@ export function openHistory(path: string, warn: (msg: string) => void = () => un
         continue;
       }
       try {
-        const v: unknown = JSON.parse(line);
-        if (isEventRecord(v)) records.push(v);
+        const r = eventRecordOf(JSON.parse(line));
+        if (r) records.push(r);
         else bad++;
       } catch {
         bad++;

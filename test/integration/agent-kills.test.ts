@@ -114,6 +114,40 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     assert.equal(hog.alive(), false);
   });
 
+  test('a runaway tab of a browser is stopped in its place: the browser, its other tab and every other app live', async () => {
+    writeFileSync(config, '[kill]\ncooldown_ms = 30000\n[watch]\npsi_triggers = false\n');
+    // Chromium as GNOME names it: a main process and two renderers marked oom_score_adj 300; the
+    // first grows 40 MiB/s, and available memory falls by exactly what it takes.
+    const BROWSER = 'app.slice/app-gnome-chromium-4242.scope';
+    const browser = await tree.start(BROWSER, 'browser', ['40', '+4', '24']);
+    const [runaway, quiet] = browser.readyLine.split(' ').map(Number) as [number, number];
+    proc.expose(browser.pid, runaway, quiet);
+    const rssAnon = (pid: number): number => Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+    const totalBytes = 8 * 1024 ** 3;
+    const from = rssAnon(runaway);
+    await startAgent('--debug');
+    await waitState('elevated');
+    while (!monitor!.events.some((e) => e.event === 'Killed')) {
+      if (!browser.alive() || rssAnon(runaway) === 0) break;
+      proc.setAvailable(Math.max(1, 100 * (0.09 * totalBytes - (rssAnon(runaway) - from)) / totalBytes));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const k = (await monitor!.waitFor((e) => e.event === 'Killed', 30_000)).kill as EventRecord;
+    proc.setAvailable(50);
+    assert.equal(k.unit, 'app-gnome-chromium-4242.scope');
+    assert.equal(k.outcome, 'child-killed', k.because + '\n' + agent!.log.filter((l) => /look:|state/.test(l)).slice(-30).join('\n'));
+    assert.equal(k.childPid, runaway);
+    assert.equal(k.childKind, 'renderer');
+    assert.match(k.because, new RegExp(`a chromium tab \\(renderer, pid ${runaway}, [0-9.]+ MiB\\) goes in its place`));
+    assert.equal(browser.alive(), true, 'the browser runs on');
+    for (const [pid, what] of [[quiet, 'the quiet tab'], [hog.pid, 'hog'], [editor.pid, 'editor'], [notes.pid, 'notes']] as const) {
+      assert.equal(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z'), false, `${what} lives`);
+    }
+    assert.ok(agent!.log.some((l) => new RegExp(`stopped a chromium tab \\(renderer, pid ${runaway}, .*\\) in app-gnome-chromium-4242\\.scope, \\d+ ms; the app runs on`).test(l)), agent!.log.join('\n'));
+    const [latest] = await cliJson<EventRecord[]>(home, ['history']);
+    assert.equal(latest?.outcome, 'child-killed');
+  });
+
   test('one victim per decision: after the cool-down, the next heaviest goes, never the omitted one', async () => {
     await startAgent();
     await waitState('elevated');

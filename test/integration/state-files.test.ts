@@ -17,7 +17,7 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'headroom-state-'));
 const record = (i: number): EventRecord => ({
   id: `k${i}`, unit: `app-headroom-a${i}-0000000000000000.scope`, appId: `a${i}`, displayName: '', reason: 'pressure', because: 'test',
   outcome: 'killed', dryRun: false, processCount: 1, processesLeft: 0, memoryFreedBytes: i, swapFreedBytes: 0, graceMs: 0,
-  durationMs: 1, someAvg10: 0, fullAvg10: 0, fullRecentPct: 0, memAvailableBytes: 0, swapFreeBytes: 0, atMs: i, candidates: [],
+  durationMs: 1, childPid: 0, childKind: '', someAvg10: 0, fullAvg10: 0, fullRecentPct: 0, memAvailableBytes: 0, swapFreeBytes: 0, atMs: i, candidates: [],
 });
 
 describe('preferences file', () => {
@@ -102,6 +102,19 @@ describe('history file', () => {
     assert.match(warnings[0]!, /skipped 3 damaged lines/);
     await h.append(record(3));
     assert.deepEqual((await h.recent(10)).map((r) => r.id), ['k3', 'k2', 'k1'], 'an append after a torn line still reads back');
+  });
+
+  test('a line written before a field existed is read with that field as an older version meant it', async () => {
+    const path = join(tmp(), 'history.jsonl');
+    const { childPid: _pid, childKind: _kind, ...older } = record(1);
+    writeFileSync(path, `${JSON.stringify(older)}\n${JSON.stringify({ ...record(2), outcome: 'child-killed', childPid: 4321, childKind: 'renderer' })}\n`);
+    const warnings: string[] = [];
+    const [newer, old] = await openHistory(path, (m) => warnings.push(m)).recent(10);
+    assert.deepEqual(warnings, [], 'no line is damaged');
+    assert.equal(old!.id, 'k1');
+    assert.equal(old!.childPid, 0, 'a whole unit, as every kill was before');
+    assert.equal(old!.childKind, '');
+    assert.equal(newer!.childPid, 4321);
   });
 });
 

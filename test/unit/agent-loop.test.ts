@@ -4,17 +4,20 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Agent, type AgentDeps } from '../../agent/agent.js';
 import { DEFAULT_POLICY, LAST_LOOK_FRESH_MS } from '../../agent/core/constants.js';
-import type { Snapshot } from '../../agent/core/snapshot.js';
+import type { ChildKillAttempt } from '../../agent/core/records.js';
+import type { AppUnit, Snapshot } from '../../agent/core/snapshot.js';
+import { ProcessGoneError } from '../../agent/cgroup/kill-process.js';
 import { UnitGoneError, type KillScopeResult } from '../../agent/cgroup/kill-scope.js';
 import type { Preference } from '../../shared/names.js';
 import type { EventRecord } from '../../shared/records.js';
 import type { EventReport } from '../../agent/event-report.js';
 import { app, meminfo, MiB, snapshot } from '../support/snapshots.js';
 
-function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScopeResult>) {
+function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScopeResult>, killChild: (pid: number) => Promise<ChildKillAttempt> = () => Promise.resolve({ stopped: true, durationMs: 3 })) {
   const history: EventRecord[] = [];
   const logs: string[] = [];
   const killed: string[] = [];
+  const childrenKilled: { pid: number; unitDir: string }[] = [];
   const deps: AgentDeps = {
     tree: { uid: 1000, cgroupRoot: '/sys/fs/cgroup', path: '/tree', procRoot: '/proc' },
     config: { ...DEFAULT_POLICY, psiTriggers: false },
@@ -30,13 +33,17 @@ function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScop
       killed.push(dir);
       return kill(dir);
     },
+    killProcess: async (target, opts) => {
+      childrenKilled.push({ pid: target.pid, unitDir: opts.unitDir });
+      return killChild(target.pid);
+    },
     watchPressure: () => ({ armed: [], refused: [], close: () => undefined }),
     history: { append: (r) => { history.push(r); return Promise.resolve(); }, recent: () => Promise.resolve([]) },
     preferences: { get: (): Preference => 'none', all: () => ({}), set: () => Promise.resolve(), refresh: () => Promise.resolve() },
     log: { error: (m) => logs.push(m), warn: (m) => logs.push(m), info: (m) => logs.push(m), debug: () => undefined },
     loadConfig: () => Promise.resolve(DEFAULT_POLICY),
   };
-  return { deps, history, logs, killed };
+  return { deps, history, logs, killed, childrenKilled };
 }
 
 const ok: KillScopeResult = { outcome: 'killed', processCount: 1, processesLeft: 0, durationMs: 5, exitedOnTerm: false, usedCgroupKill: true };
@@ -60,6 +67,43 @@ describe('Agent loop', () => {
     assert.deepEqual(f.killed, [`/tree/${gone.cgroup}`, `/tree/${next.cgroup}`], 'the next victim within the same wake, no 5 s cool-down');
     assert.deepEqual(f.history.map((k) => [k.unit, k.outcome]), [[next.unit, 'killed']], 'no record of a kill that did not happen');
     assert.ok(f.logs.some((l) => /app-headroom-gone-0000000000000001\.scope exited on its own before it could be stopped; deciding again/.test(l)));
+  });
+
+  test('a tab its browser marked to lose first is stopped in its place: by its pid, in its unit, recorded as child-killed', async () => {
+    let t = 0;
+    const tab = { pid: 4321, startTicks: 99, comm: 'chromium', kind: 'renderer' as const, oomScoreAdj: 300, unreclaimableBytes: 1500 * MiB };
+    const browser = app('app-gnome-chromium-42.scope', { appId: 'chromium', displayName: 'Chromium', memoryBytes: 1800 * MiB, expendable: [tab], heaviestKeptBytes: 200 * MiB, processCount: 2 });
+    const f = fakeDeps(() => snapshot((t += 50), { meminfo: meminfo(2), apps: [browser] }), () => Promise.resolve(ok));
+    const agent = new Agent(f.deps);
+    await agent.start();
+    agent.stop();
+    assert.deepEqual(f.killed, [], 'the browser itself is not killed');
+    assert.deepEqual(f.childrenKilled, [{ pid: 4321, unitDir: `/tree/${browser.cgroup}` }]);
+    const [k] = f.history;
+    assert.equal(k?.outcome, 'child-killed');
+    assert.equal(k?.childPid, 4321);
+    assert.equal(k?.childKind, 'renderer');
+    assert.equal(k?.processCount, 1);
+    assert.equal(k?.memoryFreedBytes, 1500 * MiB, 'what the tab held, not the browser');
+    assert.ok(f.logs.some((l) => /stopped a Chromium tab \(renderer, pid 4321, 1\.5 GiB\) in app-gnome-chromium-42\.scope, 3 ms; the app runs on/.test(l)), f.logs.join('\n'));
+  });
+
+  test('a tab that is gone by the kill costs no record and no cool-down: the next decision comes at once', async () => {
+    let t = 0;
+    let tabGone = false;
+    const tab = { pid: 4321, startTicks: 99, comm: 'chromium', kind: 'renderer' as const, oomScoreAdj: 300, unreclaimableBytes: 1500 * MiB };
+    const browser = (): AppUnit => app('app-gnome-chromium-42.scope', { memoryBytes: 1800 * MiB, expendable: tabGone ? [] : [tab], heaviestKeptBytes: 200 * MiB, processCount: 2 });
+    const f = fakeDeps(() => snapshot((t += 50), { meminfo: meminfo(2), apps: [browser()] }), () => Promise.resolve(ok), () => {
+      tabGone = true;
+      return Promise.reject(new ProcessGoneError('process 4321 has exited'));
+    });
+    const agent = new Agent(f.deps);
+    await agent.start();
+    agent.stop();
+    assert.deepEqual(f.childrenKilled.map((c) => c.pid), [4321]);
+    assert.deepEqual(f.killed, ['/tree/app.slice/app-gnome-chromium-42.scope'], 'with no tab left, the browser itself, in the same wake');
+    assert.deepEqual(f.history.map((k) => k.outcome), ['killed']);
+    assert.ok(f.logs.some((l) => /could not be stopped \(process 4321 has exited\); deciding again/.test(l)));
   });
 
   test('KillApp of a unit that exited meanwhile answers NoSuchApp in words', async () => {

@@ -26,7 +26,7 @@ const candidate = (appId: string, excluded = '', preference = 'none'): Candidate
 });
 const kill = (id: string, appId: string, outcome: string, atMs: number, over: Partial<EventRecord> = {}): EventRecord => ({
   id, unit: `app-headroom-${appId}-1.scope`, appId, displayName: '', reason: 'exhaustion', because: `${appId} is the heaviest`, outcome, dryRun: outcome === 'dry-run',
-  processCount: 2, processesLeft: 0, memoryFreedBytes: 200 * MiB, swapFreedBytes: 0, graceMs: 0, durationMs: 120, someAvg10: 0, fullAvg10: 0,
+  processCount: 2, processesLeft: 0, memoryFreedBytes: 200 * MiB, swapFreedBytes: 0, graceMs: 0, durationMs: 120, childPid: 0, childKind: '', someAvg10: 0, fullAvg10: 0,
   fullRecentPct: 0, memAvailableBytes: GiB, swapFreeBytes: 0, atMs, candidates: [candidate(appId), candidate('notes', 'omit', 'omit')], ...over,
 });
 const explanation = (unit: string, because: string): ExplanationRecord => ({ state: 'elevated', because, unit, appId: 'hog', displayName: '', candidates: [] });

@@ -9,7 +9,7 @@ import { app, GiB, meminfo, MiB, snapshot } from '../support/snapshots.js';
 const kill = (over: Partial<EventRecord> = {}): EventRecord => ({
   id: 'x', unit: 'app-gnome-firefox-1.scope', appId: 'firefox', displayName: 'Firefox', reason: 'pressure', because: '',
   outcome: 'killed', dryRun: false, processCount: 12, processesLeft: 0, memoryFreedBytes: 1.5 * GiB, swapFreedBytes: 0,
-  graceMs: 2000, durationMs: 300, someAvg10: 40, fullAvg10: 30, fullRecentPct: 34.5, memAvailableBytes: 120 * MiB,
+  graceMs: 2000, durationMs: 300, childPid: 0, childKind: '', someAvg10: 40, fullAvg10: 30, fullRecentPct: 34.5, memAvailableBytes: 120 * MiB,
   swapFreeBytes: 0, atMs: 0, candidates: [], ...over,
 });
 
@@ -51,6 +51,22 @@ describe('killNotice', () => {
 
   test('falls back to the app id when there is no display name', () => {
     assert.match(killNotice(kill({ displayName: '' }), null).summary, /^firefox was stopped/);
+  });
+});
+
+describe('killNotice for one tab', () => {
+  test('a tab, not the app: the summary says which and that the app still runs; the body says why only it', () => {
+    const n = killNotice(kill({ outcome: 'child-killed', childPid: 4321, childKind: 'content process', processCount: 1, memoryFreedBytes: 1.2 * GiB, reason: 'exhaustion' }), null);
+    assert.equal(n.summary, 'A Firefox tab (content process, 1.2 GiB) was stopped; Firefox is still running');
+    assert.match(n.body, /^Only 120 MiB of memory was left\. Firefox marked it as the one to lose first, so only it was stopped: reload the tab when you need it\.$/);
+    assert.equal(n.urgency, 2);
+    assert.deepEqual(n.actions.map(([key]) => key), ['avoid']);
+  });
+
+  test('a process that is no tab is named by its pid, with no talk of reloading', () => {
+    const n = killNotice(kill({ outcome: 'child-killed', childPid: 77, childKind: 'child process', processCount: 1, memoryFreedBytes: 300 * MiB }), null);
+    assert.equal(n.summary, 'A process of Firefox (pid 77, 300 MiB) was stopped; Firefox is still running');
+    assert.doesNotMatch(n.body, /reload/);
   });
 });
 

@@ -31,6 +31,8 @@ const KILL: EventRecord = {
   swapFreedBytes: 536_870_912,
   graceMs: 2000,
   durationMs: 1834,
+  childPid: 0,
+  childKind: '',
   someAvg10: 61.2,
   fullAvg10: 55.13,
   fullRecentPct: 42.5,

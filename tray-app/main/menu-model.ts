@@ -49,7 +49,7 @@ export function recentKills(history: readonly EventRecord[]): EventRecord[] {
 
 export function killLabel(k: EventRecord, timeOf: (atMs: number) => string): string {
   const name = k.displayName || k.appId || k.unit;
-  const outcome = k.outcome === 'killed' ? '' : ` (${k.outcome})`;
+  const outcome = k.outcome === 'killed' ? '' : k.outcome === 'child-killed' ? ' (one tab; still running)' : ` (${k.outcome})`;
   return `${timeOf(k.atMs)}  ${menuText(name)}  ${formatBytes(k.memoryFreedBytes)}  ${k.reason}${outcome}`;
 }
 

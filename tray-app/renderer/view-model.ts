@@ -3,6 +3,7 @@
 // live event changes the state. Plain data in, plain data out, so Node's tests hold it.
 import { PRESSURE_WINDOW_MS, preferenceOf, prependKill, withPreference, withPressure } from '../../shared/agent-view.js';
 import type { BridgeEvent, DashboardState, SystemFacts } from '../../shared/bridge.js';
+import { isChildEvent, stoppedChildText } from '../../shared/event-words.js';
 import { formatBytes, formatPct, formatSeconds, PREFERENCE_LABELS } from '../../shared/format.js';
 import { isKillAttempt, type Preference } from '../../shared/names.js';
 import type { AppRecord, CandidateRecord, ExplanationRecord, EventRecord, PressureRecord } from '../../shared/records.js';
@@ -143,6 +144,7 @@ const OUTCOME_TEXT: Readonly<Record<string, string>> = {
   killed: 'killed',
   partial: 'partly killed',
   failed: 'kill failed',
+  'child-killed': 'one tab stopped, the app runs on',
   'dry-run': 'would have been killed (dry run)',
   warned: 'warned (named as next)',
 };
@@ -164,7 +166,7 @@ export function killRowsOf(history: readonly EventRecord[], formatTime: (ms: num
     return {
       id: k.id,
       timeText: formatTime(k.atMs),
-      app: k.displayName || k.appId || k.unit,
+      app: isChildEvent(k) ? stoppedChildText(k) : k.displayName || k.appId || k.unit,
       sizeText: formatBytes(k.memoryFreedBytes + k.swapFreedBytes),
       reason: k.reason,
       outcome: k.outcome,
