@@ -77,7 +77,8 @@ import json, shlex, sys
 k = json.load(sys.stdin).get("kill", {})
 for f in ("id", "unit", "appId", "displayName", "reason", "because", "outcome", "dryRun",
           "memAvailableBytes", "swapFreeBytes", "fullAvg10", "someAvg10", "fullRecentPct", "atMs",
-          "memoryFreedBytes", "swapFreedBytes", "processCount", "processesLeft", "graceMs", "durationMs"):
+          "memoryFreedBytes", "swapFreedBytes", "processCount", "processesLeft", "graceMs", "durationMs",
+          "childPid", "childKind"):
     v = k.get(f, "")
     print("K_%s=%s" % (f, shlex.quote(str(v).lower() if isinstance(v, bool) else str(v))))
 c = " ".join("%s:%s:%dMiB%s" % (x.get("unit"), x.get("preference"), (x.get("memoryBytes", 0) + x.get("swapBytes", 0)) // 1048576,

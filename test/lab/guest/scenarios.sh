@@ -722,6 +722,56 @@ scenario_snap() {
     scen_end
 }
 
+# ---- tab: a runaway tab of a browser, stopped in its browser's place ----
+# Chromium as GNOME Shell launches it: app-gnome-chromium-<pid>.scope (GNOME Shell's
+# app-gnome-<desktop id>-<pid>.scope, as in gnome), a main process and renderers that set their
+# own oom_score_adj to 300 and carry --type=renderer, as Chromium's do (fixtures/bin/browser.ts).
+# One renderer runs away at the hog's pace. The agent must stop that renderer alone: the
+# browser's main process, its other tabs and the innocent app live, and the record says so.
+pid_alive() { [ -e "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z ' "/proc/$1/stat" 2>/dev/null; }
+pid_gone() { ! pid_alive "$1"; }
+scenario_tab() {
+    scen_begin tab
+    local innocent browser main runaway quiet1 quiet2 _
+    storm_preflight || { scen_end; return; }
+    monitor_launch tab
+    app_start innocent "$HR" run --id innocent -- node "$FIX/hog.js" 64
+    app_start browser sh -c 'exec systemd-run --user --scope --quiet --unit="app-gnome-chromium-$$.scope" -- sh -c "$@"' \
+        sh "$GATE_SH" "$(gate_file browser)" "$FIX/browser.js" 40 "+${HOG_ARGS[1]}" 24 24
+    check monitor_ready monitor_ready
+    check innocent_started wait_app innocent "$APPS_TIMEOUT_S"
+    check browser_scope_started wait_scope browser "$APPS_TIMEOUT_S"
+    innocent=$(app_unit innocent)
+    browser=$(app_unit browser)
+    main=$(app_pid browser)
+    rec innocent_unit "$innocent"
+    rec hog_unit "$browser"
+    expect browser_unit_name "$browser" "app-gnome-chromium-$main.scope"
+    hog_go browser
+    check browser_ready wait_until "$APPS_TIMEOUT_S" app_ready browser
+    read -r _ runaway quiet1 quiet2 <"$LAB_OUT/app-browser.out"
+    rec runaway_pid "$runaway"
+    expect runaway_marked "$(cat "/proc/$runaway/oom_score_adj" 2>/dev/null)" 300
+    expect main_unmarked_below "$(awk '{ exit !($1 < 300) }' "/proc/$main/oom_score_adj" && echo yes)" yes
+    storm_watch Killed "$browser" "$STORM_TIMEOUT_S"
+    stop_hog_if_missed "$browser"
+    paced_sleep 2
+    storm_assert Killed "$browser" chromium child-killed
+    rec victim_child "${K_childPid-} ${K_childKind-}"
+    expect victim_child_is_runaway "${K_childPid-}" "$runaway"
+    expect victim_child_kind "${K_childKind-}" renderer
+    check runaway_gone wait_until 10 pid_gone "$runaway"
+    check browser_main_survived pid_alive "$main"
+    check quiet_tabs_survived eval "pid_alive $quiet1 && pid_alive $quiet2"
+    check browser_unit_still_running unit_populated "$browser"
+    check innocent_survived unit_populated "$innocent"
+    expect one_kill_only "$(mon_count "$MON_FILE" Killed)" 1
+    hog_end "$browser"
+    monitor_stop
+    settle
+    scen_end
+}
+
 # ---- burst: a burst that fits is not killed ----
 # No swap. The burst (fixtures/bin/burst.ts) grows at the hog's pace but stops by itself when one
 # more step would leave MemAvailable below BURST_FLOOR_PCT % of MemTotal, holds its memory
