@@ -118,6 +118,11 @@ describe('kill history', () => {
     assert.equal(killRowsOf([kill('a', 'x', 'partial', NOW, { processesLeft: 1 })], time)[0]!.outcomeText, 'partly killed in 0.1 s, 1 of 2 processes left');
     assert.equal(killRowsOf([kill('b', 'x', 'warned', NOW, { processesLeft: 2 })], time)[0]!.outcomeText, 'warned (named as next)');
   });
+  test('one tab stopped: the row names the tab and says the app runs on', () => {
+    const [row] = killRowsOf([kill('c', 'chromium', 'child-killed', NOW, { displayName: 'Chromium', childPid: 4321, childKind: 'renderer', processCount: 1, memoryFreedBytes: 1.5 * GiB })], time);
+    assert.equal(row!.app, 'a Chromium tab (renderer, 1.5 GiB)');
+    assert.equal(row!.outcomeText, 'one tab stopped, the app runs on in 0.1 s');
+  });
 });
 
 test('explanation sentence', () => {

@@ -160,6 +160,12 @@ describe('tray menu model', () => {
     assert.equal(killLabel(killRecord('x', 'killed', { displayName: 'a_b', atMs: 1 }), timeOf), 'T1  a__b  2.0 GiB  pressure');
   });
 
+  test('a stopped tab is a recent kill, labelled as one tab of a browser that still runs', () => {
+    const tab = killRecord('chromium', 'child-killed', { displayName: 'Chromium', childPid: 4321, childKind: 'renderer', atMs: 2 });
+    assert.deepEqual(recentKills([tab]), [tab]);
+    assert.equal(killLabel(tab, timeOf), 'T2  Chromium  2.0 GiB  pressure (one tab; still running)');
+  });
+
   test('dry run: the status line says nothing is killed', () => {
     const first = menu(run(loaded({ dryRun: true })))[0]!;
     assert.ok(first.type === 'normal');
