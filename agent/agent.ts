@@ -371,8 +371,19 @@ export class Agent {
       this.#signals?.wouldKill(record);
     } else {
       this.deps.log.warn(`killing ${who} in ${app.unit} (${reason}, no grace): ${because}`);
-      const attempt = await this.deps.killProcess(child, { unitDir: join(this.deps.tree.path, app.cgroup), userTree: this.deps.tree.path, procRoot: this.deps.tree.procRoot })
-        .finally(() => this.#unitsNowStale());
+      let attempt: ChildKillAttempt;
+      try {
+        attempt = await this.deps.killProcess(child, { unitDir: join(this.deps.tree.path, app.cgroup), userTree: this.deps.tree.path, procRoot: this.deps.tree.procRoot })
+          .finally(() => this.#unitsNowStale());
+      } catch (err) {
+        if (err instanceof ProcessGoneError) throw err;
+        // The tab could not be signalled (no pidfd here, a refusal): memory is still short, so
+        // the whole app goes now rather than at the next decision, and the record says why.
+        const why = err instanceof Error ? err.message : String(err);
+        this.deps.log.error(`could not stop ${who} (${why}): stopping all of ${app.unit} instead`);
+        if (this.#policyState.lastKill?.unit === app.unit) this.#policyState = { ...this.#policyState, lastKill: { ...this.#policyState.lastKill, childPid: 0 } };
+        return this.#kill(snapshot, decision, victim, reason, `${because}; stopping it failed (${why}), so all of it goes`);
+      }
       record = childKillRecord(snapshot, decision, victim, child, reason, because, attempt, nonce);
       const log = attempt.stopped ? this.deps.log.warn : this.deps.log.error;
       log(`${attempt.stopped ? 'stopped' : 'could not stop'} ${who} in ${app.unit}, ${attempt.durationMs} ms; the app runs on`);

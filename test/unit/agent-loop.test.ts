@@ -106,6 +106,19 @@ describe('Agent loop', () => {
     assert.ok(f.logs.some((l) => /could not be stopped \(process 4321 has exited\); deciding again/.test(l)));
   });
 
+  test('a tab that cannot be signalled (no pidfd, a refusal) is no reason to leave memory short: the whole app goes at once', async () => {
+    let t = 0;
+    const tab = { pid: 4321, startTicks: 99, comm: 'chromium', kind: 'renderer' as const, oomScoreAdj: 300, unreclaimableBytes: 1500 * MiB };
+    const browser = app('app-gnome-chromium-42.scope', { displayName: 'Chromium', memoryBytes: 1800 * MiB, expendable: [tab], heaviestKeptBytes: 200 * MiB, processCount: 2 });
+    const f = fakeDeps(() => snapshot((t += 50), { meminfo: meminfo(2), apps: [browser] }), () => Promise.resolve(ok), () => Promise.reject(new Error('pidfd_open failed: errno 38 (ENOSYS)')));
+    const agent = new Agent(f.deps);
+    await agent.start();
+    agent.stop();
+    assert.deepEqual(f.killed, ['/tree/app.slice/app-gnome-chromium-42.scope']);
+    assert.deepEqual(f.history.map((k) => k.outcome), ['killed']);
+    assert.match(f.history[0]!.because, /stopping it failed \(pidfd_open failed: errno 38 \(ENOSYS\)\), so all of it goes$/);
+  });
+
   test('KillApp of a unit that exited meanwhile answers NoSuchApp in words', async () => {
     const gone = app('app-headroom-gone-0000000000000001.scope');
     const f = fakeDeps(() => snapshot(0, { apps: [gone] }), () => Promise.reject(new UnitGoneError('gone')));
