@@ -18,7 +18,7 @@ import {
 import type { MemInfo } from './meminfo.js';
 import { stallPct } from './psi.js';
 import { footprintBytes, projectedBytes, rankScore, rankVictims, selectVictim, type RankedCandidate } from './rank.js';
-import { childTrendKey, expendableChildToStop, type LastKill } from './relief.js';
+import { childTrendKey, expendableChildToStop, type ChildVerdict, type LastKill } from './relief.js';
 import type { ExpendableProcess, OutsideGroup, Snapshot } from './snapshot.js';
 import { swapAbsorbBytes, zramTotals } from './swap.js';
 
@@ -104,6 +104,12 @@ export interface Decision {
   outOfReach: OutsideGroup | null;
   /** Who would go if memory ran out now, in every state: what warnings and explain() name. */
   next: NextToGo;
+  /**
+   * For next's victim: the marked process (a tab) that would go in its place, and why or why
+   * not. Taken on the runway as it is when critical, else as if it were down to the floor
+   * ("if memory ran out now"); the kill's child is this one.
+   */
+  nextRelief: ChildVerdict;
 }
 
 /**
@@ -345,8 +351,12 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
     zram,
     lookGapMs: m.lookGapMs,
   };
+  // Least loss: a tab the app marked to lose first, in place of the whole app, where that is enough.
+  const relief: ChildVerdict = nextUp.kind !== 'victim' ? { child: null, because: '' }
+    : expendableChildToStop(nextUp.victim, { runwayBytes: trigger ? m.runwayBytes : floorBytes(s, config), floorBytes: floorBytes(s, config), declineBytesPerSec: m.declineBytesPerSec },
+      (p) => trends.get(childTrendKey(nextUp.victim.app.unit, p))?.growthBytesPerSec, prior.lastKill, s.atMs);
   const none = (because: string, outOfReach: OutsideGroup | null = null): Decision =>
-    ({ state, policyState: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp });
+    ({ state, policyState: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp, nextRelief: relief });
 
   if (!trigger) return none(describeCalm(state, m));
   if (prior.lastKill && s.atMs - prior.lastKill.atMs < config.cooldownMs) {
@@ -359,9 +369,6 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
     const { outside } = nextUp;
     return none(`${trigger.because}; but ${describeOutOfReach(outside, victim)}`, outside);
   }
-  // Least loss: a tab the app marked to lose first, in place of the whole app, where that is enough.
-  const relief = expendableChildToStop(victim, { runwayBytes: m.runwayBytes, floorBytes: floorBytes(s, config), declineBytesPerSec: m.declineBytesPerSec },
-    (p) => trends.get(childTrendKey(victim.app.unit, p))?.growthBytesPerSec, prior.lastKill, s.atMs);
   return {
     state,
     // The pressure window starts over: the next kill must be earned by new pressure.
@@ -372,6 +379,7 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
     ranked,
     outOfReach: null,
     next: nextUp,
+    nextRelief: relief,
   };
 }
 

@@ -122,7 +122,7 @@ export function explanationRecord(d: Decision): ExplanationRecord {
   // A kill's victim is decision.next's too: one choice (nextToGo) for both.
   const next = d.next.kind === 'victim' ? d.next.victim : null;
   const because = d.action.kind === 'kill' ? d.because
-    : d.next.kind === 'victim' ? `${d.because}; if memory ran out now, ${describeVictim(d.next.victim, d.ranked)}`
+    : d.next.kind === 'victim' ? `${d.because}; if memory ran out now, ${describeVictim(d.next.victim, d.ranked)}${d.nextRelief.because !== '' ? `; ${d.nextRelief.because}` : ''}`
     : d.next.kind === 'out-of-reach' ? `${d.because}; if memory ran out now, nothing would be stopped: ${describeOutOfReach(d.next.outside, d.next.victim)}`
     : `${d.because}; no app may be killed`;
   return {

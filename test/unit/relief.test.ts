@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CHILD_FOLLOWUP_MS, DEFAULT_POLICY } from '../../agent/core/constants.js';
 import { type Decision } from '../../agent/core/decide.js';
+import { explanationRecord } from '../../agent/core/records.js';
 import { expendableKind } from '../../agent/core/relief.js';
 import type { AppUnit, ExpendableProcess } from '../../agent/core/snapshot.js';
 import { app, decideAll, GiB, meminfo, MiB, snapshot } from '../support/snapshots.js';
@@ -98,6 +99,16 @@ describe('relief: a tab before the browser', () => {
     const d = decideAll([snapshot(0, { meminfo: meminfo(3), apps: [app('app-gnome-gimp-1.scope', { memoryBytes: 2 * GiB }), editor] })])[0]!;
     assert.equal(d.action.kind === 'kill' ? d.action.child : undefined, null);
     assert.doesNotMatch(d.because, /tab|in its place|all of/);
+  });
+});
+
+describe('relief: what explain says would go', () => {
+  test('while memory is only tight, Explain names the tab that would go in the browser\'s place', () => {
+    const still = browser(300 * MiB, [tab(101, 1.5 * GiB), tab(102, 100 * MiB)]);
+    const d = decideAll([snapshot(0, { meminfo: meminfo(12), apps: [still, editor] })])[0]!;
+    assert.equal(d.state, 'elevated');
+    assert.equal(d.nextRelief.child?.pid, 101);
+    assert.match(explanationRecord(d).because, /if memory ran out now, Chromium is the heaviest .*; a Chromium tab \(renderer, pid 101, 1\.5 GiB\) goes in its place/);
   });
 });
 
