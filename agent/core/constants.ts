@@ -116,6 +116,28 @@ export const RANK_GROWTH_HORIZON_MS = 5000;
 /** Growth from two samples further apart than this says nothing about now. */
 export const GROWTH_MAX_INTERVAL_MS = 60_000;
 /**
+ * An app the user reopened from a kill notice goes after the other units for this long
+ * (rank.ts), unless it is again the runaway. Ten minutes: the reopened app gets time to load
+ * and restore what it had (a browser's session alone takes a minute or more, and looks like a
+ * big footprint the whole time), and the user, just told memory ran out, gets time to save and
+ * close something; yet an app that has run this long since is judged by what it does now, like
+ * any other, so a reopen is never a lasting exemption.
+ */
+export const REOPEN_SPARE_MS = 10 * 60_000;
+/**
+ * "Again the runaway", by far: its projected footprint is at least this many times that of
+ * every other candidate of its preference, or its growth this many times theirs. At twice the
+ * next, stopping any other unit frees less than half of what stopping it would, and the next
+ * kill would likely come for it anyway.
+ */
+export const REOPEN_RUNAWAY_FACTOR = 2;
+/**
+ * …and growth counts as running away only from this rate: 16 MiB/s is 1 GiB a minute, the
+ * margin between the elevated level and the floor (11 % of RAM) of an 8 GiB desktop within a
+ * minute: a leak, not an app settling in. Below it, growth is a start-up or noise.
+ */
+export const REOPEN_RUNAWAY_MIN_GROWTH_BYTES_PER_S = 16 * 1024 * 1024;
+/**
  * zram's compression ratio is taken from what went in since the last estimate once this much
  * more has gone in (less is noise), or, with no estimate yet, from all it holds once it holds
  * this much. Before that nothing is credited to zram: an incompressible page wins nothing.

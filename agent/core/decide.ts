@@ -17,7 +17,7 @@ import {
 } from './constants.js';
 import type { MemInfo } from './meminfo.js';
 import { stallPct } from './psi.js';
-import { footprintBytes, projectedBytes, rankScore, rankVictims, selectVictim, type RankedCandidate } from './rank.js';
+import { describeReopen, footprintBytes, projectedBytes, rankScore, rankVictims, selectVictim, type RankedCandidate } from './rank.js';
 import { childTrendKey, expendableChildToStop, type ChildVerdict, type LastKill } from './relief.js';
 import type { ExpendableProcess, OutsideGroup, Snapshot } from './snapshot.js';
 import { swapAbsorbBytes, zramTotals } from './swap.js';
@@ -324,7 +324,7 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
   const fullAboveSinceMs = m.fullRecentPct >= config.pressureFullLimitPct ? (prior.fullAboveSinceMs ?? s.atMs) : null;
   const trigger = firedTrigger(s, m, fullAboveSinceMs, config);
   const trends = nextTrends(s, prior.trends);
-  const ranked = rankVictims(s.apps, growthMap(trends));
+  const ranked = rankVictims(s.apps, growthMap(trends), s.atMs);
   const nextUp = nextToGo(s, ranked, trends);
 
   let state: AgentState;
@@ -402,7 +402,9 @@ export function describeVictim(victim: RankedCandidate, ranked: readonly RankedC
   if (app.swapBytes > 0) parts.push(`${formatBytes(app.swapBytes)} of it in swap`);
   if (victim.growthBytesPerSec >= 1024 * 1024) parts.push(`growing ${formatBytes(victim.growthBytesPerSec)}/s`);
   if (app.preference === 'avoid') parts.push('avoided but nothing else is left');
-  return `${nameOf(victim)} is the heaviest of ${eligible} unit${eligible === 1 ? '' : 's'} that may be stopped (${parts.join(', ')})`;
+  const reopen = describeReopen(victim, ranked);
+  if (reopen.part !== '') parts.push(reopen.part);
+  return `${nameOf(victim)} is the heaviest of ${eligible} unit${eligible === 1 ? '' : 's'} that may be stopped (${parts.join(', ')})${reopen.tail}`;
 }
 
 function describeExclusions(ranked: readonly RankedCandidate[]): string {

@@ -1,14 +1,37 @@
 // Which unit dies first. The order, most killable first:
 //   1. eligible before excluded (omit, protected, empty units are never killed)
 //   2. preference: none before avoid (avoid only when nothing else is left)
-//   3. what a kill would free, projected RANK_GROWTH_HORIZON_MS ahead at the unit's recent
+//   3. spared after the rest: a unit reopened from a kill notice within REOPEN_SPARE_MS goes
+//      after every other unit of its preference, unless it is again the runaway (below)
+//   4. what a kill would free, projected RANK_GROWTH_HORIZON_MS ahead at the unit's recent
 //      growth, descending: the heaviest, and of two alike the one running away
-//   4. unit name, ascending (a total order: equal units always rank the same way)
+//   5. unit name, ascending (a total order: equal units always rank the same way)
 // "What a kill frees" is the unreclaimable footprint (anon + shmem + swap), not memory.current:
 // page cache comes back through reclaim without a kill, so an app holding a big file cache is
 // no hog.
-import { RANK_GROWTH_HORIZON_MS } from './constants.js';
+//
+// Reopened (3): the user just got back an app Headroom stopped; stopping it again at the next
+// shortage, only because it is big, would undo their choice and could loop (kill, reopen, kill).
+// A reopened unit is *again the runaway*, and is not spared, when against every other eligible
+// unit of its preference (the ones it would otherwise be put behind):
+//   - its projected footprint (as in 4) is at least REOPEN_RUNAWAY_FACTOR times each of theirs,
+//   - or it grows at least REOPEN_RUNAWAY_MIN_GROWTH_BYTES_PER_S and at least
+//     REOPEN_RUNAWAY_FACTOR times as fast as each of them.
+// With no other eligible unit of its preference there is nothing to put first: it is ranked as
+// spared, and goes where 4 puts it. Sparing never lifts a unit above an avoided one: avoid is
+// the user's own word, "only as a last resort", while a reopen is only a sign of interest, so
+// the spared unit still goes before every avoided unit.
+import { formatBytes } from '../../shared/format.js';
+import { RANK_GROWTH_HORIZON_MS, REOPEN_RUNAWAY_FACTOR, REOPEN_RUNAWAY_MIN_GROWTH_BYTES_PER_S, REOPEN_SPARE_MS } from './constants.js';
 import type { AppUnit } from './snapshot.js';
+
+/** A unit reopened within REOPEN_SPARE_MS, as the ranking judged it. */
+export interface ReopenStanding {
+  /** How long ago Reopen launched it, ms (never negative). */
+  agoMs: number;
+  /** Why it is not spared: again the heaviest, or the fastest grower, by far; null: spared. */
+  runaway: 'heaviest' | 'growing' | null;
+}
 
 export interface RankedCandidate {
   app: AppUnit;
@@ -16,6 +39,8 @@ export interface RankedCandidate {
   excluded: string;
   /** Recent growth of its footprint, bytes/s (0 when unknown or shrinking). */
   growthBytesPerSec: number;
+  /** Only on an eligible unit reopened within REOPEN_SPARE_MS (rankVictims sets it). */
+  reopened?: ReopenStanding;
 }
 
 export const footprintBytes = (app: AppUnit): number => app.unreclaimableBytes;
@@ -33,6 +58,25 @@ export function exclusionOf(app: AppUnit): string {
   return '';
 }
 
+export const isSpared = (c: RankedCandidate): boolean => c.reopened !== undefined && c.reopened.runaway === null;
+
+/**
+ * How the reopen rule (see the top of this file) judges `c` among `all` at `nowMs`; undefined
+ * when `c` is not an eligible unit reopened within REOPEN_SPARE_MS. A NaN time counts as outside.
+ */
+export function reopenStanding(c: RankedCandidate, all: readonly RankedCandidate[], nowMs: number): ReopenStanding | undefined {
+  const at = c.app.reopenedAtMs;
+  if (at === undefined || c.excluded !== '' || !(nowMs - at < REOPEN_SPARE_MS)) return undefined;
+  const agoMs = Math.max(0, nowMs - at);
+  const others = all.filter((o) => o.app.unit !== c.app.unit && o.excluded === '' && o.app.preference === c.app.preference);
+  if (others.length === 0) return { agoMs, runaway: null };
+  const score = rankScore(c);
+  if (others.every((o) => score >= REOPEN_RUNAWAY_FACTOR * rankScore(o))) return { agoMs, runaway: 'heaviest' };
+  const growth = c.growthBytesPerSec;
+  if (growth >= REOPEN_RUNAWAY_MIN_GROWTH_BYTES_PER_S && others.every((o) => growth >= REOPEN_RUNAWAY_FACTOR * o.growthBytesPerSec)) return { agoMs, runaway: 'growing' };
+  return { agoMs, runaway: null };
+}
+
 export function compareVictims(a: RankedCandidate, b: RankedCandidate): number {
   const ea = a.excluded === '' ? 0 : 1;
   const eb = b.excluded === '' ? 0 : 1;
@@ -40,17 +84,44 @@ export function compareVictims(a: RankedCandidate, b: RankedCandidate): number {
   const pa = a.app.preference === 'avoid' ? 1 : 0;
   const pb = b.app.preference === 'avoid' ? 1 : 0;
   if (pa !== pb) return pa - pb;
+  const sa = isSpared(a) ? 1 : 0;
+  const sb = isSpared(b) ? 1 : 0;
+  if (sa !== sb) return sa - sb;
   const fa = rankScore(a);
   const fb = rankScore(b);
   if (fa !== fb) return fb - fa;
   return a.app.unit < b.app.unit ? -1 : a.app.unit > b.app.unit ? 1 : 0;
 }
 
-/** Rank every unit; `growth` maps a unit to its recent growth in bytes/s (absent: unknown). */
-export function rankVictims(apps: readonly AppUnit[], growth: ReadonlyMap<string, number> = new Map()): RankedCandidate[] {
-  return apps.map((app) => ({ app, excluded: exclusionOf(app), growthBytesPerSec: Math.max(0, growth.get(app.unit) ?? 0) })).sort(compareVictims);
+/**
+ * Rank every unit; `growth` maps a unit to its recent growth in bytes/s (absent: unknown), and
+ * `nowMs` is the decision's time on the clock of AppUnit.reopenedAtMs (Snapshot.atMs).
+ */
+export function rankVictims(apps: readonly AppUnit[], growth: ReadonlyMap<string, number>, nowMs: number): RankedCandidate[] {
+  const base: RankedCandidate[] = apps.map((app) => ({ app, excluded: exclusionOf(app), growthBytesPerSec: Math.max(0, growth.get(app.unit) ?? 0) }));
+  return base.map((c) => {
+    const reopened = reopenStanding(c, base, nowMs);
+    return reopened ? { ...c, reopened } : c;
+  }).sort(compareVictims);
 }
 
 /** The first killable candidate, or null when every app is excluded. */
 export const selectVictim = (ranked: readonly RankedCandidate[]): RankedCandidate | null =>
   ranked.find((c) => c.excluded === '') ?? null;
+
+const nameOf = (c: RankedCandidate): string => c.app.displayName || c.app.appId;
+const formatAgo = (ms: number): string => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.floor(ms / 60_000)} min`);
+
+/**
+ * The reopen rule's part in a victim's description: `part` for its list of figures (the victim
+ * was itself reopened), `tail` naming the heavier reopened units it was put before ('' each when
+ * the rule played no part).
+ */
+export function describeReopen(victim: RankedCandidate, ranked: readonly RankedCandidate[]): { part: string; tail: string } {
+  const r = victim.reopened;
+  const part = !r ? ''
+    : `reopened after a kill ${formatAgo(r.agoMs)} ago, ${r.runaway === 'heaviest' ? 'but again the heaviest by far' : r.runaway === 'growing' ? 'but again growing the fastest by far' : 'but nothing else is left'}`;
+  const passedOver = ranked.filter((c) => c !== victim && isSpared(c) && c.app.preference === victim.app.preference && rankScore(c) > rankScore(victim));
+  const tail = passedOver.map((c) => `; ${nameOf(c)} (${formatBytes(footprintBytes(c.app))}) would go first but was reopened after a kill ${formatAgo(c.reopened!.agoMs)} ago`).join('');
+  return { part, tail };
+}

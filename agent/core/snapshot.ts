@@ -45,6 +45,12 @@ export interface AppUnit {
   expendable: readonly ExpendableProcess[];
   /** The footprint of the unit's heaviest process it did not mark (0 when it has no marked ones). */
   heaviestKeptBytes: number;
+  /**
+   * When the kill notice's Reopen launched this unit, in monotonic ms (Snapshot.atMs's clock);
+   * absent for every other unit. The agent fills it from the unit names it launched
+   * (agent/desktop/reopen-ledger.ts); the ranking spares such a unit for a while (rank.ts).
+   */
+  reopenedAtMs?: number;
 }
 
 export type ExpendableKind = 'renderer' | 'content process' | 'child process';
