@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Preference } from '../../shared/names.js';
 import type { LauncherRecord } from '../../shared/records.js';
-import { chooseTerminal, launcherRecords, planDesktopLaunch, type DesktopLaunchContext } from './core/desktop-launch.js';
+import { chooseTerminal, launcherRecords, planDesktopLaunch, type DesktopLaunch, type DesktopLaunchContext } from './core/desktop-launch.js';
 import { buildLaunchArgv } from './core/launch.js';
 import { makeScopeName } from '../core/unit-name.js';
 import { applicationDirs, findDesktopFile, listDesktopFiles, messagesLocale } from './desktop-entries.js';
@@ -14,6 +14,11 @@ export interface AppLauncher {
   list(): Promise<LauncherRecord[]>;
   /** Start the entry; resolves to the scope's unit name once systemd-run is under way. */
   launch(desktopId: string, uris: readonly string[], preference: Preference): Promise<string>;
+  /**
+   * Whether launch(desktopId, []) would get as far as systemd-run: the entry is found and every
+   * rule of planDesktopLaunch passes (the kill notice offers Reopen only then). Never throws.
+   */
+  canLaunch(desktopId: string): Promise<boolean>;
 }
 
 /** Thrown for a launch that cannot happen (unknown entry, bad entry, systemd-run failed). */
@@ -32,27 +37,34 @@ export function desktopLaunchContext(env: NodeJS.ProcessEnv, cwd: string): Deskt
 
 export function createAppLauncher(env: NodeJS.ProcessEnv = process.env): AppLauncher {
   const installed = (p: string): boolean => isInstalled(p, env.PATH ?? '');
+  // One plan for launch and canLaunch: what Reopen offers is exactly what Launch would start.
+  const plan = async (desktopId: string, uris: readonly string[]): Promise<DesktopLaunch> => {
+    if (desktopId.trim() === '' || desktopId.includes('/')) throw new LaunchError(`not a desktop entry id: ${JSON.stringify(desktopId)}`);
+    const file = await findDesktopFile(desktopId, applicationDirs(env));
+    if (!file) throw new LaunchError(`no desktop entry ${desktopId.replace(/\.desktop$/, '')}.desktop in ${applicationDirs(env).join(', ')}`);
+    try {
+      return planDesktopLaunch(file, uris, desktopLaunchContext(env, env.HOME ?? '/'));
+    } catch (err) {
+      throw new LaunchError((err as Error).message);
+    }
+  };
   return {
     async list() {
       const desktops = (env.XDG_CURRENT_DESKTOP ?? '').split(':').filter((d) => d !== '');
       return launcherRecords(await listDesktopFiles(applicationDirs(env)), { locale: messagesLocale(env), isInstalled: installed, desktops });
     },
 
+    async canLaunch(desktopId) {
+      return plan(desktopId, []).then(() => true, () => false);
+    },
+
     async launch(desktopId, uris, preference) {
-      if (desktopId.trim() === '' || desktopId.includes('/')) throw new LaunchError(`not a desktop entry id: ${JSON.stringify(desktopId)}`);
-      const file = await findDesktopFile(desktopId, applicationDirs(env));
-      if (!file) throw new LaunchError(`no desktop entry ${desktopId.replace(/\.desktop$/, '')}.desktop in ${applicationDirs(env).join(', ')}`);
-      let plan;
-      try {
-        plan = planDesktopLaunch(file, uris, desktopLaunchContext(env, env.HOME ?? '/'));
-      } catch (err) {
-        throw new LaunchError((err as Error).message);
-      }
+      const { appId, name, argv: command, workingDirectory } = await plan(desktopId, uris);
       const random = randomBytes(8).toString('hex');
-      const argv = buildLaunchArgv({ appId: plan.appId, random, command: plan.argv[0]!, args: plan.argv.slice(1), description: plan.name, preference });
-      argv.splice(argv.indexOf('--'), 0, `--working-directory=${plan.workingDirectory ?? env.HOME ?? '/'}`);
-      await startDetached(argv, env, `${plan.name} (${plan.argv[0]})`);
-      return makeScopeName(plan.appId, random);
+      const argv = buildLaunchArgv({ appId, random, command: command[0]!, args: command.slice(1), description: name, preference });
+      argv.splice(argv.indexOf('--'), 0, `--working-directory=${workingDirectory ?? env.HOME ?? '/'}`);
+      await startDetached(argv, env, `${name} (${command[0]})`);
+      return makeScopeName(appId, random);
     },
   };
 }
