@@ -2,7 +2,7 @@
 // the sending is agent/bus/notifications.ts.
 import type { EventRecord } from '../shared/records.js';
 import type { Measures } from './core/decide.js';
-import { ACTION_AVOID, ACTION_CLOSE, ACTION_DETAILS, KILL_COALESCE_MS, killNotice, outOfReachNotice, warningNotice } from './core/notices.js';
+import { ACTION_AVOID, ACTION_CLOSE, ACTION_DETAILS, ACTION_REOPEN, KILL_COALESCE_MS, killNotice, outOfReachNotice, warningNotice } from './core/notices.js';
 import type { AppUnit, OutsideGroup } from './core/snapshot.js';
 import type { Notifier, SentNotice } from './bus/notifications.js';
 import type { Logger } from './io/log.js';
@@ -19,6 +19,8 @@ export interface NoticeContext {
   appId: string;
   /** The history id of the kill ('' for warnings), for "Details". */
   killId: string;
+  /** The desktop entry "Reopen" launches: set only on a kill notice that offers it, else ''. */
+  desktopEntry: string;
 }
 
 /** What the actions act on: the agent's own API. */
@@ -27,16 +29,49 @@ export interface NoticeActions {
   killApp(target: string): Promise<unknown>;
   /** Open the tray's dashboard at this kill. */
   showDetails(killId: string): Promise<void>;
+  /** Launch this desktop entry again into its own scope, the way the bus Launch method does; resolves to the new unit. */
+  reopen(desktopEntry: string): Promise<string>;
 }
 
-/** `trayRunning` decides whether the kill notice offers "Details". */
-export function createNoticeSink(notifier: Notifier<NoticeContext>, log: Logger, now: () => number = Date.now, trayRunning: () => boolean = () => false): NoticeSink {
+/**
+ * How long the kill notice waits to learn whether the entry can be launched before it goes out
+ * without "Reopen": the notice must come at once (within a second of the kill, tested), and the
+ * check reads a .desktop file, which a disk still busy with the shortage can hold up.
+ */
+export const REOPEN_CHECK_MAX_MS = 250;
+
+/**
+ * Whether the notice of this kill may offer "Reopen" at all, before asking whether the entry can
+ * be launched: the kill stopped everything (survivors of a partial kill may be the app itself,
+ * and a second instance beside them would take memory just freed), and the unit's desktop entry
+ * is the app's own, not a terminal tab's host terminal (a new terminal is not the killed job).
+ */
+export const mayOfferReopen = (record: Pick<EventRecord, 'outcome'>, app: Pick<AppUnit, 'kind' | 'desktopEntry'>): boolean =>
+  record.outcome === 'killed' && app.desktopEntry !== '' && (app.kind === 'app' || app.kind === 'snap' || app.kind === 'dbus');
+
+/**
+ * `trayRunning` decides whether the kill notice offers "Details"; `canReopen` (the launcher's
+ * canLaunch) whether it offers "Reopen", for a kill that may offer it at all (mayOfferReopen).
+ */
+export function createNoticeSink(
+  notifier: Notifier<NoticeContext>, log: Logger, now: () => number = Date.now, trayRunning: () => boolean = () => false,
+  canReopen: (desktopEntry: string) => Promise<boolean> = () => Promise.resolve(false),
+): NoticeSink {
   let lastKill: { id: number; atMs: number } | null = null;
   let lastWarningId = 0;
+  const reopenOffered = (record: EventRecord, app: AppUnit): Promise<boolean> => {
+    if (!mayOfferReopen(record, app)) return Promise.resolve(false);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), REOPEN_CHECK_MAX_MS); });
+    return Promise.race([canReopen(app.desktopEntry).catch(() => false), late]).finally(() => clearTimeout(timer));
+  };
   return {
     killed(record, app) {
-      const replaces = lastKill && now() - lastKill.atMs < KILL_COALESCE_MS ? lastKill.id : 0;
-      void notifier.send(killNotice(record, app, { details: trayRunning() }), { unit: record.unit, appId: record.appId, killId: record.id }, replaces).then((id) => {
+      void reopenOffered(record, app).then((reopen) => {
+        const replaces = lastKill && now() - lastKill.atMs < KILL_COALESCE_MS ? lastKill.id : 0;
+        const context = { unit: record.unit, appId: record.appId, killId: record.id, desktopEntry: reopen ? app.desktopEntry : '' };
+        return notifier.send(killNotice(record, app, { details: trayRunning(), reopen }), context, replaces);
+      }).then((id) => {
         if (id !== null) lastKill = { id, atMs: now() };
         if (lastWarningId !== 0) void notifier.close(lastWarningId); // the warning has been overtaken
         lastWarningId = 0;
@@ -44,13 +79,13 @@ export function createNoticeSink(notifier: Notifier<NoticeContext>, log: Logger,
       log.debug(`kill notice for ${record.unit}`);
     },
     warn(app, measures) {
-      void notifier.send(warningNotice(app, measures), { unit: app.unit, appId: app.appId, killId: '' }, lastWarningId).then((id) => {
+      void notifier.send(warningNotice(app, measures), { unit: app.unit, appId: app.appId, killId: '', desktopEntry: '' }, lastWarningId).then((id) => {
         if (id !== null) lastWarningId = id;
       });
       log.debug(`warning notice naming ${app.unit}`);
     },
     outOfReach(group, measures) {
-      void notifier.send(outOfReachNotice(group, measures), { unit: '', appId: '', killId: '' }, lastWarningId).then((id) => {
+      void notifier.send(outOfReachNotice(group, measures), { unit: '', appId: '', killId: '', desktopEntry: '' }, lastWarningId).then((id) => {
         if (id !== null) lastWarningId = id;
       });
       log.debug(`out-of-reach notice naming ${group.cgroup}`);
@@ -60,11 +95,12 @@ export function createNoticeSink(notifier: Notifier<NoticeContext>, log: Logger,
 
 /** Handle a notification action; errors are logged, never thrown into the bus library. */
 export function handleNoticeAction(action: string, sent: SentNotice<NoticeContext>, actions: NoticeActions, log: Logger): void {
-  const { appId, unit, killId } = sent.context;
+  const { appId, unit, killId, desktopEntry } = sent.context;
   const run = (what: string, p: Promise<unknown>): void => {
     p.then(() => log.info(`notification action: ${what}`), (err: unknown) => log.warn(`notification action ${what} failed: ${(err as Error).message}`));
   };
   if (action === ACTION_AVOID) run(`avoid ${appId}`, actions.setPreference(appId, 'avoid'));
   else if (action === ACTION_CLOSE) run(`close ${unit}`, actions.killApp(unit));
   else if (action === ACTION_DETAILS) run(`details of ${killId}`, actions.showDetails(killId));
+  else if (action === ACTION_REOPEN && desktopEntry !== '') run(`reopen ${desktopEntry} after the kill of ${unit}`, actions.reopen(desktopEntry));
 }

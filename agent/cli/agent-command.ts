@@ -9,6 +9,7 @@ import { showTrayDashboard, watchTray } from '../bus/tray-client.js';
 import { createNoticeSink, handleNoticeAction, type NoticeContext } from '../notice-sink.js';
 import { loadConfig } from '../io/config.js';
 import { createAppLauncher } from '../desktop/app-launcher.js';
+import { ReopenLedger } from '../desktop/reopen-ledger.js';
 import { createDesktopLookup } from '../desktop/desktop-entries.js';
 import { openHistory } from '../io/history.js';
 import { journalReport, openJournal } from '../io/journal.js';
@@ -105,8 +106,11 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   let handleAction: (action: string, sent: SentNotice<NoticeContext>) => void = () => undefined;
   const tray = bus ? await watchTray(bus).catch(() => null) : null;
   const notifier = bus ? await createNotifier<NoticeContext>(bus, (a, s) => handleAction(a, s), log.warn).catch(() => null) : null;
+  const launcher = createAppLauncher();
+  // Units the kill notice's Reopen launched: stamped on the units read, for the ranking.
+  const reopened = new ReopenLedger();
   const agent = new Agent({
-    notices: notifier ? createNoticeSink(notifier, log, Date.now, () => tray?.running() ?? false) : undefined,
+    notices: notifier ? createNoticeSink(notifier, log, Date.now, () => tray?.running() ?? false, (entry) => launcher.canLaunch(entry)) : undefined,
     loadConfig: async () => {
       const c = withFlags(await loadConfig(cfgPath));
       metrics.setDir(c.metricsTextfileDir);
@@ -121,7 +125,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     readUnits: async () => {
       const units = await readUnits(sources);
       unitPrefs.retain(new Set(units.apps.map((a) => a.unit)));
-      return units;
+      return { ...units, apps: reopened.stamp(units.apps, units.atMs) };
     },
     killScope,
     killProcess,
@@ -131,7 +135,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     history,
     reports: allOf(reports, (err) => log.error(`report failed: ${(err as Error).message}`)),
     preferences,
-    launcher: createAppLauncher(),
+    launcher,
     log,
   });
 
@@ -139,6 +143,14 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     setPreference: (appId, pref) => agent.api.setPreference(appId, pref),
     killApp: (target) => agent.api.killApp(target),
     showDetails: (killId) => (bus ? showTrayDashboard(bus, killId) : Promise.reject(new Error('no session bus'))),
+    // The bus Launch method's own path (preference and all); the time is the click's, on the
+    // clock the units are read with (sources.now), so the ranking can compare the two.
+    reopen: async (entry) => {
+      const atMs = performance.now();
+      const unit = await agent.api.launch(entry, []);
+      reopened.note(unit, atMs);
+      return unit;
+    },
   }, log);
   log.info(`headroom agent ${packageVersion()} watching ${tree.path}${config.dryRun ? ' (dry-run: nothing will be killed)' : ''}`);
   log.info(`structured entries: ${journal ? 'to the journal' : 'none (no journal socket)'}; metrics: ${metrics.path() ?? 'none ([metrics] textfile_dir unset)'}`);

@@ -27,6 +27,8 @@ export const ACTION_CLOSE = 'close';
 export const ACTION_IGNORE = 'ignore';
 /** Opens the tray's dashboard at this kill; offered only while the tray runs. */
 export const ACTION_DETAILS = 'details';
+/** Launches the killed app's desktop entry again, into its own scope; offered when that entry can be launched. */
+export const ACTION_REOPEN = 'reopen';
 
 /** Don't warn again within this long: one warning per episode, never a storm of popups. */
 export const WARN_MIN_INTERVAL_MS = 60_000;
@@ -46,7 +48,7 @@ function killCause(k: EventRecord): string {
   }
 }
 
-export function killNotice(k: EventRecord, app: Pick<AppUnit, 'icon' | 'desktopEntry'> | null, opts: { details?: boolean } = {}): Notice {
+export function killNotice(k: EventRecord, app: Pick<AppUnit, 'icon' | 'desktopEntry'> | null, opts: { details?: boolean; reopen?: boolean } = {}): Notice {
   const name = nameOf(k);
   if (k.outcome === 'child-killed') {
     // One tab, not the app: say so, or the user goes looking for a browser that is still there.
@@ -77,6 +79,7 @@ export function killNotice(k: EventRecord, app: Pick<AppUnit, 'icon' | 'desktopE
     desktopEntry: app?.desktopEntry ?? '',
     actions: [
       ...(k.reason === 'manual' ? [] : [[ACTION_AVOID, `Don't kill ${name} again`] as [string, string]]),
+      ...(opts.reopen ? [[ACTION_REOPEN, 'Reopen'] as [string, string]] : []),
       ...(opts.details ? [[ACTION_DETAILS, 'Details'] as [string, string]] : []),
     ],
   };
