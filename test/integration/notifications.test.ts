@@ -2,13 +2,13 @@
 // server received is read off the wire (dbus-monitor) and from dunst's own history; actions
 // are invoked through dunst's context menu, as a user clicking them would.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exportTray } from '../../agent/bus/tray-service.js';
-import type { EventRecord } from '../../shared/records.js';
+import type { EventRecord, ExplanationRecord } from '../../shared/records.js';
 import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, REPO, type Home } from '../support/agent-process.js';
-import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
+import { CgroupTree, cgroupTreeUnavailable, fixture, type Proc } from '../support/cgroup-tree.js';
 import { DesktopSession, desktopToolsMissing } from '../support/desktop-session.js';
 import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
 
@@ -19,6 +19,8 @@ export const ARTIFACTS = join(REPO, 'test-artifacts');
 
 const HOG_DESKTOP = '[Desktop Entry]\nType=Application\nName=Hog Deluxe\nIcon=utilities-system-monitor\nExec=hog\n';
 const EDITOR_DESKTOP = '[Desktop Entry]\nType=Application\nName=Text Editor\nIcon=accessories-text-editor\nExec=editor\n';
+/** An entry that really runs: Reopen starts it, and it holds 200 MiB like the instance that was killed. */
+const NOTES_DESKTOP = `[Desktop Entry]\nType=Application\nName=Notes\nIcon=accessories-notes\nExec=${process.execPath} ${fixture('hog')} 200\n`;
 
 describe('notifications through a real notification server', { skip: missing || false }, () => {
   let bus: PrivateBus;
@@ -37,7 +39,28 @@ describe('notifications through a real notification server', { skip: missing || 
     await desktop.start(bus.address);
     tree = new CgroupTree();
     proc = new ProcRoot(10.5); // calm, just above the elevated level
-    home = makeHome(bus.address, { 'hogdeluxe.desktop': HOG_DESKTOP, 'texteditor.desktop': EDITOR_DESKTOP });
+    home = makeHome(bus.address, { 'hogdeluxe.desktop': HOG_DESKTOP, 'texteditor.desktop': EDITOR_DESKTOP, 'org.example.Notes.desktop': NOTES_DESKTOP });
+    // systemd-run does here what the real one does for --scope (the real one runs in the lab
+    // guest), in the test's tree: the unit's cgroup, the process moved into it and shown in the
+    // /proc stand-in, then exec the command after "--" with the same pid.
+    const bin = join(home.dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'systemd-run'), `#!/bin/sh
+printf '%s\\n' "$@" > '${join(home.dir, 'systemd-run.argv')}'
+while [ "$1" != "--" ]; do
+  case $1 in
+    --unit=*) unit=\${1#--unit=} ;;
+    --working-directory=*) cd "\${1#--working-directory=}" || exit 1 ;;
+  esac
+  shift
+done
+shift
+mkdir '${tree.path}/app.slice/'"$unit" && echo $$ > '${tree.path}/app.slice/'"$unit"/cgroup.procs || exit 1
+ln -s /proc/$$ '${proc.path}/'$$
+exec "$@" >/dev/null
+`);
+    chmodSync(join(bin, 'systemd-run'), 0o755);
+    home.env.PATH = `${bin}:${process.env.PATH}`;
     hog = await tree.start('app.slice/app-gnome-hogdeluxe-7001.scope', 'hog', ['120']);
     editor = await tree.start('app.slice/app-gnome-texteditor-7002.scope', 'hog', ['60']);
     proc.expose(hog.pid, editor.pid);
@@ -93,7 +116,7 @@ describe('notifications through a real notification server', { skip: missing || 
     assert.equal(k.appId, 'texteditor');
     const notice = await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Text Editor was stopped to keep your desktop responsive'), 'the kill notice');
     assert.match(notice.body, /^It was using \d+ MiB\. Only 164 MiB of memory was left\.$/);
-    assert.deepEqual(notice.actions, ['avoid', "Don't kill Text Editor again"]);
+    assert.deepEqual(notice.actions, ['avoid', "Don't kill Text Editor again", 'reopen', 'Reopen'], 'its entry can be launched: Reopen too');
     assert.equal(notice.hints.urgency, '2');
     assert.equal(notice.hints['desktop-entry'], 'texteditor');
     assert.equal(notice.hints.category, 'x-headroom.kill');
@@ -134,13 +157,55 @@ describe('notifications through a real notification server', { skip: missing || 
       assert.equal((await cli(home, ['kill', 'app-gnome-hogdeluxe-7003.scope'])).code, 0);
       const k = (await monitor.waitFor((e) => e.event === 'Killed' && (e.kill as EventRecord).unit === 'app-gnome-hogdeluxe-7003.scope')).kill as EventRecord;
       const notice = await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Hog Deluxe was stopped to keep your desktop responsive' && c.actions.includes('details')), 'the kill notice with Details');
-      assert.deepEqual(notice.actions, ['details', 'Details'], 'a manual kill: no "don\'t kill again", but Details');
+      assert.deepEqual(notice.actions, ['reopen', 'Reopen', 'details', 'Details'], 'a manual kill: no "don\'t kill again", but Reopen and Details');
       desktop.invoke('Details', bus.address);
       await waitFor(() => (shown.length > 0 ? shown : undefined), 'ShowDashboard on the tray');
       assert.deepEqual(shown, [k.id]);
     } finally {
       trayName.close();
     }
+  });
+
+  test('"Reopen" on a kill notice launches the entry into a scope of its own, which the ranking then spares', async () => {
+    proc.setAvailable(50);
+    const killedUnit = 'app-gnome-org.example.Notes-7004.scope';
+    const notes = await tree.start(`app.slice/${killedUnit}`, 'hog', ['200']);
+    const bystander = await tree.start('app.slice/app-gnome-hogdeluxe-7005.scope', 'hog', ['120']);
+    proc.expose(notes.pid, bystander.pid);
+    assert.equal((await cli(home, ['kill', killedUnit])).code, 0);
+    await monitor.waitFor((e) => e.event === 'Killed' && (e.kill as EventRecord).unit === killedUnit);
+    const notice = await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Notes was stopped to keep your desktop responsive'), 'the kill notice of Notes');
+    assert.deepEqual(notice.actions.slice(0, 2), ['reopen', 'Reopen']);
+    assert.equal(notice.hints['desktop-entry'], 'org.example.Notes');
+    await new Promise((r) => setTimeout(r, 300)); // let dunst draw it
+
+    desktop.invoke('#Reopen (Notes was stopped', bus.address);
+    const scopes = join(tree.path, 'app.slice');
+    const isReopened = (d: string): boolean => /^app-headroom-org\.example\.Notes-[0-9a-f]{16}\.scope$/.test(d);
+    const unit = await waitFor(() => readdirSync(scopes).find((d) => isReopened(d) && tree.pids(`app.slice/${d}`).length > 0), 'the reopened scope with its process');
+    assert.match(desktop.menu(), /#Reopen \(Notes was stopped to keep your desktop responsive\)/, 'invoked through dunst, as a click');
+    const [pid] = tree.pids(`app.slice/${unit}`);
+    assert.match(readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /fixtures\/bin\/hog\.js\x00200\x00$/, "the entry's Exec= runs in that scope");
+    const argv = readFileSync(join(home.dir, 'systemd-run.argv'), 'utf8').trimEnd().split('\n');
+    assert.deepEqual(argv, [
+      '--user', '--scope', '--quiet', '--collect', '--slice=app.slice', `--unit=${unit}`, '--description=Notes', `--working-directory=${home.dir}`,
+      '--', process.execPath, fixture('hog'), '200',
+    ], 'launched exactly as the bus Launch method launches');
+    assert.equal(readdirSync(scopes).filter(isReopened).length, 1, 'one click, one launch');
+    await agent.waitForLog(new RegExp(`launched org\\.example\\.Notes as ${unit.replace(/\./g, '\\.')}`));
+    await agent.waitForLog(/notification action: reopen org\.example\.Notes after the kill of app-gnome-org\.example\.Notes-7004\.scope/);
+
+    // The agent knows that unit as reopened: the heavier Notes now goes after Hog Deluxe, and Explain says why.
+    const deadline = Date.now() + 10_000;
+    let explained: ExplanationRecord;
+    for (;;) {
+      explained = await cliJson<ExplanationRecord>(home, ['explain']);
+      if (explained.candidates.some((c) => c.unit === unit && c.memoryBytes >= 190 * 1024 * 1024) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(explained.unit, 'app-gnome-hogdeluxe-7005.scope', explained.because);
+    assert.match(explained.because, /if memory ran out now, Hog Deluxe is the heaviest of 2 units that may be stopped \(1\d\d MiB that only a kill frees[^)]*\); Notes \(2\d\d MiB\) would go first but was reopened after a kill \d+ s ago$/);
+    assert.deepEqual(explained.candidates.filter((c) => c.excluded === '').map((c) => c.unit), ['app-gnome-hogdeluxe-7005.scope', unit]);
   });
 });
 
