@@ -17,6 +17,10 @@
 //   - its projected footprint (as in 4) is at least REOPEN_RUNAWAY_FACTOR times each of theirs,
 //   - or it grows at least REOPEN_RUNAWAY_MIN_GROWTH_BYTES_PER_S and at least
 //     REOPEN_RUNAWAY_FACTOR times as fast as each of them.
+// Not spared is not promoted: such a unit is ranked exactly as if it had not been reopened, so
+// the rule can only ever hold a unit back, never choose it. That is also why the growth arm may
+// fire on an app taking its memory at start (the first looks after a reopen; a browser restoring
+// its session for longer): while in doubt the plain rule applies, as it did before Reopen existed.
 // With no other eligible unit of its preference there is nothing to put first: it is ranked as
 // spared, and goes where 4 puts it. Sparing never lifts a unit above an avoided one: avoid is
 // the user's own word, "only as a last resort", while a reopen is only a sign of interest, so
@@ -119,8 +123,11 @@ const formatAgo = (ms: number): string => (ms < 60_000 ? `${Math.round(ms / 1000
  */
 export function describeReopen(victim: RankedCandidate, ranked: readonly RankedCandidate[]): { part: string; tail: string } {
   const r = victim.reopened;
-  const part = !r ? ''
-    : `reopened after a kill ${formatAgo(r.agoMs)} ago, ${r.runaway === 'heaviest' ? 'but again the heaviest by far' : r.runaway === 'growing' ? 'but again growing the fastest by far' : 'but nothing else is left'}`;
+  // A spared victim is next only because nothing else of its preference is left; for an avoided
+  // one the description already says so ("avoided but nothing else is left").
+  const why = !r ? '' : r.runaway === 'heaviest' ? ', but again the heaviest by far' : r.runaway === 'growing' ? ', but again growing the fastest by far'
+    : victim.app.preference === 'avoid' ? '' : ', but nothing else may go first';
+  const part = r ? `reopened after a kill ${formatAgo(r.agoMs)} ago${why}` : '';
   const passedOver = ranked.filter((c) => c !== victim && isSpared(c) && c.app.preference === victim.app.preference && rankScore(c) > rankScore(victim));
   const tail = passedOver.map((c) => `; ${nameOf(c)} (${formatBytes(footprintBytes(c.app))}) would go first but was reopened after a kill ${formatAgo(c.reopened!.agoMs)} ago`).join('');
   return { part, tail };

@@ -179,7 +179,11 @@ describe('a unit reopened after a kill', () => {
     const ranked = rankVictims([runaway, browser], new Map(), 45_000);
     assert.equal(describeVictim(ranked[0]!, ranked), 'Editor is the heaviest of 2 units that may be stopped (2.0 GiB that only a kill frees, reopened after a kill 45 s ago, but again the heaviest by far)');
     const alone = rankVictims([editor], new Map(), NOW);
-    assert.match(describeVictim(alone[0]!, alone), /\(1\.9 GiB that only a kill frees, reopened after a kill 2 min ago, but nothing else is left\)$/);
+    assert.match(describeVictim(alone[0]!, alone), /\(1\.9 GiB that only a kill frees, reopened after a kill 2 min ago, but nothing else may go first\)$/);
+    const avoided = rankVictims([{ ...editor, preference: 'avoid' }], new Map(), NOW);
+    assert.match(describeVictim(avoided[0]!, avoided), /\(1\.9 GiB that only a kill frees, avoided but nothing else is left, reopened after a kill 2 min ago\)$/);
+    const growing = rankVictims([{ ...editor, memoryBytes: 1000 * MiB, unreclaimableBytes: 1000 * MiB }, browser], new Map([['app-editor-1.scope', 40 * MiB]]), NOW);
+    assert.match(describeVictim(growing[0]!, growing), /^Editor is .*growing 40 MiB\/s, reopened after a kill 2 min ago, but again growing the fastest by far\)$/);
     // No reopened unit: the words are as they were.
     const plain = rankVictims([browser], new Map(), NOW);
     assert.equal(describeVictim(plain[0]!, plain), 'Browser is the heaviest of 1 unit that may be stopped (1000 MiB that only a kill frees)');
