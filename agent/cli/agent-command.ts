@@ -146,9 +146,12 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     // The bus Launch method's own path (preference and all); the time is the click's, on the
     // clock the units are read with (sources.now), so the ranking can compare the two.
     reopen: async (entry) => {
-      const atMs = performance.now();
-      const unit = await agent.api.launch(entry, []);
-      reopened.note(unit, atMs);
+      reopened.expect(entry, performance.now());
+      const unit = await agent.api.launch(entry, []).catch((err: unknown) => {
+        reopened.settle(entry, null);
+        throw err;
+      });
+      reopened.settle(entry, unit);
       return unit;
     },
   }, log);

@@ -196,9 +196,8 @@ exec "$@" >/dev/null
     await agent.waitForLog(/notification action: reopen org\.example\.Notes after the kill of app-gnome-org\.example\.Notes-7004\.scope/);
 
     // The agent knows that unit as reopened: the heavier Notes now goes after Hog Deluxe, and
-    // Explain says why. Not at once: the unit is noted once Launch returns (a second on), and
-    // taking its 200 MiB at start reads as growing fast, which ranks a reopened app like any
-    // other (rank.ts) until the growth has settled, a few looks later.
+    // Explain says why. Not at once: taking its 200 MiB at start reads as growing fast, which
+    // ranks a reopened app like any other (rank.ts) until the growth has settled, a few looks on.
     const deadline = Date.now() + 15_000;
     let explained: ExplanationRecord;
     for (;;) {

@@ -133,21 +133,45 @@ describe('handleNoticeAction', () => {
 });
 
 describe('ReopenLedger', () => {
-  test('stamps the unit Reopen launched, and only that one, with the time it was launched', () => {
+  const mine = app('app-headroom-org.example.Editor-0123456789abcdef.scope');
+
+  test('stamps the unit Reopen launched, and only that one, with the time of the click', () => {
     const ledger = new ReopenLedger();
-    const mine = app('app-headroom-org.example.Editor-0123456789abcdef.scope');
     const other = app('app-gnome-org.example.Editor-99.scope'); // the same app, started otherwise
-    ledger.note(mine.unit, 5000);
+    ledger.expect('org.example.Editor', 5000);
+    ledger.settle('org.example.Editor', mine.unit);
     const stamped = ledger.stamp([mine, other], 6000);
     assert.equal(stamped[0]?.reopenedAtMs, 5000);
-    assert.equal(stamped[1]?.reopenedAtMs, undefined);
     assert.equal('reopenedAtMs' in stamped[1]!, false);
+  });
+
+  test('before Launch names the unit, a new Headroom scope of that entry counts at once; afterwards only the named one', () => {
+    const ledger = new ReopenLedger();
+    const earlier = app('app-headroom-org.example.Editor-1111111111111111.scope'); // running before the click
+    const stray = app('app-headroom-org.example.Editor-2222222222222222.scope'); // started by someone else meanwhile
+    ledger.stamp([earlier], 0);
+    ledger.expect('org.example.Editor', 1000);
+    const during = ledger.stamp([earlier, mine, stray], 1500);
+    assert.deepEqual(during.map((a) => a.reopenedAtMs), [undefined, 1000, 1000]);
+    ledger.settle('org.example.Editor', mine.unit);
+    assert.deepEqual(ledger.stamp([earlier, mine, stray], 2500).map((a) => a.reopenedAtMs), [undefined, 1000, undefined]);
+  });
+
+  test('a failed Reopen leaves nothing behind', () => {
+    const ledger = new ReopenLedger();
+    ledger.expect('org.example.Editor', 1000);
+    ledger.stamp([mine], 1500);
+    ledger.settle('org.example.Editor', null);
+    assert.equal(ledger.stamp([mine], 2000)[0]?.reopenedAtMs, undefined);
+    assert.equal(ledger.size, 0);
   });
 
   test('forgets a reopen once the window has passed', () => {
     const ledger = new ReopenLedger();
-    ledger.note('app-headroom-a-0123456789abcdef.scope', 0);
-    ledger.note('app-headroom-b-0123456789abcdef.scope', 60_000);
+    for (const [unit, atMs] of [['app-headroom-a-0123456789abcdef.scope', 0], ['app-headroom-b-0123456789abcdef.scope', 60_000]] as const) {
+      ledger.expect(unit, atMs);
+      ledger.settle(unit, unit);
+    }
     ledger.stamp([], REOPEN_SPARE_MS - 1);
     assert.equal(ledger.size, 2);
     ledger.stamp([], REOPEN_SPARE_MS);
@@ -159,7 +183,8 @@ describe('ReopenLedger', () => {
     const reopened = app('app-headroom-big-0123456789abcdef.scope', { memoryBytes: 1800 * MiB });
     const bystander = app('app-gnome-small-1.scope', { memoryBytes: 1000 * MiB });
     assert.equal(rankVictims(ledger.stamp([reopened, bystander], 1000), new Map(), 1000)[0]?.app.unit, reopened.unit);
-    ledger.note(reopened.unit, 1000);
+    ledger.expect('big', 1000);
+    ledger.settle('big', reopened.unit);
     assert.equal(rankVictims(ledger.stamp([reopened, bystander], 2000), new Map(), 2000)[0]?.app.unit, bystander.unit);
   });
 });
