@@ -56,6 +56,7 @@ describe('the kill notice offers Reopen', () => {
     assert.equal(mayOfferReopen(kill(), { ...editor, kind: 'terminal-tab' }), false, "a tab's entry is its terminal's, not the job's");
     assert.equal(mayOfferReopen(kill({ outcome: 'partial', processesLeft: 1 }), editor), false, 'survivors may be the app itself');
     assert.equal(mayOfferReopen(kill({ outcome: 'failed' }), editor), false);
+    assert.equal(mayOfferReopen(kill({ outcome: 'child-killed', childPid: 42, childKind: 'renderer' }), editor), false, 'one tab was stopped: the app still runs');
   });
 
   test('the sink offers it when the launcher can launch the entry, and carries the entry in the context', async () => {
