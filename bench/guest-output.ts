@@ -114,3 +114,40 @@ export function killLines(log: string): { count: number; firstAtS: number | null
   const first = Number(lines[0]?.split(' ')[0]);
   return { count: lines.length, firstAtS: Number.isFinite(first) && first > 0 ? first : null };
 }
+
+/**
+ * Headroom's line right before each kill decision (the agent prints it from the build that
+ * measures its kill path): what woke it, how long before the decision, and its major faults
+ * since waking and since start.
+ */
+export interface KillPath {
+  cause: string;
+  wakeToDecisionMs: number;
+  faultsSinceWake: number;
+  faultsSinceStart: number;
+  /** Epoch seconds of the journal line (`journalctl -o short-unix`), null where the line has none. */
+  atS: number | null;
+}
+export const KILL_PATH_RE = /kill path: woke by (.+?) (\d+(?:\.\d+)?) ms before the kill decision, (\d+) major faults since waking, (\d+) since start/;
+
+/** Every kill-path line of a killer's journal, in order; none for a build that does not print it. */
+export function killPaths(log: string): KillPath[] {
+  const out: KillPath[] = [];
+  for (const line of log.split('\n')) {
+    const m = KILL_PATH_RE.exec(line);
+    if (m === null) continue;
+    const at = Number(line.split(' ')[0]);
+    out.push({
+      cause: m[1]!, wakeToDecisionMs: Number(m[2]), faultsSinceWake: Number(m[3]), faultsSinceStart: Number(m[4]),
+      atS: Number.isFinite(at) && at > 0 ? at : null,
+    });
+  }
+  return out;
+}
+
+/** The PIDs a process-granular killer named in its kill lines (earlyoom "sending SIG… to process N"), in order. */
+export function killedPids(log: string): number[] {
+  const out: number[] = [];
+  for (const m of log.matchAll(/sending SIG[A-Z]+ to process (\d+)/g)) out.push(Number(m[1]));
+  return out;
+}
