@@ -105,8 +105,9 @@ export { parseKeyValues as parseKv } from '../lab/guest.js';
  * banner "sending SIGTERM when mem <= …"), systemd-oomd "Killed /…cgroup", the user manager's
  * "systemd-oomd killed N process(es)", Headroom "killed app-….scope".
  */
-// Headroom: "killed <unit>…" for any unit it may stop (app-*, vte-spawn-*, snap.*, …), not "killing <unit>".
-export const KILL_LINE_RE = /sending SIG[A-Z]+ to process|Killed \/|systemd-oomd killed|killed [^ ]+\.(?:scope|service)\b/;
+// Headroom: "killed <unit>…" for any unit it may stop (app-*, vte-spawn-*, snap.*, …), not "killing <unit>";
+// "partial <unit>: N processes, M left" where processes were left after cgroup.kill (run 341).
+export const KILL_LINE_RE = /sending SIG[A-Z]+ to process|Killed \/|systemd-oomd killed|(?:killed|partial) [^ ]+\.(?:scope|service)\b/;
 
 /** Kill lines of a killer's journal (`journalctl -o short-unix`), and the first one's time (epoch s). */
 export function killLines(log: string): { count: number; firstAtS: number | null } {
@@ -145,9 +146,12 @@ export function killPaths(log: string): KillPath[] {
   return out;
 }
 
-/** The PIDs a process-granular killer named in its kill lines (earlyoom "sending SIG… to process N"), in order. */
-export function killedPids(log: string): number[] {
-  const out: number[] = [];
-  for (const m of log.matchAll(/sending SIG[A-Z]+ to process (\d+)/g)) out.push(Number(m[1]));
+/**
+ * The processes a process-granular killer named in its kill lines, in order: earlyoom's
+ * "sending SIG… to process N uid U "NAME": …" (the name is the comm, which may be absent).
+ */
+export function killedPids(log: string): Array<{ pid: number; name: string }> {
+  const out: Array<{ pid: number; name: string }> = [];
+  for (const m of log.matchAll(/sending SIG[A-Z]+ to process (\d+)(?: uid \d+ "([^"]*)")?/g)) out.push({ pid: Number(m[1]), name: m[2] ?? '' });
   return out;
 }

@@ -120,6 +120,14 @@ export interface BrowserResult {
   /** Who the killer's own kill lines named (earlyoom's PIDs), and the kernel's OOM kills, by role. */
   killerPicked: string[];
   kernelPicked: string[];
+  /**
+   * The user manager logged the kernel's OOM kill in the app's unit ("A process of this unit
+   * has been killed by the OOM killer"): with the unit's OOMPolicy=stop it then stops the rest
+   * of the unit itself. null: not recorded (runs 337-344).
+   */
+  userManagerSawKernelOom: boolean | null;
+  /** The unit's OOMPolicy as the user manager showed it; null: not recorded. */
+  oomPolicy: string | null;
 }
 
 /** The outcome from what lived: a bystander's death outranks the rest; then whether the hog died. */
@@ -137,7 +145,10 @@ function browserResult(kv: Map<string, string>, hogKilled: boolean, bystanderDie
   const main = Number(kv.get('browser_main_pid'));
   const hog = Number(kv.get('hog_pid'));
   const renderers = pidList(kv.get('browser_renderer_pids'));
-  const role = (pid: number): string => (pid === hog ? 'hog renderer' : pid === main ? 'main' : renderers.includes(pid) ? 'renderer' : `other (pid ${pid})`);
+  // Anything outside the browser by its name where the line gave one (earlyoom took
+  // `systemd --user` in run 337, as in runs 88 and 103).
+  const role = (pid: number, name = ''): string =>
+    (pid === hog ? 'hog renderer' : pid === main ? 'main' : renderers.includes(pid) ? 'renderer' : `${name === '' ? 'other' : `"${name}"`} (pid ${pid})`);
   const mainSurvived = kv.get('browser_main_survived') === 'yes';
   const renderersSurvived = num(kv.get('browser_renderers_survived')) ?? 0;
   const unitSurvived = kv.get('browser_unit_survived') === 'yes';
@@ -145,8 +156,10 @@ function browserResult(kv: Map<string, string>, hogKilled: boolean, bystanderDie
   return {
     outcome: browserOutcome({ bystanderDied, hogKilled, mainSurvived, renderers: renderers.length, renderersSurvived, unitSurvived }),
     mainSurvived, renderers: renderers.length, renderersSurvived, unitSurvived, hogExit,
-    killerPicked: killerLog === undefined ? [] : killedPids(killerLog).map(role),
-    kernelPicked: pidList(kv.get('kernel_killed_pids')).map(role),
+    killerPicked: killerLog === undefined ? [] : killedPids(killerLog).map((k) => role(k.pid, k.name)),
+    kernelPicked: pidList(kv.get('kernel_killed_pids')).map((pid) => role(pid)),
+    userManagerSawKernelOom: kv.has('browser_unit_kernel_oom') ? kv.get('browser_unit_kernel_oom') === 'yes' : null,
+    oomPolicy: kv.get('browser_oom_policy')?.trim() || null,
   };
 }
 

@@ -104,7 +104,8 @@ killer_log() {
 }
 # kill lines of each killer's log (as KILL_LINE_RE in bench/guest-output.ts): earlyoom "sending SIGTERM
 # to process" (not its banner "sending SIGTERM when mem <= …"), oomd "Killed /…", Headroom "killed UNIT…" (any unit: app-*, vte-spawn-*, snap.*)
-KILL_RE='sending SIG[A-Z]+ to process|Killed /|killed [^ ]+\.(scope|service)\b|systemd-oomd killed'
+# or "partial UNIT: N processes, M left"
+KILL_RE='sending SIG[A-Z]+ to process|Killed /|(killed|partial) [^ ]+\.(scope|service)\b|systemd-oomd killed'
 
 # ---- clean state between runs ----
 BASELINE_MIB=0
@@ -385,6 +386,9 @@ run_one() {
         kv renderer_oom_score_adjs "$(for p in $br_pids; do cat "/proc/$p/oom_score_adj"; done 2>/dev/null | xargs)"
         kv hog_cmdline "$(tr '\0' ' ' <"/proc/$HOG_CHILD/cmdline" 2>/dev/null)"
         kv browser_unit_procs "$(wc -l <"$hogd/cgroup.procs" 2>/dev/null)"
+        # what the user manager does when the kernel's OOM killer takes one process of the unit
+        # (run 339: the main got SIGTERM right after the kernel killed the hog renderer)
+        kv browser_oom_policy "$(as_lab systemctl --user show -P OOMPolicy "$hogu" 2>/dev/null)"
     fi
     wait_until 30 grep -q waiting "$LAB_OUT/app-hog.out" || kv hog_started FAIL
     populated "$hogd" || kv hog_scope FAIL
@@ -456,6 +460,13 @@ run_one() {
         for p in $br_pids; do pid_alive "$p" && br_alive=$((br_alive + 1)); done
         kv browser_renderers_survived "$br_alive"
         kv browser_unit_survived "$(populated "$hogd" && echo yes || echo no)"
+        # the user manager's word on the unit: did it see the kernel's OOM kill in it (and then,
+        # with OOMPolicy=stop, stop the rest)?
+        journalctl --no-pager -o short-unix --since "@$since_epoch" _SYSTEMD_UNIT="user@$LAB_UID.service" 2>/dev/null |
+            grep -F "$hogu" >"$LAB_OUT/run-$idx.unit.log"
+        # (the kernel's kill: "A process of this unit has been killed by the OOM killer."; oomd's own
+        # says "systemd-oomd killed N process(es)", so the two are told apart)
+        kv browser_unit_kernel_oom "$(grep -qF 'killed by the OOM killer' "$LAB_OUT/run-$idx.unit.log" && echo yes || echo no)"
     else
         populated "$hogd" || { wait "$hog_job" 2>/dev/null; kv hog_exit_status "$?"; }
     fi

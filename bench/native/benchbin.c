@@ -288,7 +288,13 @@ static pid_t spawn_renderer(int id, const char *out, char *const *tail, int ntai
                 close(fd);
             }
         }
-        execv("/proc/self/exe", argv);
+        /* The binary's own path, not /proc/self/exe: the comm a killer logs ("benchbin", as
+         * Chromium's renderers show "chrome") comes from the name exec'd. */
+        char self[4096];
+        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (len <= 0) _exit(127);
+        self[len] = 0;
+        execv(self, argv);
         perror("execv");
         _exit(127);
     }

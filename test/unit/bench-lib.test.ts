@@ -136,10 +136,14 @@ describe('kill lines of the killers\' journals', () => {
       '1795465029.5 lab headroom[1859]: killing app-bench-hog-10.scope (exhaustion, grace 0 ms)',
       '1795465031.2 lab headroom[1859]: killed vte-spawn-2d6b2e4a-c452-4bcd-9fb4-ddef5f47bfc6.scope: 1 processes, 0 left, cgroup.kill, 40 ms',
       '1795465032.2 lab headroom[1859]: killed snap.firefox.firefox-508c0df6-cebe-436d-9022-d5158df45abb.scope: 3 processes, 0 left, cgroup.kill, 40 ms',
+      // run 341: a process still exiting after cgroup.kill; the notice after it is no second kill
+      '1796228644.826467 headroom-lab headroom[2410]: partial app-gnome-chromium-2453.scope: 7 processes, 1 left, cgroup.kill, 3810 ms',
+      '1796228646.013797 headroom-lab headroom[2711]: Killed chromium (app-gnome-chromium-2453.scope) only in part (1 of 7 processes left) for exhaustion',
     ].join('\n');
-    assert.deepEqual(killLines(log), { count: 5, firstAtS: 1795464939.974561 });
+    assert.deepEqual(killLines(log), { count: 6, firstAtS: 1795464939.974561 });
     assert.deepEqual(killLines(''), { count: 0, firstAtS: null });
-    assert.deepEqual(killedPids(log), [1616], 'the PID of earlyoom\'s kill line, not of its banner nor the killers that name units');
+    assert.deepEqual(killedPids('1 x earlyoom[2]: sending SIGKILL to process 77'), [{ pid: 77, name: '' }], 'an older line without uid and name');
+    assert.deepEqual(killedPids(log), [{ pid: 1616, name: 'benchbin' }], 'the PID of earlyoom\'s kill line, not of its banner nor the killers that name units');
     const banner = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '1' })), seriesText(T0 + 12_000), '', null, log.split('\n')[0]);
     assert.equal(banner.killedBy, 'unknown', 'the banner alone is no kill');
     const real = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '0' })), seriesText(T0 + 12_000), '', null, `${(T0 + 11_500) / 1000} x headroom[1]: killed app-bench-hog-1.scope`);
@@ -547,7 +551,7 @@ describe('workload (10): a browser-like app with a hog tab', () => {
     assert.equal(r.wrongKill, false);
     assert.deepEqual(r.browser, {
       outcome: 'hog child only', mainSurvived: true, renderers: 5, renderersSurvived: 5, unitSurvived: true, hogExit: 'signal:9',
-      killerPicked: ['hog renderer'], kernelPicked: [],
+      killerPicked: ['hog renderer'], kernelPicked: [], userManagerSawKernelOom: null, oomPolicy: null,
     });
     assert.equal(r.killerMajorFaults, 0, 'zero faults is a figure, not a dash');
     assert.equal(r.secondsToKill, 12, 'time to relief: the hog renderer gone');
@@ -569,10 +573,25 @@ describe('workload (10): a browser-like app with a hog tab', () => {
     assert.deepEqual(kernel.browser?.kernelPicked, ['hog renderer', 'renderer']);
     assert.equal(kernel.browser?.outcome, 'hog and part of the app');
     assert.equal(kernel.rightVictim, true, 'the browser\'s own renderers are no bystanders');
+    // run 339: the kernel took the hog renderer alone, the user manager stopped the rest of the unit
+    const stopped = summarizeRun({ ...browserItem, killer: 'none' }, browserKv({
+      killer: 'none', kernel_killed_hog: 'yes', kernel_oom_kills: '1', kernel_killed_pids: '806', killer_kill_lines: '0', browser_main_survived: 'no',
+      browser_renderers_survived: '0', browser_unit_survived: 'no', browser_unit_kernel_oom: 'yes', browser_oom_policy: 'stop',
+    }), seriesText(T0 + 12_000), '', null, '');
+    assert.deepEqual([stopped.browser?.outcome, stopped.browser?.kernelPicked, stopped.browser?.userManagerSawKernelOom, stopped.browser?.oomPolicy], ['whole unit', ['hog renderer'], true, 'stop']);
+    assert.match(renderBrowserRuns([stopped]), /\| whole unit, the rest stopped by the user manager \(OOMPolicy=stop\) \| no \|/);
+    assert.doesNotMatch(renderBrowserRuns([kernel]), /stopped by the user manager/, 'not recorded: nothing claimed');
     const byst = summarizeRun(browserItem, browserKv({ innocent_survived: 'no', died_innocent_ms: String(T0 + 5_000) }), seriesText(T0 + 12_000), '', null,
       `${(T0 + 5_000) / 1000} lab earlyoom[1]: sending SIGTERM to process 777 uid 1000 "benchbin": badness 400, VmRSS 256 MiB`);
     assert.equal(byst.browser?.outcome, 'a bystander');
-    assert.deepEqual(byst.browser?.killerPicked, ['other (pid 777)']);
+    assert.deepEqual(byst.browser?.killerPicked, ['"benchbin" (pid 777)']);
+    // earlyoom's pick in run 337: the user manager, and with it the session
+    const session = summarizeRun(browserItem, browserKv({ innocent_survived: 'no', canary_survived: 'no', died_canary_ms: String(T0 + 11_500), died_innocent_ms: String(T0 + 12_500),
+      browser_main_survived: 'no', browser_renderers_survived: '0', browser_unit_survived: 'no', kernel_killed_hog: 'yes', kernel_oom_kills: '1', kernel_killed_pids: '806' }), seriesText(T0 + 14_000), '', null,
+    `${(T0 + 10_000) / 1000} lab earlyoom[427]: sending SIGTERM to process 252 uid 1000 "systemd": badness 734, VmRSS 3 MiB`);
+    assert.deepEqual([session.browser?.outcome, session.browser?.killerPicked, session.browser?.kernelPicked], ['a bystander', ['"systemd" (pid 252)'], ['hog renderer']]);
+    assert.equal(session.wrongKill, true, 'the canary died before the hog was gone');
+    assert.match(session.notes.join(), /killed the user manager/);
     assert.equal(byst.wrongKill, true);
     const cap = summarizeRun(browserItem, browserKv({ storm_end: 'cap', t_end_ms: String(T0 + 200_000), killer_kill_lines: '0' }), seriesText(T0 + 300_000), '', null, '');
     assert.equal(cap.browser?.outcome, 'nothing');
@@ -581,7 +600,7 @@ describe('workload (10): a browser-like app with a hog tab', () => {
   });
   test('per killer: outcomes, main survived, canary, time to relief; run by run: who picked what', () => {
     const b = (killer: string, outcome: 'hog child only' | 'whole unit', main: boolean, secs: number, idx: number, over: Partial<RunResult> = {}): RunResult => run(killer, 'browser', secs, 100 + secs, {
-      idx, browser: { outcome, mainSurvived: main, renderers: 5, renderersSurvived: main ? 5 : 0, unitSurvived: main, hogExit: 'signal:9', killerPicked: killer === 'earlyoom' ? ['hog renderer'] : [], kernelPicked: [] }, ...over,
+      idx, browser: { outcome, mainSurvived: main, renderers: 5, renderersSurvived: main ? 5 : 0, unitSurvived: main, hogExit: 'signal:9', killerPicked: killer === 'earlyoom' ? ['hog renderer'] : [], kernelPicked: [], userManagerSawKernelOom: null, oomPolicy: null }, ...over,
     });
     const runs = [
       b('earlyoom', 'hog child only', true, 30, 3, { killerMajorFaults: 0 }), b('earlyoom', 'hog child only', true, 50, 1, { killerMajorFaults: 2 }),
