@@ -3,7 +3,7 @@
  * guest wrote of it; and the verdicts of runs stored before the guest recorded them.
  */
 import { needsKill } from './catalogue.js';
-import { killLines, killPaths, killedPids, parseCanary, parseHogStop, parseSeries, zramRatio, type HogStop, type KillPath } from './guest-output.js';
+import { KILL_LINE_RE, killLines, killPaths, killedPids, parseCanary, parseHogStop, parseSeries, zramRatio, type HogStop, type KillPath } from './guest-output.js';
 import { median, quantile } from './statistics.js';
 
 export interface RunResult {
@@ -126,6 +126,12 @@ export interface BrowserResult {
    * of the unit itself. null: not recorded (runs 337-344).
    */
   userManagerSawKernelOom: boolean | null;
+  /**
+   * The kernel took a process of the unit, the main died, and no kill line of the killer names
+   * the unit: the user manager stopped the rest (the kernel alone and earlyoom in runs 337-350;
+   * with systemd-oomd, oomd killed the rest itself). null: not recorded.
+   */
+  restStoppedByUserManager: boolean | null;
   /** The unit's OOMPolicy as the user manager showed it; null: not recorded. */
   oomPolicy: string | null;
 }
@@ -153,12 +159,16 @@ function browserResult(kv: Map<string, string>, hogKilled: boolean, bystanderDie
   const renderersSurvived = num(kv.get('browser_renderers_survived')) ?? 0;
   const unitSurvived = kv.get('browser_unit_survived') === 'yes';
   const hogExit = kv.get('hog_exit_status')?.trim() || null;
+  const unit = kv.get('hog_unit') ?? '';
+  const killerKilledUnit = unit !== '' && (killerLog ?? '').split('\n').some((l) => KILL_LINE_RE.test(l) && l.includes(unit));
+  const sawKernelOom = kv.has('browser_unit_kernel_oom') ? kv.get('browser_unit_kernel_oom') === 'yes' : null;
   return {
     outcome: browserOutcome({ bystanderDied, hogKilled, mainSurvived, renderers: renderers.length, renderersSurvived, unitSurvived }),
     mainSurvived, renderers: renderers.length, renderersSurvived, unitSurvived, hogExit,
     killerPicked: killerLog === undefined ? [] : killedPids(killerLog).map((k) => role(k.pid, k.name)),
     kernelPicked: pidList(kv.get('kernel_killed_pids')).map((pid) => role(pid)),
-    userManagerSawKernelOom: kv.has('browser_unit_kernel_oom') ? kv.get('browser_unit_kernel_oom') === 'yes' : null,
+    userManagerSawKernelOom: sawKernelOom,
+    restStoppedByUserManager: sawKernelOom === null ? null : sawKernelOom && !mainSurvived && !killerKilledUnit,
     oomPolicy: kv.get('browser_oom_policy')?.trim() || null,
   };
 }

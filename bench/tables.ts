@@ -136,7 +136,7 @@ export function renderBrowserRuns(runs: readonly RunResult[]): string {
     const picked = (xs: readonly string[]): string => (xs.length === 0 ? '–' : xs.join(', '));
     const wake = r.killPath ? `${dash(r.killPath.wakeToDecisionMs)} (woke by ${r.killPath.cause})` : '–';
     // The kernel took one process; the user manager (OOMPolicy=stop) then stopped the rest.
-    const stopped = b.userManagerSawKernelOom === true && !b.mainSurvived ? `, the rest stopped by the user manager (OOMPolicy=${b.oomPolicy ?? '?'})` : '';
+    const stopped = b.restStoppedByUserManager === true ? `, the rest stopped by the user manager (OOMPolicy=${b.oomPolicy ?? '?'})` : '';
     lines.push(`| ${r.idx} | ${killerLabel(r.killer)} | ${b.outcome}${stopped} | ${b.mainSurvived ? 'yes' : 'no'} | ${count(b.renderersSurvived, b.renderers)} | ${dash(r.canaryWorstMs)} | ${r.secondsToKill === null ? 'none' : r.secondsToKill.toFixed(1)} | ${r.killedBy === 'killer' ? 'itself' : r.killedBy} | ${picked(b.killerPicked)} | ${picked(b.kernelPicked)} | ${dash(r.killerMajorFaults)} | ${wake} |`);
   }
   return lines.join('\n');

@@ -551,7 +551,7 @@ describe('workload (10): a browser-like app with a hog tab', () => {
     assert.equal(r.wrongKill, false);
     assert.deepEqual(r.browser, {
       outcome: 'hog child only', mainSurvived: true, renderers: 5, renderersSurvived: 5, unitSurvived: true, hogExit: 'signal:9',
-      killerPicked: ['hog renderer'], kernelPicked: [], userManagerSawKernelOom: null, oomPolicy: null,
+      killerPicked: ['hog renderer'], kernelPicked: [], userManagerSawKernelOom: null, restStoppedByUserManager: null, oomPolicy: null,
     });
     assert.equal(r.killerMajorFaults, 0, 'zero faults is a figure, not a dash');
     assert.equal(r.secondsToKill, 12, 'time to relief: the hog renderer gone');
@@ -581,6 +581,13 @@ describe('workload (10): a browser-like app with a hog tab', () => {
     assert.deepEqual([stopped.browser?.outcome, stopped.browser?.kernelPicked, stopped.browser?.userManagerSawKernelOom, stopped.browser?.oomPolicy], ['whole unit', ['hog renderer'], true, 'stop']);
     assert.match(renderBrowserRuns([stopped]), /\| whole unit, the rest stopped by the user manager \(OOMPolicy=stop\) \| no \|/);
     assert.doesNotMatch(renderBrowserRuns([kernel]), /stopped by the user manager/, 'not recorded: nothing claimed');
+    // runs 340, 344, 348: the kernel took the hog, then systemd-oomd killed the rest itself
+    const oomd = summarizeRun({ ...browserItem, killer: 'oomd20' }, browserKv({
+      killer: 'oomd20', kernel_killed_hog: 'yes', kernel_oom_kills: '1', kernel_killed_pids: '806', browser_main_survived: 'no',
+      browser_renderers_survived: '0', browser_unit_survived: 'no', browser_unit_kernel_oom: 'yes', browser_oom_policy: 'stop',
+    }), seriesText(T0 + 12_000), '', null, `${(T0 + 13_000) / 1000} lab systemd-oomd[1878]: Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-chromium-800.scope due to memory pressure`);
+    assert.deepEqual([oomd.browser?.userManagerSawKernelOom, oomd.browser?.restStoppedByUserManager], [true, false]);
+    assert.doesNotMatch(renderBrowserRuns([oomd]), /stopped by the user manager/);
     const byst = summarizeRun(browserItem, browserKv({ innocent_survived: 'no', died_innocent_ms: String(T0 + 5_000) }), seriesText(T0 + 12_000), '', null,
       `${(T0 + 5_000) / 1000} lab earlyoom[1]: sending SIGTERM to process 777 uid 1000 "benchbin": badness 400, VmRSS 256 MiB`);
     assert.equal(byst.browser?.outcome, 'a bystander');
@@ -600,7 +607,7 @@ describe('workload (10): a browser-like app with a hog tab', () => {
   });
   test('per killer: outcomes, main survived, canary, time to relief; run by run: who picked what', () => {
     const b = (killer: string, outcome: 'hog child only' | 'whole unit', main: boolean, secs: number, idx: number, over: Partial<RunResult> = {}): RunResult => run(killer, 'browser', secs, 100 + secs, {
-      idx, browser: { outcome, mainSurvived: main, renderers: 5, renderersSurvived: main ? 5 : 0, unitSurvived: main, hogExit: 'signal:9', killerPicked: killer === 'earlyoom' ? ['hog renderer'] : [], kernelPicked: [], userManagerSawKernelOom: null, oomPolicy: null }, ...over,
+      idx, browser: { outcome, mainSurvived: main, renderers: 5, renderersSurvived: main ? 5 : 0, unitSurvived: main, hogExit: 'signal:9', killerPicked: killer === 'earlyoom' ? ['hog renderer'] : [], kernelPicked: [], userManagerSawKernelOom: null, restStoppedByUserManager: null, oomPolicy: null }, ...over,
     });
     const runs = [
       b('earlyoom', 'hog child only', true, 30, 3, { killerMajorFaults: 0 }), b('earlyoom', 'hog child only', true, 50, 1, { killerMajorFaults: 2 }),
