@@ -227,7 +227,7 @@ export function renderReport(r: BenchResults): string {
       'their own oom_score_adj to 300 and carry `--type=renderer` as Chromium\'s renderers do; five hold 64 MiB, the sixth is the hog of (2). Beside it the innocent app and the canary. ' +
       'Right: the hog renderer gone and every bystander alive, however much of the browser went with it; "main survived" says whether the browser itself lived. ' +
       '"Hog child only": the main and every other renderer lived; "whole unit": none of them did. Time to relief: hog start → the hog renderer gone. ' +
-      '"The killer named": the processes in its own kill lines (earlyoom), by role; the kernel\'s OOM kills likewise. ' +
+      '"The killer named": the processes in its own kill lines (earlyoom), by role, or "the unit" where its line names the app\'s scope (systemd-oomd, Headroom); the kernel\'s OOM kills likewise. ' +
       'The killer\'s major faults: /proc/PID/stat field 12 of its main process at hog start and at the storm\'s end; wake → kill decision: Headroom\'s "kill path:" line, "–" where the agent printed none.');
     L.push('');
     L.push(browser);

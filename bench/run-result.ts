@@ -117,7 +117,10 @@ export interface BrowserResult {
   unitSurvived: boolean;
   /** How the hog renderer ended, as its parent reaped it ("signal:9", "exit:0"); null: not reaped by it. */
   hogExit: string | null;
-  /** Who the killer's own kill lines named (earlyoom's PIDs), and the kernel's OOM kills, by role. */
+  /**
+   * Who the killer's own kill lines named, by role: earlyoom's PIDs, or "the unit" where a line
+   * names the app's scope (systemd-oomd, Headroom); and the kernel's OOM kills by PID.
+   */
   killerPicked: string[];
   kernelPicked: string[];
   /**
@@ -165,7 +168,7 @@ function browserResult(kv: Map<string, string>, hogKilled: boolean, bystanderDie
   return {
     outcome: browserOutcome({ bystanderDied, hogKilled, mainSurvived, renderers: renderers.length, renderersSurvived, unitSurvived }),
     mainSurvived, renderers: renderers.length, renderersSurvived, unitSurvived, hogExit,
-    killerPicked: killerLog === undefined ? [] : killedPids(killerLog).map((k) => role(k.pid, k.name)),
+    killerPicked: [...(killerKilledUnit ? ['the unit'] : []), ...(killerLog === undefined ? [] : killedPids(killerLog).map((k) => role(k.pid, k.name)))],
     kernelPicked: pidList(kv.get('kernel_killed_pids')).map((pid) => role(pid)),
     userManagerSawKernelOom: sawKernelOom,
     restStoppedByUserManager: sawKernelOom === null ? null : sawKernelOom && !mainSurvived && !killerKilledUnit,

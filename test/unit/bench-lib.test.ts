@@ -563,7 +563,7 @@ describe('workload (10): a browser-like app with a hog tab', () => {
     assert.equal(r.rightVictim, true);
     assert.equal(r.browser?.outcome, 'whole unit');
     assert.equal(r.browser?.mainSurvived, false);
-    assert.deepEqual(r.browser?.killerPicked, [], 'a unit killer names no process');
+    assert.deepEqual(r.browser?.killerPicked, ['the unit'], 'a unit killer names no process, but the unit');
   });
   test('the kernel picks by oom_score; a bystander killed first is a wrong kill; nothing killed by the cap', () => {
     const kernel = summarizeRun({ ...browserItem, killer: 'none' }, browserKv({
@@ -586,7 +586,7 @@ describe('workload (10): a browser-like app with a hog tab', () => {
       killer: 'oomd20', kernel_killed_hog: 'yes', kernel_oom_kills: '1', kernel_killed_pids: '806', browser_main_survived: 'no',
       browser_renderers_survived: '0', browser_unit_survived: 'no', browser_unit_kernel_oom: 'yes', browser_oom_policy: 'stop',
     }), seriesText(T0 + 12_000), '', null, `${(T0 + 13_000) / 1000} lab systemd-oomd[1878]: Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-chromium-800.scope due to memory pressure`);
-    assert.deepEqual([oomd.browser?.userManagerSawKernelOom, oomd.browser?.restStoppedByUserManager], [true, false]);
+    assert.deepEqual([oomd.browser?.userManagerSawKernelOom, oomd.browser?.restStoppedByUserManager, oomd.browser?.killerPicked], [true, false, ['the unit']]);
     assert.doesNotMatch(renderBrowserRuns([oomd]), /stopped by the user manager/);
     const byst = summarizeRun(browserItem, browserKv({ innocent_survived: 'no', died_innocent_ms: String(T0 + 5_000) }), seriesText(T0 + 12_000), '', null,
       `${(T0 + 5_000) / 1000} lab earlyoom[1]: sending SIGTERM to process 777 uid 1000 "benchbin": badness 400, VmRSS 256 MiB`);
