@@ -51,6 +51,10 @@ export const WORKLOADS = [
   { id: 'zburst', label: '(7) zram, compressible burst of 1.3 × RAM', needsKill: false },
   { id: 'vte', label: '(8) no swap, hog in a GNOME Terminal tab', needsKill: true },
   { id: 'snap', label: '(9) zram, hog in a snap scope', needsKill: true },
+  // A browser's main process and six renderers at oom_score_adj 300 in one GNOME Shell app
+  // scope, the sixth renderer the hog (issue #15): right is the hog gone and every bystander
+  // alive; whether the browser's main lived is reported beside it, not judged.
+  { id: 'browser', label: '(10) zram, browser-like app with a hog tab', needsKill: true },
 ] as const;
 export type WorkloadId = (typeof WORKLOADS)[number]['id'];
 

@@ -105,12 +105,53 @@ export { parseKeyValues as parseKv } from '../lab/guest.js';
  * banner "sending SIGTERM when mem <= …"), systemd-oomd "Killed /…cgroup", the user manager's
  * "systemd-oomd killed N process(es)", Headroom "killed app-….scope".
  */
-// Headroom: "killed <unit>…" for any unit it may stop (app-*, vte-spawn-*, snap.*, …), not "killing <unit>".
-export const KILL_LINE_RE = /sending SIG[A-Z]+ to process|Killed \/|systemd-oomd killed|killed [^ ]+\.(?:scope|service)\b/;
+// Headroom: "killed <unit>…" for any unit it may stop (app-*, vte-spawn-*, snap.*, …), not "killing <unit>";
+// "partial <unit>: N processes, M left" where processes were left after cgroup.kill (run 341).
+export const KILL_LINE_RE = /sending SIG[A-Z]+ to process|Killed \/|systemd-oomd killed|(?:killed|partial) [^ ]+\.(?:scope|service)\b/;
 
 /** Kill lines of a killer's journal (`journalctl -o short-unix`), and the first one's time (epoch s). */
 export function killLines(log: string): { count: number; firstAtS: number | null } {
   const lines = log.split('\n').filter((l) => KILL_LINE_RE.test(l));
   const first = Number(lines[0]?.split(' ')[0]);
   return { count: lines.length, firstAtS: Number.isFinite(first) && first > 0 ? first : null };
+}
+
+/**
+ * Headroom's line right before each kill decision (the agent prints it from the build that
+ * measures its kill path): what woke it, how long before the decision, and its major faults
+ * since waking and since start.
+ */
+export interface KillPath {
+  cause: string;
+  wakeToDecisionMs: number;
+  faultsSinceWake: number;
+  faultsSinceStart: number;
+  /** Epoch seconds of the journal line (`journalctl -o short-unix`), null where the line has none. */
+  atS: number | null;
+}
+export const KILL_PATH_RE = /kill path: woke by (.+?) (\d+(?:\.\d+)?) ms before the kill decision, (\d+) major faults since waking, (\d+) since start/;
+
+/** Every kill-path line of a killer's journal, in order; none for a build that does not print it. */
+export function killPaths(log: string): KillPath[] {
+  const out: KillPath[] = [];
+  for (const line of log.split('\n')) {
+    const m = KILL_PATH_RE.exec(line);
+    if (m === null) continue;
+    const at = Number(line.split(' ')[0]);
+    out.push({
+      cause: m[1]!, wakeToDecisionMs: Number(m[2]), faultsSinceWake: Number(m[3]), faultsSinceStart: Number(m[4]),
+      atS: Number.isFinite(at) && at > 0 ? at : null,
+    });
+  }
+  return out;
+}
+
+/**
+ * The processes a process-granular killer named in its kill lines, in order: earlyoom's
+ * "sending SIG… to process N uid U "NAME": …" (the name is the comm, which may be absent).
+ */
+export function killedPids(log: string): Array<{ pid: number; name: string }> {
+  const out: Array<{ pid: number; name: string }> = [];
+  for (const m of log.matchAll(/sending SIG[A-Z]+ to process (\d+)(?: uid \d+ "([^"]*)")?/g)) out.push({ pid: Number(m[1]), name: m[2] ?? '' });
+  return out;
 }

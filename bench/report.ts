@@ -7,7 +7,7 @@ import { OWN_KILLERS, WORKLOADS, killerLabel, workloadLabel } from './catalogue.
 import type { RunResult } from './run-result.js';
 import { median, rankTestP } from './statistics.js';
 import { killTimeForRatio, ratioToBestAnchor, summarize, type Cell } from './summary.js';
-import { renderHeadline, renderNoKillTable, renderRatios, renderTable } from './tables.js';
+import { renderBrowserRuns, renderBrowserTable, renderHeadline, renderNoKillTable, renderRatios, renderTable } from './tables.js';
 import type { RankScale } from './scale.js';
 import { DEFAULT_POLICY } from '../agent/core/constants.js';
 import { describePolicy } from './replay.js';
@@ -219,6 +219,22 @@ export function renderReport(r: BenchResults): string {
   L.push('');
   L.push(renderTable(cells, r.capS));
   L.push('');
+  const browser = renderBrowserTable(cells);
+  if (browser !== '') {
+    L.push('## (10) A browser-like app with a hog tab');
+    L.push('');
+    L.push('One scope as GNOME Shell names a launched app, `app.slice/app-gnome-chromium-PID.scope`: the main process (128 MiB, oom_score_adj 0) and six children that raise ' +
+      'their own oom_score_adj to 300 and carry `--type=renderer` as Chromium\'s renderers do; five hold 64 MiB, the sixth is the hog of (2). Beside it the innocent app and the canary. ' +
+      'Right: the hog renderer gone and every bystander alive, however much of the browser went with it; "main survived" says whether the browser itself lived. ' +
+      '"Hog child only": the main and every other renderer lived; "whole unit": none of them did. Time to relief: hog start → the hog renderer gone. ' +
+      '"The killer named": the processes in its own kill lines (earlyoom), by role, or "the unit" where its line names the app\'s scope (systemd-oomd, Headroom); the kernel\'s OOM kills likewise. ' +
+      'The killer\'s major faults: /proc/PID/stat field 12 of its main process at hog start and at the storm\'s end; wake → kill decision: Headroom\'s "kill path:" line, "–" where the agent printed none.');
+    L.push('');
+    L.push(browser);
+    L.push('');
+    L.push(renderBrowserRuns(r.runs));
+    L.push('');
+  }
   const noKill = renderNoKillTable(cells);
   if (noKill !== '') {
     L.push('## Workloads that need no kill');

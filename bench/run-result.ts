@@ -3,7 +3,7 @@
  * guest wrote of it; and the verdicts of runs stored before the guest recorded them.
  */
 import { needsKill } from './catalogue.js';
-import { killLines, parseCanary, parseHogStop, parseSeries, zramRatio, type HogStop } from './guest-output.js';
+import { KILL_LINE_RE, killLines, killPaths, killedPids, parseCanary, parseHogStop, parseSeries, zramRatio, type HogStop, type KillPath } from './guest-output.js';
 import { median, quantile } from './statistics.js';
 
 export interface RunResult {
@@ -83,9 +83,97 @@ export interface RunResult {
   t0Ms: number;
   /** Headroom's policy replayed over this run's samples, per variant of its defaults (bench/replay.ts). */
   replay?: Array<{ variant: string; atS: number | null; memAvailableMiB: number | null; reason: string }>;
+  /**
+   * The killer's major page faults from hog start to the storm's end (/proc/PID/stat field 12,
+   * sampled by the guest at both): its own pages read back in under the storm. Absent: no
+   * killer process (kernel only), or a run from before it was recorded.
+   */
+  killerMajorFaults?: number | null;
+  /** Headroom's "kill path:" line before its first kill decision; absent where the agent printed none. */
+  killPath?: KillPath | null;
+  /** Workload browser: what of the browser-like app died, and who picked which process. */
+  browser?: BrowserResult;
   /** For the plot: seconds from hog start, MemAvailable MiB, full avg10 of the user tree. */
   trace: Array<[number, number, number]>;
   notes: string[];
+}
+
+/**
+ * What died in a run of the browser workload, in the words of issue #15: the hog renderer
+ * alone (the browser lives, one tab shows "Aw, Snap!"), the whole unit (main and every
+ * renderer), the hog with part of the rest, a bystander (whatever else), or nothing.
+ */
+export type BrowserOutcome = 'hog child only' | 'whole unit' | 'hog and part of the app' | 'the app but not the hog' | 'a bystander' | 'nothing';
+export const BROWSER_OUTCOMES: readonly BrowserOutcome[] = ['hog child only', 'whole unit', 'hog and part of the app', 'the app but not the hog', 'a bystander', 'nothing'];
+
+export interface BrowserResult {
+  outcome: BrowserOutcome;
+  /** The browser's main process alive at the end of the run (5 s after the hog was gone). */
+  mainSurvived: boolean;
+  /** Renderers other than the hog, and how many of them lived. */
+  renderers: number;
+  renderersSurvived: number;
+  /** The app's scope still had processes at the end. */
+  unitSurvived: boolean;
+  /** How the hog renderer ended, as its parent reaped it ("signal:9", "exit:0"); null: not reaped by it. */
+  hogExit: string | null;
+  /**
+   * Who the killer's own kill lines named, by role: earlyoom's PIDs, or "the unit" where a line
+   * names the app's scope (systemd-oomd, Headroom); and the kernel's OOM kills by PID.
+   */
+  killerPicked: string[];
+  kernelPicked: string[];
+  /**
+   * The user manager logged the kernel's OOM kill in the app's unit ("A process of this unit
+   * has been killed by the OOM killer"): with the unit's OOMPolicy=stop it then stops the rest
+   * of the unit itself. null: not recorded (runs 337-344).
+   */
+  userManagerSawKernelOom: boolean | null;
+  /**
+   * The kernel took a process of the unit, the main died, and no kill line of the killer names
+   * the unit: the user manager stopped the rest (the kernel alone and earlyoom in runs 337-350;
+   * with systemd-oomd, oomd killed the rest itself). null: not recorded.
+   */
+  restStoppedByUserManager: boolean | null;
+  /** The unit's OOMPolicy as the user manager showed it; null: not recorded. */
+  oomPolicy: string | null;
+}
+
+/** The outcome from what lived: a bystander's death outranks the rest; then whether the hog died. */
+export function browserOutcome(x: { bystanderDied: boolean; hogKilled: boolean; mainSurvived: boolean; renderers: number; renderersSurvived: number; unitSurvived: boolean }): BrowserOutcome {
+  if (x.bystanderDied) return 'a bystander';
+  const restAlive = x.mainSurvived && x.renderersSurvived === x.renderers;
+  if (!x.hogKilled) return restAlive ? 'nothing' : 'the app but not the hog';
+  if (restAlive) return 'hog child only';
+  return !x.mainSurvived && x.renderersSurvived === 0 && !x.unitSurvived ? 'whole unit' : 'hog and part of the app';
+}
+
+const pidList = (v: string | undefined): number[] => (v ?? '').trim().split(/\s+/).filter((w) => w !== '').map(Number).filter(Number.isFinite);
+
+function browserResult(kv: Map<string, string>, hogKilled: boolean, bystanderDied: boolean, killerLog: string | undefined): BrowserResult {
+  const main = Number(kv.get('browser_main_pid'));
+  const hog = Number(kv.get('hog_pid'));
+  const renderers = pidList(kv.get('browser_renderer_pids'));
+  // Anything outside the browser by its name where the line gave one (earlyoom took
+  // `systemd --user` in run 337, as in runs 88 and 103).
+  const role = (pid: number, name = ''): string =>
+    (pid === hog ? 'hog renderer' : pid === main ? 'main' : renderers.includes(pid) ? 'renderer' : `${name === '' ? 'other' : `"${name}"`} (pid ${pid})`);
+  const mainSurvived = kv.get('browser_main_survived') === 'yes';
+  const renderersSurvived = num(kv.get('browser_renderers_survived')) ?? 0;
+  const unitSurvived = kv.get('browser_unit_survived') === 'yes';
+  const hogExit = kv.get('hog_exit_status')?.trim() || null;
+  const unit = kv.get('hog_unit') ?? '';
+  const killerKilledUnit = unit !== '' && (killerLog ?? '').split('\n').some((l) => KILL_LINE_RE.test(l) && l.includes(unit));
+  const sawKernelOom = kv.has('browser_unit_kernel_oom') ? kv.get('browser_unit_kernel_oom') === 'yes' : null;
+  return {
+    outcome: browserOutcome({ bystanderDied, hogKilled, mainSurvived, renderers: renderers.length, renderersSurvived, unitSurvived }),
+    mainSurvived, renderers: renderers.length, renderersSurvived, unitSurvived, hogExit,
+    killerPicked: [...(killerKilledUnit ? ['the unit'] : []), ...(killerLog === undefined ? [] : killedPids(killerLog).map((k) => role(k.pid, k.name)))],
+    kernelPicked: pidList(kv.get('kernel_killed_pids')).map((pid) => role(pid)),
+    userManagerSawKernelOom: sawKernelOom,
+    restStoppedByUserManager: sawKernelOom === null ? null : sawKernelOom && !mainSurvived && !killerKilledUnit,
+    oomPolicy: kv.get('browser_oom_policy')?.trim() || null,
+  };
 }
 
 const num = (v: string | undefined): number | null => {
@@ -221,6 +309,9 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
   if (!wantKill && !hogGone) notes.push('the hog had not ended by the cap: stopped by the bench');
   const v = deathsAndVerdicts(kv, t0, killAt, wantKill, base);
   const othersAlive = v.bystandersDead.length === 0;
+  const faultsT0 = num(kv.get('killer_majflt_t0'));
+  const faultsEnd = num(kv.get('killer_majflt_end'));
+  const paths = killerLog !== undefined ? killPaths(killerLog) : [];
   if (v.orderUnknown && v.bystandersDead.length > 0) notes.push('bystanders died; the order of deaths was not recorded');
 
   return {
@@ -249,6 +340,9 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
     canaryCalmWorstMs: calmLates.length > 0 ? round1(Math.max(...calmLates)) : null,
     killedBy,
     killerLoggedKillS: killedBy === 'killer' && Number.isFinite(loggedAt) && loggedAt > 0 ? round1(loggedAt - t0 / 1000) : null,
+    killerMajorFaults: faultsT0 !== null && faultsEnd !== null && faultsEnd >= faultsT0 ? faultsEnd - faultsT0 : null,
+    killPath: paths[0] ?? null,
+    ...(item.workload === 'browser' ? { browser: browserResult(kv, hogKilled, !othersAlive, killerLog) } : {}),
     trace: series.filter((_, i) => i % 5 === 0).map((s) => [round1((s.atMs - t0) / 1000), Math.round(s.memAvailableKiB / 1024), s.treeFull10]),
   };
 }

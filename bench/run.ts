@@ -230,8 +230,10 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
     r.runs.push(run);
     const hogEnd = run.hogKilled ? `gone at ${String(run.secondsToKill)} s (${run.killedBy})` : run.hogExitedItself === true ? `exited by itself at ${String(run.hogGoneS)} s` : 'NOT killed';
     const verdicts = `${run.needsKill === false ? 'nothing died' : 'right victim'} ${String(run.rightVictim)}, wrong kill ${String(run.wrongKill)}${run.needlessKill !== null && run.needlessKill !== undefined ? `, needless kill ${String(run.needlessKill)}` : ''}`;
+    const browser = run.browser ? `, browser: ${run.browser.outcome}, main ${run.browser.mainSurvived ? 'lived' : 'died'}${run.browser.killerPicked.length ? `, the killer named ${run.browser.killerPicked.join(', ')}` : ''}` : '';
+    const side = `, killer major faults ${String(run.killerMajorFaults ?? '–')}${run.killPath ? `, wake → decision ${run.killPath.wakeToDecisionMs} ms` : ''}`;
     const died = run.deaths && run.deaths.length > 0 ? `, died: ${run.deaths.map((d) => `${d.who}${d.atS !== null ? ` ${d.atS} s` : ''}`).join(', ')}` : '';
-    log(`run ${item.idx} ${item.killer}/${item.workload}: ${run.complete ? `hog ${hogEnd}, ${verdicts}${died}, canary worst ${String(run.canaryWorstMs)} ms, kernel OOM ${run.kernelOomKills}` : 'did not complete'}${run.notes.length ? ` [${run.notes.join('; ')}]` : ''}`);
+    log(`run ${item.idx} ${item.killer}/${item.workload}: ${run.complete ? `hog ${hogEnd}, ${verdicts}${died}, canary worst ${String(run.canaryWorstMs)} ms, kernel OOM ${run.kernelOomKills}${browser}${side}` : 'did not complete'}${run.notes.length ? ` [${run.notes.join('; ')}]` : ''}`);
   }
   for (const k of idle) {
     const kv = parseKv(readText(join(out, `idle-${k}.kv`)));

@@ -48,7 +48,20 @@ export interface Cell {
   died: Record<string, number>;
   /** The killer's own logged kills, summed over the runs. */
   killerKills: number;
+  /** The killer's major page faults from hog start to the storm's end, over the runs that have them. */
+  killerMajorFaults: Range | null;
+  /** Headroom's wake → kill decision (its "kill path:" line), ms, over the runs that have one. */
+  wakeToDecisionMs: Range | null;
+  /** Workload browser: runs per outcome (BrowserOutcome), and in how many the browser's main lived. */
+  browserOutcomes: Record<string, number>;
+  mainSurvived: number;
 }
+
+const countBy = (xs: readonly string[]): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+};
 
 export function summarize(runs: readonly RunResult[]): Cell[] {
   const cells: Cell[] = [];
@@ -97,6 +110,10 @@ export function summarize(runs: readonly RunResult[]): Cell[] {
         zramRatio: range(vals((r) => r.zramRatioHold ?? r.zramAtStop?.ratio ?? null)),
         died,
         killerKills: rs.reduce((a, r) => a + (r.killerKills ?? 0), 0),
+        killerMajorFaults: range(vals((r) => r.killerMajorFaults ?? null)),
+        wakeToDecisionMs: range(vals((r) => r.killPath?.wakeToDecisionMs ?? null)),
+        browserOutcomes: countBy(rs.flatMap((r) => (r.browser ? [r.browser.outcome] : []))),
+        mainSurvived: rs.filter((r) => r.browser?.mainSurvived === true).length,
       });
     }
   }

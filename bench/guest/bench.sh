@@ -104,7 +104,8 @@ killer_log() {
 }
 # kill lines of each killer's log (as KILL_LINE_RE in bench/guest-output.ts): earlyoom "sending SIGTERM
 # to process" (not its banner "sending SIGTERM when mem <= …"), oomd "Killed /…", Headroom "killed UNIT…" (any unit: app-*, vte-spawn-*, snap.*)
-KILL_RE='sending SIG[A-Z]+ to process|Killed /|killed [^ ]+\.(scope|service)\b|systemd-oomd killed'
+# or "partial UNIT: N processes, M left"
+KILL_RE='sending SIG[A-Z]+ to process|Killed /|(killed|partial) [^ ]+\.(scope|service)\b|systemd-oomd killed'
 
 # ---- clean state between runs ----
 BASELINE_MIB=0
@@ -195,6 +196,29 @@ cg_alive() {
     return 1
 }
 uuid() { cat /proc/sys/kernel/random/uuid; }
+# pid_alive PID: the process exists and is no zombie (builtins only: it runs every 0.2 s)
+pid_alive() {
+    local l
+    [ -n "$1" ] && read -r l 2>/dev/null <"/proc/$1/stat" || return 1
+    l=${l##*) }
+    case ${l%% *} in Z | X) return 1 ;; esac
+    return 0
+}
+# majflt PID: the process's major page faults so far (/proc/PID/stat field 12; the fields
+# after the comm's ")" start at field 3, so it is the 10th of them); empty without a process
+majflt() {
+    local l
+    [ -n "$1" ] && read -r l 2>/dev/null <"/proc/$1/stat" || return 0
+    l=${l##*) }
+    set -- $l
+    echo "${10}"
+}
+# The hog of the browser workload is one process of a scope that outlives it: while it is
+# set (its pid), "the hog" is that process, not its unit's cgroup.
+HOG_CHILD=
+hog_alive() {
+    if [ -n "$HOG_CHILD" ]; then pid_alive "$HOG_CHILD"; else populated "$1"; fi
+}
 
 # ---- units outside app-* (stop_all_apps only knows app-*): the snap scope, a VTE tab's scope
 # and the stand-in terminal server of workloads snap and vte ----
@@ -259,7 +283,11 @@ run_one() {
     zburst) swap=zram hog_mode=zram3 total_pct=130 hold_s=30 ;;
     vte) place=vte ;;
     snap) swap=zram hog_mode=random place=snap ;;
+    browser) swap=zram hog_mode=random place=browser ;;
     esac
+    # browser: the main process's MiB, its children (the last of them the hog) and what each
+    # other child holds
+    local br_main_mib=128 br_children=6 br_child_mib=64
     local dev= mmstat=/sys/block/zram0/mm_stat
     if [ "$swap" = zram ]; then
         dev=$(bench_zram_swap) && kv zram_device "$dev" || kv zram_device FAIL
@@ -284,7 +312,8 @@ run_one() {
     scope_start canary "$idx" "$BIN" canary "$B/canary-$idx"
     local i
     for ((i = 1; i <= smalls; i++)); do scope_start "small$i" "$idx" "$BIN" hold 32; done
-    local hogd innod canad hogu browserd= gtsd= gts_pid= id
+    local hogd innod canad hogu browserd= gtsd= gts_pid= id br_pids=
+    HOG_CHILD=
     innod=$(scope_dir innocent "$idx") canad=$(scope_dir canary "$idx")
     local hogcmd=("$BIN" hog "$gate" "$mib0" "$step" "$every" "$hog_mode" "$stop_pct" "$total_pct" "$hold_s")
     case $place in
@@ -319,6 +348,16 @@ run_one() {
         id=$(uuid)
         hogu=snap.firefox.firefox-$id.scope hogd=$APP_SLICE/snap.firefox.firefox-$id.scope
         app_start hog systemd-run --user --scope --quiet --unit="$hogu" --description="$hogu" -- "${hogcmd[@]}" ;;
+    browser)
+        # A browser as GNOME Shell <= 49 launches one (app.slice/app-gnome-<desktop id>-<pid>.scope,
+        # the app's own pid: sh execs systemd-run, which execs the app), with six renderer-like
+        # children in the same scope, each raising its own oom_score_adj to 300 as Chromium's
+        # renderers do; the sixth is the hog (its output to app-hog.out, as every hog's).
+        rm -f "$LAB_OUT/app-hog.out"
+        app_start browser sh -c 'exec systemd-run --user --scope --quiet --unit="app-gnome-chromium-$$.scope" -- "$@"' sh \
+            "$BIN" browser "$LAB_OUT/app-hog.out" "$br_main_mib" "$br_children" "$br_child_mib" "${hogcmd[@]:2}"
+        wait_until 30 test -s "$RUN_DIR/browser.pid" || kv browser_started FAIL
+        hogu=app-gnome-chromium-$(app_pid browser).scope hogd=$APP_SLICE/app-gnome-chromium-$(app_pid browser).scope ;;
     esac
     local hog_job=$!
     kv hog_unit "$hogu"
@@ -329,6 +368,27 @@ run_one() {
         browserd=$APP_SLICE/app-gnome-firefox-$(app_pid browser).scope
         kv browser_unit "$(basename "$browserd")"
         kv browser_cgroup "$(sed -n 's/^0:://p' "/proc/$(app_pid browser)/cgroup" 2>/dev/null)"
+    fi
+    if [ "$place" = browser ]; then
+        wait_until 90 grep -q '^main ready' "$LAB_OUT/app-browser.out" || kv browser_started FAIL
+        # the hog's pid as app_pid hog gives it for every other workload (kernel_killed_hog below)
+        sed -n 's/^renderer id=[0-9]* pid=\([0-9]*\) role=hog$/\1/p' "$LAB_OUT/app-browser.out" >"$RUN_DIR/hog.pid"
+        HOG_CHILD=$(app_pid hog)
+        br_pids=$(sed -n 's/^renderer id=[0-9]* pid=\([0-9]*\) role=hold$/\1/p' "$LAB_OUT/app-browser.out" | xargs)
+        # the holding children print "ready" to the main's output
+        wait_until 90 eval '[ "$(grep -c "^ready" "$LAB_OUT/app-browser.out")" -ge $((br_children - 1)) ]' || kv browser_children_started FAIL
+        kv browser_unit "$hogu"
+        kv browser_main_pid "$(app_pid browser)"
+        kv browser_renderer_pids "$br_pids"
+        kv browser_layout "main $br_main_mib MiB; $((br_children - 1)) renderers of $br_child_mib MiB; the hog renderer"
+        kv browser_main_oom_score_adj "$(cat "/proc/$(app_pid browser)/oom_score_adj" 2>/dev/null)"
+        kv hog_oom_score_adj "$(cat "/proc/$HOG_CHILD/oom_score_adj" 2>/dev/null)"
+        kv renderer_oom_score_adjs "$(for p in $br_pids; do cat "/proc/$p/oom_score_adj"; done 2>/dev/null | xargs)"
+        kv hog_cmdline "$(tr '\0' ' ' <"/proc/$HOG_CHILD/cmdline" 2>/dev/null)"
+        kv browser_unit_procs "$(wc -l <"$hogd/cgroup.procs" 2>/dev/null)"
+        # what the user manager does when the kernel's OOM killer takes one process of the unit
+        # (run 339: the main got SIGTERM right after the kernel killed the hog renderer)
+        kv browser_oom_policy "$(as_lab systemctl --user show -P OOMPolicy "$hogu" 2>/dev/null)"
     fi
     wait_until 30 grep -q waiting "$LAB_OUT/app-hog.out" || kv hog_started FAIL
     populated "$hogd" || kv hog_scope FAIL
@@ -346,17 +406,21 @@ run_one() {
     kpid=$(killer_pid "$killer")
     kv killer_rss_kib_before "$(awk '/^VmRSS/ { print $2 }' "/proc/$kpid/status" 2>/dev/null)"
     # sampler: root, in lab-run.service (outside the user tree every killer watches)
-    "$BIN" sample "$B/series-$idx" "$hogd/cgroup.events" "$LAB_USER_CG/memory.pressure" "$mmstat" &
+    local events=$hogd/cgroup.events
+    [ -n "$HOG_CHILD" ] && events=/proc/$HOG_CHILD/stat
+    "$BIN" sample "$B/series-$idx" "$events" "$LAB_USER_CG/memory.pressure" "$mmstat" &
     local spid=$!
     sleep 3 # calm samples before the storm; lets the killers settle
     local oom_since
     oom_since=$(lab_uptime)
     T0=$(now_ms)
     kv t0_ms "$T0"
+    # the killer's major faults from hog start to the storm's end: its own pages read back in
+    kv killer_majflt_t0 "$(majflt "$kpid")"
     touch "$gate"
     local deadline=$(( T0 + CAP_S * 1000 )) ended=cap stop_seen= a b c _
     while [ "$(now_ms)" -lt "$deadline" ]; do
-        populated "$hogd" || { ended=gone; break; }
+        hog_alive "$hogd" || { ended=gone; break; }
         watch_deaths
         # the hog stopped by itself: zram's figures at that moment
         if [ -z "$stop_seen" ] && [ "$hold_s" -gt 0 ] && hog_line stopped >/dev/null; then
@@ -367,9 +431,14 @@ run_one() {
         sleep 0.2
     done
     kv t_end_ms "$(now_ms)"
+    kv killer_majflt_end "$(majflt "$kpid")"
     kv storm_end "$ended"
     watch_deaths
-    if [ "$ended" = cap ]; then
+    if [ "$ended" = cap ] && [ -n "$HOG_CHILD" ]; then
+        # only the hog: what else of the browser lives is the killer's doing, recorded below
+        kill -KILL "$HOG_CHILD" 2>/dev/null
+        wait_until 120 eval '! pid_alive '"$HOG_CHILD"
+    elif [ "$ended" = cap ]; then
         echo 1 >"$hogd/cgroup.kill"
         wait_until 120 eval '! populated '"$hogd"
     fi
@@ -382,7 +451,25 @@ run_one() {
     cp "$LAB_OUT/app-hog.out" "$LAB_OUT/run-$idx.hog" 2>/dev/null
     kv hog_stopped "$(hog_line stopped)"
     kv hog_exited_itself "$(hog_line 'exiting 0' >/dev/null && echo yes || echo no)"
-    populated "$hogd" || { wait "$hog_job" 2>/dev/null; kv hog_exit_status "$?"; }
+    if [ -n "$HOG_CHILD" ]; then
+        # the browser's main reaps its renderers and says how each ended
+        cp "$LAB_OUT/app-browser.out" "$LAB_OUT/run-$idx.browser" 2>/dev/null
+        kv hog_exit_status "$(sed -n "s/^child_exit pid=$HOG_CHILD status=//p" "$LAB_OUT/app-browser.out")"
+        kv browser_main_survived "$(pid_alive "$(app_pid browser)" && echo yes || echo no)"
+        local br_alive=0 p
+        for p in $br_pids; do pid_alive "$p" && br_alive=$((br_alive + 1)); done
+        kv browser_renderers_survived "$br_alive"
+        kv browser_unit_survived "$(populated "$hogd" && echo yes || echo no)"
+        # the user manager's word on the unit: did it see the kernel's OOM kill in it (and then,
+        # with OOMPolicy=stop, stop the rest)?
+        journalctl --no-pager -o short-unix --since "@$since_epoch" _SYSTEMD_UNIT="user@$LAB_UID.service" 2>/dev/null |
+            grep -F "$hogu" >"$LAB_OUT/run-$idx.unit.log"
+        # (the kernel's kill: "A process of this unit has been killed by the OOM killer."; oomd's own
+        # says "systemd-oomd killed N process(es)", so the two are told apart)
+        kv browser_unit_kernel_oom "$(grep -qF 'killed by the OOM killer' "$LAB_OUT/run-$idx.unit.log" && echo yes || echo no)"
+    else
+        populated "$hogd" || { wait "$hog_job" 2>/dev/null; kv hog_exit_status "$?"; }
+    fi
     kv innocent_survived "$(populated "$innod" && echo yes || echo no)"
     kv canary_survived "$(populated "$canad" && echo yes || echo no)"
     local alive=0
@@ -401,6 +488,7 @@ run_one() {
     printf '%s\n' "$oom" >"$LAB_OUT/run-$idx.kernel"
     kv kernel_oom_kills "$(printf '%s\n' "$oom" | grep -c 'Killed process')"
     kv kernel_killed_hog "$(printf '%s\n' "$oom" | grep -q "Killed process $(app_pid hog) " && echo yes || echo no)"
+    kv kernel_killed_pids "$(printf '%s\n' "$oom" | sed -n 's/.*Killed process \([0-9]*\) .*/\1/p' | sort -u | xargs)"
     kv killer_rss_kib_after "$(awk '/^VmRSS/ { print $2 }' "/proc/$kpid/status" 2>/dev/null)"
     killer_log "$killer" "$since_epoch" >"$LAB_OUT/run-$idx.killer.log"
     kv killer_kill_lines "$(grep -cE "$KILL_RE" "$LAB_OUT/run-$idx.killer.log")"

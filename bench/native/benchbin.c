@@ -24,10 +24,28 @@
  *                                seconds, prints "exiting 0" and exits 0: the evidence that it
  *                                ended on its own, not by a kill.
  *   benchbin forker N            N sleeping child processes, print "ready", sleep for ever
+ *   benchbin browser HOG_OUT MAIN_MIB CHILDREN CHILD_MIB HOG_ARGS...
+ *                                a browser-like app (workload "browser"): the main process
+ *                                touches MAIN_MIB MiB, then starts CHILDREN children, each
+ *                                exec'd as "benchbin renderer --type=renderer
+ *                                --renderer-client-id=I ..." (a Chromium renderer's marks, so a
+ *                                killer reading /proc/PID/cmdline can tell its kind); the last
+ *                                child is the hog (HOG_ARGS as for "hog", its output to
+ *                                HOG_OUT), the others hold CHILD_MIB MiB. It prints
+ *                                "renderer id=I pid=P role=hold|hog" per child, "main ready", then
+ *                                reaps its children as a browser does, printing "child_exit
+ *                                pid=P status=exit:N|signal:N" for each.
+ *   benchbin renderer --type=renderer --renderer-client-id=I hold MIB | hog HOG_ARGS...
+ *                                a child of "browser": raises its own oom_score_adj to 300
+ *                                (what Chromium gives renderers; raising it needs no
+ *                                privilege), prints "oom_score_adj 300", then runs hold or hog.
  *   benchbin sample OUT EVENTS TREE_PRESSURE [MM_STAT]
  *                                every 100 ms append one line to OUT:
  *                                epoch_ms memavail_kib swapfree_kib some10 full10 full_total_us
- *                                tree_full10 populated (of cgroup.events file EVENTS)
+ *                                tree_full10 populated (of cgroup.events file EVENTS; where
+ *                                EVENTS is a /proc/PID/stat file instead, 1 while that process
+ *                                lives and is no zombie: the hog of "browser" is one process
+ *                                of a scope that outlives it)
  *                                zram_orig_kib zram_compr_kib zram_used_kib zram_same_kib
  *                                (orig_data_size, compr_data_size, mem_used_total and
  *                                same_pages × the page size of MM_STAT, default
@@ -227,6 +245,100 @@ static int forker(long n) {
     }
 }
 
+/* ---- browser ---- */
+#define RENDERER_ADJ "300"
+
+static int renderer(int argc, char **argv) {
+    /* argv: renderer --type=renderer --renderer-client-id=I hold MIB | hog ARGS... */
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+    if (fd < 0 || write(fd, RENDERER_ADJ, strlen(RENDERER_ADJ)) < 0) {
+        perror("oom_score_adj");
+        return 1;
+    }
+    close(fd);
+    printf("oom_score_adj %s\n", RENDERER_ADJ);
+    fflush(stdout);
+    if (argc >= 6 && strcmp(argv[4], "hold") == 0) return hold(atol(argv[5]));
+    if (argc >= 10 && strcmp(argv[4], "hog") == 0)
+        return hog(argv[5], atol(argv[6]), atol(argv[7]), atol(argv[8]), argv[9], argc >= 11 ? atol(argv[10]) : 0,
+                   argc >= 12 ? atol(argv[11]) : 0, argc >= 13 ? atol(argv[12]) : 0);
+    fprintf(stderr, "renderer: bad arguments\n");
+    return 2;
+}
+
+static pid_t spawn_renderer(int id, const char *out, char *const *tail, int ntail) {
+    char idarg[64];
+    snprintf(idarg, sizeof idarg, "--renderer-client-id=%d", id);
+    char *argv[32];
+    int n = 0;
+    argv[n++] = "benchbin";
+    argv[n++] = "renderer";
+    argv[n++] = "--type=renderer";
+    argv[n++] = idarg;
+    for (int i = 0; i < ntail && n < 31; i++) argv[n++] = tail[i];
+    argv[n] = NULL;
+    fflush(stdout);
+    pid_t p = fork();
+    if (p == 0) {
+        if (out) {
+            int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd >= 0) {
+                dup2(fd, 1);
+                dup2(fd, 2);
+                close(fd);
+            }
+        }
+        /* The binary's own path, not /proc/self/exe: the comm a killer logs ("benchbin", as
+         * Chromium's renderers show "chrome") comes from the name exec'd. */
+        char self[4096];
+        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (len <= 0) _exit(127);
+        self[len] = 0;
+        execv(self, argv);
+        perror("execv");
+        _exit(127);
+    }
+    return p;
+}
+
+static int browser(int argc, char **argv) {
+    /* argv: browser HOG_OUT MAIN_MIB CHILDREN CHILD_MIB GATE MIB0 STEP EVERY_MS MODE [...] */
+    const char *hog_out = argv[2];
+    long main_mib = atol(argv[3]), children = atol(argv[4]);
+    char *child_mib = argv[5];
+    long count = 0;
+    grab(main_mib, MODE_FILL, &count);
+    for (long i = 1; i <= children; i++) {
+        int is_hog = i == children;
+        char *hold_tail[] = {"hold", child_mib};
+        char *hog_tail[16] = {"hog"};
+        int nhog = 1;
+        for (int a = 6; a < argc && nhog < 15; a++) hog_tail[nhog++] = argv[a];
+        pid_t p = is_hog ? spawn_renderer((int)i, hog_out, hog_tail, nhog) : spawn_renderer((int)i, NULL, hold_tail, 2);
+        if (p < 0) {
+            perror("fork");
+            return 1;
+        }
+        printf("renderer id=%ld pid=%d role=%s\n", i, (int)p, is_hog ? "hog" : "hold");
+        fflush(stdout);
+    }
+    printf("main ready\n");
+    fflush(stdout);
+    for (;;) {
+        int st;
+        pid_t p = wait(&st);
+        if (p < 0) {
+            if (errno == ECHILD) break;
+            continue;
+        }
+        if (WIFSIGNALED(st)) printf("child_exit pid=%d status=signal:%d\n", (int)p, WTERMSIG(st));
+        else printf("child_exit pid=%d status=exit:%d\n", (int)p, WEXITSTATUS(st));
+        fflush(stdout);
+    }
+    /* Every renderer gone: a browser's main window stays open (an "Aw, Snap!" page per tab). */
+    for (;;) pause();
+}
+
 /* ---- sampler ---- */
 static int read_file(const char *path, char *buf, size_t len) {
     int fd = open(path, O_RDONLY);
@@ -270,7 +382,8 @@ static int sample(const char *out, const char *events, const char *tree_pressure
     sigaction(SIGTERM, &sa, NULL);
     FILE *f = fopen(out, "w");
     if (!f) return 1;
-    static char mem[8192], pr[1024], tr[1024], ev[256], mm[512];
+    static char mem[8192], pr[1024], tr[1024], ev[1024], mm[512];
+    const int is_stat = strncmp(events, "/proc/", 6) == 0;
     const long long page_bytes = sysconf(_SC_PAGESIZE);
     while (!stop_flag) {
         int64_t t = now_ns(CLOCK_REALTIME) / 1000000LL;
@@ -287,7 +400,11 @@ static int sample(const char *out, const char *events, const char *tree_pressure
         }
         if (read_file(tree_pressure, tr, sizeof tr) == 0) psi(tr, "full", &tfull10, &dummy);
         int populated = -1;
-        if (read_file(events, ev, sizeof ev) == 0) populated = strstr(ev, "populated 1") != NULL;
+        if (is_stat) {
+            /* a process: alive unless gone or a zombie (state after the ") " of the comm) */
+            const char *close_paren = read_file(events, ev, sizeof ev) == 0 ? strrchr(ev, ')') : NULL;
+            populated = close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
+        } else if (read_file(events, ev, sizeof ev) == 0) populated = strstr(ev, "populated 1") != NULL;
         long long zorig = -1, zcompr = -1, zused = -1, zlimit, zmax, zsame = -1;
         int got = read_file(mm_stat, mm, sizeof mm) == 0 ? sscanf(mm, "%lld %lld %lld %lld %lld %lld", &zorig, &zcompr, &zused, &zlimit, &zmax, &zsame) : 0;
         if (got >= 3) {
@@ -314,9 +431,13 @@ int main(int argc, char **argv) {
         return hog(argv[2], atol(argv[3]), atol(argv[4]), atol(argv[5]), argv[6], argc >= 8 ? atol(argv[7]) : 0,
                    argc >= 9 ? atol(argv[8]) : 0, argc >= 10 ? atol(argv[9]) : 0);
     if (argc >= 3 && strcmp(argv[1], "forker") == 0) return forker(atol(argv[2]));
+    if (argc >= 11 && strcmp(argv[1], "browser") == 0) return browser(argc, argv);
+    if (argc >= 6 && strcmp(argv[1], "renderer") == 0) return renderer(argc, argv);
     if (argc >= 5 && strcmp(argv[1], "sample") == 0)
         return sample(argv[2], argv[3], argv[4], argc >= 6 ? argv[5] : "/sys/block/zram0/mm_stat");
     fprintf(stderr, "usage: benchbin canary OUT | hold MIB | hog GATE MIB0 STEP EVERY_MS random|fill|zram3 [STOP_PCT TOTAL_PCT HOLD_S]"
-                    " | forker N | sample OUT EVENTS TREE_PRESSURE [MM_STAT]\n");
+                    " | forker N"
+                    " | browser HOG_OUT MAIN_MIB CHILDREN CHILD_MIB GATE MIB0 STEP EVERY_MS MODE | renderer --type=renderer --renderer-client-id=I hold MIB|hog ..."
+                    " | sample OUT EVENTS TREE_PRESSURE [MM_STAT]\n");
     return 2;
 }

@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { killLines, parseCanary, parseHogStop, parseKv, parseSeries, zramRatio } from '../../bench/guest-output.js';
+import { killLines, killPaths, killedPids, parseCanary, parseHogStop, parseKv, parseSeries, zramRatio } from '../../bench/guest-output.js';
 import { FREEZE_MARGIN_S, batches, makePlan, stormOverdue, type PlanItem } from '../../bench/plan.js';
-import { needlessKillOf, summarizeRun, wrongKillOf, type RunResult } from '../../bench/run-result.js';
+import { browserOutcome, needlessKillOf, summarizeRun, wrongKillOf, type RunResult } from '../../bench/run-result.js';
 import { median, quantile, rankTestP } from '../../bench/statistics.js';
 import { bestAnchor, killTimeForRatio, ratioToBestAnchor, summarize } from '../../bench/summary.js';
-import { fmtRange, renderHeadline, renderNoKillTable, renderRatios, renderTable } from '../../bench/tables.js';
+import { fmtRange, renderBrowserRuns, renderBrowserTable, renderHeadline, renderNoKillTable, renderRatios, renderTable } from '../../bench/tables.js';
 
 const T0 = 1_000_000;
 
@@ -136,9 +136,14 @@ describe('kill lines of the killers\' journals', () => {
       '1795465029.5 lab headroom[1859]: killing app-bench-hog-10.scope (exhaustion, grace 0 ms)',
       '1795465031.2 lab headroom[1859]: killed vte-spawn-2d6b2e4a-c452-4bcd-9fb4-ddef5f47bfc6.scope: 1 processes, 0 left, cgroup.kill, 40 ms',
       '1795465032.2 lab headroom[1859]: killed snap.firefox.firefox-508c0df6-cebe-436d-9022-d5158df45abb.scope: 3 processes, 0 left, cgroup.kill, 40 ms',
+      // run 341: a process still exiting after cgroup.kill; the notice after it is no second kill
+      '1796228644.826467 headroom-lab headroom[2410]: partial app-gnome-chromium-2453.scope: 7 processes, 1 left, cgroup.kill, 3810 ms',
+      '1796228646.013797 headroom-lab headroom[2711]: Killed chromium (app-gnome-chromium-2453.scope) only in part (1 of 7 processes left) for exhaustion',
     ].join('\n');
-    assert.deepEqual(killLines(log), { count: 5, firstAtS: 1795464939.974561 });
+    assert.deepEqual(killLines(log), { count: 6, firstAtS: 1795464939.974561 });
     assert.deepEqual(killLines(''), { count: 0, firstAtS: null });
+    assert.deepEqual(killedPids('1 x earlyoom[2]: sending SIGKILL to process 77'), [{ pid: 77, name: '' }], 'an older line without uid and name');
+    assert.deepEqual(killedPids(log), [{ pid: 1616, name: 'benchbin' }], 'the PID of earlyoom\'s kill line, not of its banner nor the killers that name units');
     const banner = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '1' })), seriesText(T0 + 12_000), '', null, log.split('\n')[0]);
     assert.equal(banner.killedBy, 'unknown', 'the banner alone is no kill');
     const real = summarizeRun(item, parseKv(kvText({ killer_kill_lines: '0' })), seriesText(T0 + 12_000), '', null, `${(T0 + 11_500) / 1000} x headroom[1]: killed app-bench-hog-1.scope`);
@@ -449,7 +454,7 @@ describe('tables of the workloads that need no kill, and the headline', () => {
     assert.match(noKill, /nothing died \(right\) \| needless kill \| wrong kill/);
     assert.doesNotMatch(noKill, /s to kill/);
     assert.match(noKill, /\| \(5\) no swap, burst stopping at 10 % \| Headroom defaults \| 2 \| 50 % \| 1\/2 \| 0\/2 \| 1\/2 \| 200 \| 10\.2 \| 220 \(190–250\) \| – \|/);
-    assert.match(noKill, /\| hog 1 \|$/m);
+    assert.match(noKill, /\| hog 1 \| – \| – \|$/m, 'no major faults or kill-path line recorded: dashes, not zeros');
     assert.doesNotMatch(noKill, /GNOME Terminal/);
     const kill = renderTable(cells, 200);
     assert.doesNotMatch(kill, /burst/);
@@ -463,6 +468,164 @@ describe('tables of the workloads that need no kill, and the headline', () => {
     const h = renderHeadline(cells, 200);
     assert.match(h, /\| \(5\) no swap, burst stopping at 10 % \| no \| 2 runs: 1 right, 1 needless, 0 wrong \| 220 MiB \| earlyoom defaults \| 1 run: 1 right, 0 needless, 0 wrong \| 180 MiB \|/);
     assert.match(h, /\| \(8\) no swap, hog in a GNOME Terminal tab \| yes \| no runs yet \| – \| earlyoom defaults \| 1 run: 1 right, – needless, 0 wrong \| 30\.0 s \|/);
-    assert.equal(h.split('\n').length, 2 + 9, 'one line per workload');
+    assert.equal(h.split('\n').length, 2 + 10, 'one line per workload');
+    assert.match(h, /\| \(10\) zram, browser-like app with a hog tab \| yes \| no runs yet \|/);
+  });
+});
+
+// ---- the killer's side of a storm, and the browser-like app (workload 10) ----
+
+describe("the killer's major faults and Headroom's kill-path line", () => {
+  const line = (at: number, n: string, m: number, k: number, cause = 'pressure trigger'): string =>
+    `${at} lab headroom[1859]: kill path: woke by ${cause} ${n} ms before the kill decision, ${m} major faults since waking, ${k} since start`;
+  test('every kill-path line in order, its figures and time; none in a log without one', () => {
+    const log = [
+      '1795465029.1 lab headroom[1859]: → critical',
+      line(1795465029.4, '312', 17, 240),
+      '1795465029.5 lab headroom[1859]: killing app-gnome-chromium-812.scope (exhaustion, grace 0 ms)',
+      line(1795465050.2, '4.5', 0, 241, 'timer'),
+    ].join('\n');
+    assert.deepEqual(killPaths(log), [
+      { cause: 'pressure trigger', wakeToDecisionMs: 312, faultsSinceWake: 17, faultsSinceStart: 240, atS: 1795465029.4 },
+      { cause: 'timer', wakeToDecisionMs: 4.5, faultsSinceWake: 0, faultsSinceStart: 241, atS: 1795465050.2 },
+    ]);
+    assert.deepEqual(killPaths('1795465029.5 lab headroom[1859]: killing app-bench-hog-1.scope'), []);
+    assert.deepEqual(killPaths('kill path: woke by timer soon before the kill decision, 1 major faults since waking, 2 since start'), [], 'no number: not the line');
+  });
+  test("a run's faults are the difference over the storm; the first kill-path line is the run's; absent stays absent", () => {
+    const log = `${(T0 + 11_000) / 1000} lab headroom[1]: ${line(0, '800', 41, 300).split(': ').slice(1).join(': ')}\n${(T0 + 11_500) / 1000} x headroom[1]: killed app-bench-hog-1.scope`;
+    const r = summarizeRun(item, parseKv(kvText({ killer_majflt_t0: '120', killer_majflt_end: '161' })), seriesText(T0 + 12_000), '', null, log);
+    assert.equal(r.killerMajorFaults, 41);
+    assert.deepEqual(r.killPath, { cause: 'pressure trigger', wakeToDecisionMs: 800, faultsSinceWake: 41, faultsSinceStart: 300, atS: (T0 + 11_000) / 1000 });
+    const none = summarizeRun({ ...item, killer: 'none' }, parseKv(kvText({ killer_majflt_t0: '', killer_majflt_end: '' })), seriesText(T0 + 12_000), '', null, '');
+    assert.equal(none.killerMajorFaults, null, 'no killer process: no figure');
+    assert.equal(none.killPath, null);
+    // a killer restarted in the storm (its new process has fewer faults): no figure rather than a negative one
+    assert.equal(summarizeRun(item, parseKv(kvText({ killer_majflt_t0: '500', killer_majflt_end: '3' })), seriesText(T0 + 12_000), '').killerMajorFaults, null);
+  });
+  test('the storm table shows both per killer with medians and ranges, a dash where a killer has none', () => {
+    const cells = summarize([
+      run('headroom', 'zram', 12, 100, { killerMajorFaults: 40, killPath: { cause: 'timer', wakeToDecisionMs: 300, faultsSinceWake: 5, faultsSinceStart: 9, atS: 1 } }),
+      run('headroom', 'zram', 14, 100, { killerMajorFaults: 60, killPath: { cause: 'timer', wakeToDecisionMs: 500, faultsSinceWake: 5, faultsSinceStart: 9, atS: 1 } }),
+      run('headroom', 'zram', 13, 100, { killerMajorFaults: 10 }),
+      run('earlyoom', 'zram', 40, 100, { killerMajorFaults: 3 }),
+      run('none', 'zram', 60, 100),
+    ]);
+    const h = cells.find((c) => c.killer === 'headroom')!;
+    assert.deepEqual(h.killerMajorFaults, { median: 40, min: 10, max: 60 });
+    assert.deepEqual(h.wakeToDecisionMs, { median: 400, min: 300, max: 500 }, 'over the runs that printed the line');
+    const table = renderTable(cells, 200);
+    assert.match(table.split('\n')[0]!, /\| what died \| the killer's major faults, hog start → storm end \| wake → kill decision, ms \|$/);
+    assert.equal(table.split('\n')[1]!.split('|').length, table.split('\n')[0]!.split('|').length, 'the separator has a cell per column');
+    assert.match(table, /Headroom defaults .*\| hog 3 \| 40 \(10–60\) \| 400 \(300–500\) \|$/m);
+    assert.match(table, /earlyoom defaults .*\| hog 1 \| 3 \| – \|$/m);
+    assert.match(table, /kernel only .*\| hog 1 \| – \| – \|$/m);
+  });
+});
+
+const browserItem: PlanItem = { idx: 5, round: 1, killer: 'earlyoom', workload: 'browser' };
+/** A browser run: main 800, renderers 801-805, the hog renderer 806; every part of it alive unless said otherwise. */
+function browserKv(over: Record<string, string> = {}): Map<string, string> {
+  return parseKv(kvText({
+    workload: 'browser', killer: 'earlyoom', bystanders: 'innocent canary ', hog_pid: '806', hog_unit: 'app-gnome-chromium-800.scope',
+    browser_main_pid: '800', browser_renderer_pids: '801 802 803 804 805', browser_main_survived: 'yes', browser_renderers_survived: '5',
+    browser_unit_survived: 'yes', hog_exit_status: 'signal:9', kernel_killed_pids: '', ...over,
+  }));
+}
+
+describe('workload (10): a browser-like app with a hog tab', () => {
+  test('the outcome from what lived', () => {
+    const all = { bystanderDied: false, hogKilled: true, mainSurvived: true, renderers: 5, renderersSurvived: 5, unitSurvived: true };
+    assert.equal(browserOutcome(all), 'hog child only');
+    assert.equal(browserOutcome({ ...all, mainSurvived: false, renderersSurvived: 0, unitSurvived: false }), 'whole unit');
+    assert.equal(browserOutcome({ ...all, renderersSurvived: 4 }), 'hog and part of the app', 'one more renderer went with it');
+    assert.equal(browserOutcome({ ...all, mainSurvived: false, renderersSurvived: 0, unitSurvived: true }), 'hog and part of the app', 'something of the unit still lives');
+    assert.equal(browserOutcome({ ...all, hogKilled: false }), 'nothing');
+    assert.equal(browserOutcome({ ...all, hogKilled: false, mainSurvived: false }), 'the app but not the hog');
+    assert.equal(browserOutcome({ ...all, bystanderDied: true }), 'a bystander', 'a bystander outranks the rest');
+  });
+  test('earlyoom takes the hog renderer: right, the main lives, its kill line names the hog', () => {
+    const log = `${(T0 + 11_000) / 1000} lab earlyoom[1595]: sending SIGTERM to process 806 uid 1000 "benchbin": badness 1203, VmRSS 1355 MiB`;
+    const r = summarizeRun(browserItem, browserKv({ killer_majflt_t0: '0', killer_majflt_end: '0' }), seriesText(T0 + 12_000), '', null, log);
+    assert.equal(r.rightVictim, true);
+    assert.equal(r.wrongKill, false);
+    assert.deepEqual(r.browser, {
+      outcome: 'hog child only', mainSurvived: true, renderers: 5, renderersSurvived: 5, unitSurvived: true, hogExit: 'signal:9',
+      killerPicked: ['hog renderer'], kernelPicked: [], userManagerSawKernelOom: null, restStoppedByUserManager: null, oomPolicy: null,
+    });
+    assert.equal(r.killerMajorFaults, 0, 'zero faults is a figure, not a dash');
+    assert.equal(r.secondsToKill, 12, 'time to relief: the hog renderer gone');
+  });
+  test('the whole unit killed (systemd-oomd, Headroom today): still right, the main did not survive', () => {
+    const r = summarizeRun({ ...browserItem, killer: 'oomd2' }, browserKv({
+      killer: 'oomd2', browser_main_survived: 'no', browser_renderers_survived: '0', browser_unit_survived: 'no',
+    }), seriesText(T0 + 12_000), '', null, `${(T0 + 11_000) / 1000} lab systemd-oomd[868]: Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-chromium-800.scope due to memory pressure`);
+    assert.equal(r.rightVictim, true);
+    assert.equal(r.browser?.outcome, 'whole unit');
+    assert.equal(r.browser?.mainSurvived, false);
+    assert.deepEqual(r.browser?.killerPicked, ['the unit'], 'a unit killer names no process, but the unit');
+  });
+  test('the kernel picks by oom_score; a bystander killed first is a wrong kill; nothing killed by the cap', () => {
+    const kernel = summarizeRun({ ...browserItem, killer: 'none' }, browserKv({
+      killer: 'none', kernel_killed_hog: 'yes', kernel_oom_kills: '2', kernel_killed_pids: '806 805', browser_renderers_survived: '4', killer_kill_lines: '0',
+    }), seriesText(T0 + 12_000), '', null, '');
+    assert.equal(kernel.killedBy, 'kernel');
+    assert.deepEqual(kernel.browser?.kernelPicked, ['hog renderer', 'renderer']);
+    assert.equal(kernel.browser?.outcome, 'hog and part of the app');
+    assert.equal(kernel.rightVictim, true, 'the browser\'s own renderers are no bystanders');
+    // run 339: the kernel took the hog renderer alone, the user manager stopped the rest of the unit
+    const stopped = summarizeRun({ ...browserItem, killer: 'none' }, browserKv({
+      killer: 'none', kernel_killed_hog: 'yes', kernel_oom_kills: '1', kernel_killed_pids: '806', killer_kill_lines: '0', browser_main_survived: 'no',
+      browser_renderers_survived: '0', browser_unit_survived: 'no', browser_unit_kernel_oom: 'yes', browser_oom_policy: 'stop',
+    }), seriesText(T0 + 12_000), '', null, '');
+    assert.deepEqual([stopped.browser?.outcome, stopped.browser?.kernelPicked, stopped.browser?.userManagerSawKernelOom, stopped.browser?.oomPolicy], ['whole unit', ['hog renderer'], true, 'stop']);
+    assert.match(renderBrowserRuns([stopped]), /\| whole unit, the rest stopped by the user manager \(OOMPolicy=stop\) \| no \|/);
+    assert.doesNotMatch(renderBrowserRuns([kernel]), /stopped by the user manager/, 'not recorded: nothing claimed');
+    // runs 340, 344, 348: the kernel took the hog, then systemd-oomd killed the rest itself
+    const oomd = summarizeRun({ ...browserItem, killer: 'oomd20' }, browserKv({
+      killer: 'oomd20', kernel_killed_hog: 'yes', kernel_oom_kills: '1', kernel_killed_pids: '806', browser_main_survived: 'no',
+      browser_renderers_survived: '0', browser_unit_survived: 'no', browser_unit_kernel_oom: 'yes', browser_oom_policy: 'stop',
+    }), seriesText(T0 + 12_000), '', null, `${(T0 + 13_000) / 1000} lab systemd-oomd[1878]: Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-chromium-800.scope due to memory pressure`);
+    assert.deepEqual([oomd.browser?.userManagerSawKernelOom, oomd.browser?.restStoppedByUserManager, oomd.browser?.killerPicked], [true, false, ['the unit']]);
+    assert.doesNotMatch(renderBrowserRuns([oomd]), /stopped by the user manager/);
+    const byst = summarizeRun(browserItem, browserKv({ innocent_survived: 'no', died_innocent_ms: String(T0 + 5_000) }), seriesText(T0 + 12_000), '', null,
+      `${(T0 + 5_000) / 1000} lab earlyoom[1]: sending SIGTERM to process 777 uid 1000 "benchbin": badness 400, VmRSS 256 MiB`);
+    assert.equal(byst.browser?.outcome, 'a bystander');
+    assert.deepEqual(byst.browser?.killerPicked, ['"benchbin" (pid 777)']);
+    // earlyoom's pick in run 337: the user manager, and with it the session
+    const session = summarizeRun(browserItem, browserKv({ innocent_survived: 'no', canary_survived: 'no', died_canary_ms: String(T0 + 11_500), died_innocent_ms: String(T0 + 12_500),
+      browser_main_survived: 'no', browser_renderers_survived: '0', browser_unit_survived: 'no', kernel_killed_hog: 'yes', kernel_oom_kills: '1', kernel_killed_pids: '806' }), seriesText(T0 + 14_000), '', null,
+    `${(T0 + 10_000) / 1000} lab earlyoom[427]: sending SIGTERM to process 252 uid 1000 "systemd": badness 734, VmRSS 3 MiB`);
+    assert.deepEqual([session.browser?.outcome, session.browser?.killerPicked, session.browser?.kernelPicked], ['a bystander', ['"systemd" (pid 252)'], ['hog renderer']]);
+    assert.equal(session.wrongKill, true, 'the canary died before the hog was gone');
+    assert.match(session.notes.join(), /killed the user manager/);
+    assert.equal(byst.wrongKill, true);
+    const cap = summarizeRun(browserItem, browserKv({ storm_end: 'cap', t_end_ms: String(T0 + 200_000), killer_kill_lines: '0' }), seriesText(T0 + 300_000), '', null, '');
+    assert.equal(cap.browser?.outcome, 'nothing');
+    assert.equal(cap.rightVictim, false);
+    assert.equal(summarizeRun(item, parseKv(kvText()), seriesText(T0 + 12_000), '').browser, undefined, 'other workloads have no browser record');
+  });
+  test('per killer: outcomes, main survived, canary, time to relief; run by run: who picked what', () => {
+    const b = (killer: string, outcome: 'hog child only' | 'whole unit', main: boolean, secs: number, idx: number, over: Partial<RunResult> = {}): RunResult => run(killer, 'browser', secs, 100 + secs, {
+      idx, browser: { outcome, mainSurvived: main, renderers: 5, renderersSurvived: main ? 5 : 0, unitSurvived: main, hogExit: 'signal:9', killerPicked: killer === 'earlyoom' ? ['hog renderer'] : [], kernelPicked: [], userManagerSawKernelOom: null, restStoppedByUserManager: null, oomPolicy: null }, ...over,
+    });
+    const runs = [
+      b('earlyoom', 'hog child only', true, 30, 3, { killerMajorFaults: 0 }), b('earlyoom', 'hog child only', true, 50, 1, { killerMajorFaults: 2 }),
+      b('oomd2', 'whole unit', false, 20, 2, { killerMajorFaults: 7 }),
+      b('headroom', 'whole unit', false, 15, 4, { killerMajorFaults: 90, killPath: { cause: 'pressure trigger', wakeToDecisionMs: 1200, faultsSinceWake: 80, faultsSinceStart: 400, atS: 1 } }),
+    ];
+    const table = renderBrowserTable(summarize(runs));
+    const head = table.split('\n')[0]!;
+    assert.match(head, /\| hog child only \| whole unit \| hog and part of the app \| the app but not the hog \| a bystander \| nothing \| main survived \| canary worst, ms \| time to relief, s \|/);
+    assert.equal(table.split('\n')[1]!.split('|').length, head.split('|').length);
+    assert.match(table, /\| earlyoom defaults \| 2 \| 2\/2 \| 2 \| 0 \| 0 \| 0 \| 0 \| 0 \| 2\/2 \| 140 \(130–150\) \| 40\.0 \(30\.0–50\.0\) \| 1 \(0–2\) \| – \|/);
+    assert.match(table, /\| systemd-oomd, tuned \(50 %, 2 s\) \| 1 \| 1\/1 \| 0 \| 1 \| 0 \| 0 \| 0 \| 0 \| 0\/1 \|/);
+    assert.match(table, /\| Headroom defaults \| 1 \| 1\/1 \| 0 \| 1 \|.*\| 0\/1 \| 115 \| 15\.0 \| 90 \| 1200 \|$/m);
+    const perRun = renderBrowserRuns(runs).split('\n');
+    assert.deepEqual(perRun.slice(2).map((l) => l.split(' | ')[0]), ['| 1', '| 2', '| 3', '| 4'], 'in run order');
+    assert.match(perRun[2]!, /\| 1 \| earlyoom defaults \| hog child only \| yes \| 5\/5 \| 150 \| 50\.0 \| itself \| hog renderer \| – \| 2 \| – \|/);
+    assert.match(perRun[5]!, /\| 4 \| Headroom defaults \| whole unit \| no \| 0\/5 \| 115 \| 15\.0 \| itself \| – \| – \| 90 \| 1200 \(woke by pressure trigger\) \|/);
+    assert.equal(renderBrowserTable(summarize([run('headroom', 'zram', 12, 100)])), '', 'no browser runs: no table');
+    assert.equal(renderBrowserRuns([run('headroom', 'zram', 12, 100)]), '');
   });
 });

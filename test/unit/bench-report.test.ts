@@ -86,6 +86,18 @@ describe('bench report', () => {
   });
 });
 
+describe('bench report: the browser-like app (10)', () => {
+  test('its own section, per killer and run by run, only where it has runs', () => {
+    assert.doesNotMatch(renderReport(results), /## \(10\)/, 'no runs of it: no section');
+    const browser = { outcome: 'hog child only' as const, mainSurvived: true, renderers: 5, renderersSurvived: 5, unitSurvived: true, hogExit: 'signal:9', killerPicked: ['hog renderer'], kernelPicked: [], userManagerSawKernelOom: null, restStoppedByUserManager: null, oomPolicy: null };
+    const md = renderReport({ ...results, runs: [...results.runs, run(30, 'earlyoom', 'browser', 42, 120, { browser, killerMajorFaults: 3 })] });
+    assert.match(md, /## \(10\) A browser-like app with a hog tab\n\nOne scope as GNOME Shell names a launched app, `app\.slice\/app-gnome-chromium-PID\.scope`/);
+    assert.match(md, /\| earlyoom defaults \| 1 \| 1\/1 \| 1 \| 0 \| 0 \| 0 \| 0 \| 0 \| 1\/1 \| 120 \| 42\.0 \| 3 \| – \|/);
+    assert.match(md, /\| 30 \| earlyoom defaults \| hog child only \| yes \| 5\/5 \| 120 \| 42\.0 \| itself \| hog renderer \| – \| 3 \| – \|/);
+    assert.match(md, /\| \(10\) zram, browser-like app with a hog tab \| earlyoom defaults \| 1 \| 100 % \|/, 'and a row of the storm table');
+  });
+});
+
 describe('README tables', () => {
   const repo = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../${name}`, import.meta.url)), 'utf8');
 
