@@ -139,8 +139,11 @@ describe('kill lines of the killers\' journals', () => {
       // run 341: a process still exiting after cgroup.kill; the notice after it is no second kill
       '1796228644.826467 headroom-lab headroom[2410]: partial app-gnome-chromium-2453.scope: 7 processes, 1 left, cgroup.kill, 3810 ms',
       '1796228646.013797 headroom-lab headroom[2711]: Killed chromium (app-gnome-chromium-2453.scope) only in part (1 of 7 processes left) for exhaustion',
+      // one marked process (a tab) stopped; the line announcing it is no kill yet
+      '1796228700.1 headroom-lab headroom[2711]: killing a chromium tab (renderer, pid 2460, 1.4 GiB) in app-gnome-chromium-2453.scope (exhaustion, no grace): …',
+      '1796228700.2 headroom-lab headroom[2711]: stopped a chromium tab (renderer, pid 2460, 1.4 GiB) in app-gnome-chromium-2453.scope, 12 ms; the app runs on',
     ].join('\n');
-    assert.deepEqual(killLines(log), { count: 6, firstAtS: 1795464939.974561 });
+    assert.deepEqual(killLines(log), { count: 7, firstAtS: 1795464939.974561 });
     assert.deepEqual(killLines(''), { count: 0, firstAtS: null });
     assert.deepEqual(killedPids('1 x earlyoom[2]: sending SIGKILL to process 77'), [{ pid: 77, name: '' }], 'an older line without uid and name');
     assert.deepEqual(killedPids(log), [{ pid: 1616, name: 'benchbin' }], 'the PID of earlyoom\'s kill line, not of its banner nor the killers that name units');
