@@ -128,10 +128,13 @@ export function describeProtection(chain: readonly ProtectionLevel[]): Protectio
   const name = (l: ProtectionLevel): string => l.cgroup.split('/').pop() ?? l.cgroup;
   let text: string;
   if (!self) text = 'memory protection unknown: the agent\'s cgroup is not known';
-  else if (own === 0 && (self.low ?? 0) === 0) text = `no memory.min or memory.low on ${name(self)}`;
-  else if (cappedBy) {
+  else if (own === 0) {
+    text = (self.low ?? 0) === 0 ? `no memory.min or memory.low on ${name(self)}`
+      : `no memory.min on ${name(self)}; memory.low ${show(self.low ?? 0)}, ${show(lowBytes)} along the chain (best effort)`;
+    return { minBytes, lowBytes, cappedBy, text };
+  } else if (cappedBy) {
     text = `memory.min ${show(own)} on ${name(self)} is capped at ${show(minBytes)} by ${name(cappedBy)} (memory.min ${show(cappedBy.min ?? 0)}): ` +
-      'cgroup v2 protects no more than the ancestors do; the deb\'s drop-ins for user.slice, user-.slice and user@.service give them MemoryMin';
+      'cgroup v2 protects no more than the ancestors do; the deb\'s drop-ins give user.slice, user-.slice, user@.service and session.slice MemoryMin';
   } else text = `memory.min ${show(minBytes)} in force along ${chain.map(name).join(' → ')}`;
   if (self && lowBytes > 0 && lowBytes !== minBytes) text += `; memory.low ${show(lowBytes)} (best effort)`;
   return { minBytes, lowBytes, cappedBy, text };

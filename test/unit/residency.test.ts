@@ -60,6 +60,8 @@ describe('residency', () => {
     assert.equal(full.cappedBy, null);
     assert.equal(full.text, 'memory.min 96 MiB in force along user.slice → user-1000.slice → user@1000.service → session.slice → headroom-agent.service');
     assert.match(describeProtection([{ cgroup: '/a.service', min: 0, low: 0 }]).text, /^no memory\.min or memory\.low on a\.service/);
+    assert.equal(describeProtection([{ cgroup: '/s', min: 0, low: 0 }, { cgroup: '/s/a.service', min: 0, low: 64 * MiB }]).text,
+      'no memory.min on a.service; memory.low 64 MiB, 0 B along the chain (best effort)');
   });
 
   test('the chain is read from the root\'s child down to the agent; "max" and unreadable files', () => {
