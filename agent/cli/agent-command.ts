@@ -20,6 +20,8 @@ import { readSelfCgroup } from '../cgroup/cgroupfs.js';
 import { killProcess } from '../cgroup/kill-process.js';
 import { killScope } from '../cgroup/kill-scope.js';
 import { createLogger, type Logger } from '../io/log.js';
+import { loadLibc } from '../io/libc.js';
+import { keepResident } from '../io/residency.js';
 import { packageVersion } from '../io/package-root.js';
 import { configFile, historyFile, preferencesFile } from '../io/paths.js';
 import { openPreferences } from '../io/preferences.js';
@@ -63,6 +65,20 @@ async function startOnBus(agent: Agent, bus: MessageBus | null, log: Logger): Pr
   }
 }
 
+/**
+ * Before the first look, while memory is plentiful: lock the code on fault and say what keeps
+ * the agent's pages resident (agent/io/residency.ts). Fail soft: a guard without it still runs.
+ */
+function keepAgentResident(cgroupRoot: string, selfCgroup: string | null, log: Logger): void {
+  try {
+    loadLibc(); // koffi's own library is mapped now, so it is among the mappings locked
+  } catch (err) {
+    log.warn(`residency: no libc calls (${(err as Error).message}); code not locked`);
+  }
+  const r = keepResident({ cgroupRoot, selfCgroup });
+  (r.unprotected ? log.warn : log.info)(r.line);
+}
+
 export async function runAgent(opts: AgentOptions): Promise<never> {
   // Started from an AppImage, the agent inherits AppRun's search paths into a mount that is not
   // the apps' business, and from the packages ELECTRON_RUN_AS_NODE (it would turn every Electron
@@ -88,6 +104,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   const unitPrefs = createUnitPreferences(bus, log.debug);
   const desktop = createDesktopLookup();
   const selfCgroup = await readSelfCgroup(tree.procRoot);
+  keepAgentResident(tree.cgroupRoot, selfCgroup, log);
   const sources = {
     tree,
     desktop,

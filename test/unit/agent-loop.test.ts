@@ -246,6 +246,83 @@ describe('Agent loop', () => {
     assert.ok(heard.indexOf('looked critical') < heard.indexOf('state elevated→critical'), 'a look comes before what it found');
     assert.deepEqual(f.history.map((k) => k.outcome), ['warned', 'killed'], 'the same events as history');
   });
+  test('a kill decision says how long after its wake it came and how many major faults the agent took meanwhile', async () => {
+    // The clock and the fault counter move only while the gauges are read, as a look that
+    // faults its own pages back in under thrash would: the line must report exactly that.
+    let clockMs = 1000;
+    let faults = 40;
+    let available = 50;
+    const hog = app('app-headroom-hog-0000000000000001.scope', { memoryBytes: 900 * MiB });
+    let released: () => void = () => undefined;
+    const killedOnce = new Promise<void>((resolve) => { released = resolve; });
+    const snaps = (): Snapshot => snapshot(clockMs, { meminfo: meminfo(available), apps: [hog] });
+    const f = fakeDeps(snaps, () => {
+      released();
+      return Promise.resolve(ok);
+    });
+    f.deps.readGauges = () => {
+      clockMs += 1200;
+      faults += 33;
+      return snaps();
+    };
+    f.deps.now = () => clockMs;
+    f.deps.readMajorFaults = () => faults;
+    const agent = new Agent(f.deps);
+    await agent.start();
+    assert.equal(agent.api.state(), 'calm');
+    assert.ok(!f.logs.some((l) => l.startsWith('kill path:')), 'no line without a kill');
+    clockMs = 60_000;
+    faults = 100;
+    available = 2;
+    agent.wake('psi');
+    await killedOnce;
+    agent.stop();
+    const at = f.logs.findIndex((l) => l.startsWith('kill path:'));
+    assert.equal(f.logs[at], 'kill path: woke by psi 1200 ms before the kill decision, 33 major faults since waking, 133 since start');
+    assert.match(f.logs[at + 1] ?? '', /^killing app-headroom-hog-0000000000000001\.scope /, 'right before the killing line');
+  });
+
+  test('a decision taken again after the victim vanished reports its own wake, "retry"', async () => {
+    let clockMs = 0;
+    let faults = 5;
+    const gone = app('app-headroom-gone-0000000000000001.scope', { memoryBytes: 900 * MiB });
+    const next = app('app-headroom-next-0000000000000002.scope', { memoryBytes: 500 * MiB });
+    let goneExited = false;
+    const snaps = (): Snapshot => snapshot(clockMs, { meminfo: meminfo(2), apps: goneExited ? [next] : [gone, next] });
+    const f = fakeDeps(snaps, (dir) => {
+      if (!dir.endsWith(gone.cgroup)) return Promise.resolve(ok);
+      goneExited = true;
+      clockMs += 50; // the failed kill's own time is not the retry's
+      return Promise.reject(new UnitGoneError(`${dir} is gone`));
+    });
+    f.deps.readGauges = () => {
+      clockMs += 300;
+      faults += 2;
+      return snaps();
+    };
+    f.deps.now = () => clockMs;
+    f.deps.readMajorFaults = () => faults;
+    const agent = new Agent(f.deps);
+    await agent.start();
+    agent.stop();
+    assert.deepEqual(f.logs.filter((l) => l.startsWith('kill path:')), [
+      'kill path: woke by start 300 ms before the kill decision, 2 major faults since waking, 7 since start',
+      'kill path: woke by retry 300 ms before the kill decision, 2 major faults since waking, 9 since start',
+    ]);
+  });
+
+  test('without /proc/self/stat the kill path line still comes, its fault counts -1', async () => {
+    const hog = app('app-headroom-hog-0000000000000001.scope', { memoryBytes: 900 * MiB });
+    const f = fakeDeps(() => snapshot(0, { meminfo: meminfo(2), apps: [hog] }), () => Promise.resolve(ok));
+    f.deps.now = () => 0;
+    f.deps.readMajorFaults = () => { throw new Error('ENOENT'); };
+    const agent = new Agent(f.deps);
+    await agent.start();
+    agent.stop();
+    assert.deepEqual(f.killed, [`/tree/${hog.cgroup}`], 'the kill is not held up');
+    assert.ok(f.logs.includes('kill path: woke by start 0 ms before the kill decision, -1 major faults since waking, -1 since start'), f.logs.join('\n'));
+  });
+
   test('ListApps and Explain answer from the last look while it is fresh, and read every unit anew once it is not', async () => {
     let clockMs = 0;
     const hog = app('app-headroom-hog-0000000000000001.scope', { appId: 'hog', memoryBytes: 900 * MiB });

@@ -55,8 +55,20 @@ describe('electron-builder.yml', () => {
       '/usr/share/dbus-1/services/org.headroom.Agent1.service': 'assets/org.headroom.Agent1.service',
       '/etc/xdg/autostart/headroom-tray.desktop': 'assets/headroom-tray.desktop',
       '/usr/bin/headroom': 'packaging/headroom',
+      '/usr/lib/systemd/system/user.slice.d/50-headroom.conf': 'packaging/systemd/system/user.slice.d/50-headroom.conf',
+      '/usr/lib/systemd/system/user-.slice.d/50-headroom.conf': 'packaging/systemd/system/user-.slice.d/50-headroom.conf',
+      '/usr/lib/systemd/system/user@.service.d/50-headroom.conf': 'packaging/systemd/system/user@.service.d/50-headroom.conf',
+      '/usr/lib/systemd/user/session.slice.d/50-headroom.conf': 'packaging/systemd/user/session.slice.d/50-headroom.conf',
     });
     for (const src of mapping.keys()) assert.ok(existsSync(join(REPO, src)), `${src} does not exist`);
+  });
+
+  test("every level above the agent gets the unit's MemoryMin, no less (or it is void) and no more (or the rest protects the apps)", () => {
+    const unit = keys(readFileSync(join(REPO, 'assets/headroom-agent.service'), 'utf8')).get('MemoryMin');
+    assert.ok(unit, 'the unit sets MemoryMin');
+    for (const src of config.deb.fpm.map((m) => m.split('=')[0] ?? '').filter((f) => f.startsWith('packaging/systemd/'))) {
+      assert.equal(keys(readFileSync(join(REPO, src), 'utf8')).get('MemoryMin'), unit, src);
+    }
   });
 
   test('the unit and the activation file run the /usr/bin/headroom the deb ships', () => {
