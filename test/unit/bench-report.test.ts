@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import type { RunResult } from '../../bench/run-result.js';
 import { renderPlot, representative } from '../../bench/plot.js';
-import { losses, renderReadmeTables, renderReplay, renderReport, spliceReadmeTables, type BenchResults } from '../../bench/report.js';
+import { leakSampleTable, losses, renderReadmeTables, renderReplay, renderReport, spliceReadmeTables, type BenchResults, type LeakSample } from '../../bench/report.js';
 import { describePolicy, replay, variants } from '../../bench/replay.js';
 import { DEFAULT_POLICY } from '../../agent/core/constants.js';
 import { summarize } from '../../bench/summary.js';
@@ -83,6 +83,19 @@ describe('bench report', () => {
     assert.match(md, /1000 warn\/kill cycles in 900 s: RSS 58\.6 MiB after start → 59\.6 MiB/);
     assert.match(md, /Ranking 1,000 app scopes/);
     assert.match(md, /scope of 2000 processes .* 14\.0 s .* 2400 ms from SIGTERM to an empty scope, with up to 2000 ms of grace/);
+  });
+});
+
+describe('leak check table', () => {
+  const at = (cycles: number, rssKiB: number, mallocFreeKiB: number): LeakSample => ({
+    cycles, rssKiB, anonKiB: rssKiB - 44_000, heapTotalKiB: 23_552, heapUsedKiB: 14_336, externalKiB: 2_560, arrayBuffersKiB: 256,
+    mallocArenaKiB: 7_168, mallocMmappedKiB: 260, mallocInUseKiB: 7_168 - mallocFreeKiB, mallocFreeKiB, threads: 11, fds: 20, mappings: 200,
+  });
+  test('one row per sample, in MiB, and the row after GC and malloc_trim last', () => {
+    const rows = leakSampleTable([at(0, 68_608, 2_048), at(100, 74_752, 3_584)], at(100, 73_728, 3_072));
+    assert.equal(rows.length, 5);
+    assert.equal(rows[2], '| 0 | 67.0 | 24.0 | 14.0 / 23.0 | 2.5 (0.3) | 7.0 (5.0 in use, 2.0 free) + 0.3 | 11 | 20 | 200 |');
+    assert.match(rows[4]!, /^\| 100, after GC \+ malloc_trim\(0\) \| 72\.0 \|/);
   });
 });
 
