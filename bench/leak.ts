@@ -14,7 +14,7 @@
  * GLIBC_TUNABLES…) reach the agent, so an experiment is `MALLOC_ARENA_MAX=2 node dist/bench/leak.js`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -35,6 +35,19 @@ async function probe(pid: number, file: string, signal: 'SIGWINCH' | 'SIGURG'): 
   process.kill(pid, signal);
   await waitUntil(() => existsSync(file), 5_000, `the probe in the agent did not answer ${signal}`);
   return JSON.parse(readFileSync(file, 'utf8')) as ProbeSample;
+}
+
+/** rmdir a unit's cgroup, retrying while its last process is still leaving it (EBUSY). */
+async function removeWhenEmpty(dir: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY' || i >= 100) throw err;
+      await sleep(10);
+    }
+  }
 }
 
 async function sample(pid: number, file: string, cycles: number, signal: 'SIGWINCH' | 'SIGURG' = 'SIGWINCH'): Promise<LeakSample> {
@@ -100,6 +113,9 @@ export async function leakCheck(cycles: number, log: (m: string) => void = () =>
       await sleep(300);
       proc.setAvailable(1); // critical: the kill
       await waitUntil(() => !isAlive(child.pid!), 10_000, `cycle ${i}: the agent did not kill its app`);
+      // systemd stops a scope once it is empty and removes its cgroup: a session never holds a
+      // thousand dead scopes, and an agent reading one more every cycle would grow for that alone.
+      await removeWhenEmpty(dir);
       proc.setAvailable(9);
       await sleep(100);
       children.splice(children.indexOf(child), 1);
