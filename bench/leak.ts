@@ -6,7 +6,8 @@
  * tight again. Every SAMPLE_EVERY cycles it records where the agent's memory is: RSS and its
  * anonymous part (/proc/PID/smaps_rollup), V8's heap, external and ArrayBuffer memory
  * (process.memoryUsage(), through bench/leak-probe.ts loaded into the agent), glibc malloc's
- * arenas (mallinfo2), threads and open fds; at the end, the same after malloc_trim(0).
+ * arenas (mallinfo2), threads, open fds and mappings; at the end, the same after a GC (with
+ * --expose-gc in NODE_OPTIONS) and malloc_trim(0).
  *
  *   node dist/bench/leak.js [CYCLES] [OUT.json] [NODE_OPTIONS for the agent]   (root, dbus-daemon, cgroup2)
  *
@@ -141,9 +142,9 @@ export async function leakCheck(cycles: number, log: (m: string) => void = () =>
     }
     await sleep(2000);
     const end = rssKiB(pid);
-    // What of the growth is malloc's free memory glibc kept rather than a live allocation.
+    // What of the growth is garbage or malloc's free memory rather than live allocations.
     const trimmed = await sample(pid, probeFile, cycles, 'SIGURG');
-    log(`after malloc_trim(0): RSS ${trimmed.rssKiB} KiB, anon ${trimmed.anonKiB}, malloc arenas ${trimmed.mallocArenaKiB} (free ${trimmed.mallocFreeKiB})`);
+    log(`after ${nodeOptions.includes('--expose-gc') ? 'GC and ' : ''}malloc_trim(0): RSS ${trimmed.rssKiB} KiB, anon ${trimmed.anonKiB}, malloc arenas ${trimmed.mallocArenaKiB} (free ${trimmed.mallocFreeKiB})`);
     if (snap) {
       process.kill(pid, 'SIGUSR2');
       await sleep(5000);
@@ -158,7 +159,7 @@ export async function leakCheck(cycles: number, log: (m: string) => void = () =>
       seconds: (Date.now() - t0) / 1000,
       samples,
       afterTrim: trimmed,
-      how: `${mallocEnv.length > 0 ? `Agent run with ${mallocEnv.map(([k, v]) => `${k}=${v}`).join(' ')}. ` : ''}${nodeOptions !== '' ? `Agent run with NODE_OPTIONS=${nodeOptions}. ` : ''}${runtimeFlags !== '' ? `Agent run with ${runtimeFlags} (bin/headroom). ` : ''}On the host (Node ${process.version}, not emulated), as test/integration/agent-kills.test.ts drives the agent: private bus, real cgroups, a /proc/meminfo set to 9 % (elevated, warning) then 1 % (critical) per cycle, one fresh app scope killed per cycle (${killed} kills logged, 10 warm-up cycles before the first reading).`,
+      how: `${mallocEnv.length > 0 ? `Agent run with ${mallocEnv.map(([k, v]) => `${k}=${v}`).join(' ')}. ` : ''}${nodeOptions !== '' ? `Agent run with NODE_OPTIONS=${nodeOptions}. ` : ''}${runtimeFlags !== '' ? `Agent run with ${runtimeFlags} (bin/headroom). ` : ''}On the host (Node ${process.version}, not emulated), as test/integration/agent-kills.test.ts drives the agent: private bus, real cgroups, a /proc/meminfo set to 9 % (elevated, warning) then 1 % (critical) per cycle, one fresh app scope killed per cycle and its cgroup removed, as systemd does (${killed} kills logged, 10 warm-up cycles before the first reading).`,
     };
   } finally {
     for (const c of children) c.kill('SIGKILL');
