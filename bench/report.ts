@@ -40,7 +40,32 @@ export interface LeakResult {
   heapUsedKiBAfterStart: number | null;
   heapUsedKiBAfterCycles: number | null;
   seconds: number;
+  /** Where the memory is, every 100 cycles from the first reading (bench/leak.ts); absent in older results. */
+  samples?: LeakSample[];
+  /** The last sample again, right after malloc_trim(0) in the agent. */
+  afterTrim?: LeakSample;
   how: string;
+}
+
+/** One reading of the agent's memory in the leak check. */
+export interface LeakSample {
+  cycles: number;
+  /** /proc/PID/smaps_rollup Rss and Anonymous. */
+  rssKiB: number;
+  anonKiB: number;
+  /** process.memoryUsage() in the agent. */
+  heapTotalKiB: number;
+  heapUsedKiB: number;
+  externalKiB: number;
+  arrayBuffersKiB: number;
+  /** glibc mallinfo2() in the agent, all arenas: held from the kernel, mmap()ed chunks, in use, free. */
+  mallocArenaKiB: number;
+  mallocMmappedKiB: number;
+  mallocInUseKiB: number;
+  mallocFreeKiB: number;
+  threads: number;
+  fds: number;
+  mappings: number;
 }
 
 export interface BootInfo {
@@ -111,6 +136,20 @@ export function losses(cells: readonly Cell[], capS: number, runs: readonly RunR
 }
 
 const kib = (n: number): string => `${(n / 1024).toFixed(1)} MiB`;
+
+/** Where the agent's memory went over the leak check: one row per sample (MiB). */
+export function leakSampleTable(samples: readonly LeakSample[], afterTrim?: LeakSample): string[] {
+  const m = (n: number): string => (n / 1024).toFixed(1);
+  const row = (s: LeakSample, label: string): string =>
+    `| ${label} | ${m(s.rssKiB)} | ${m(s.anonKiB)} | ${m(s.heapUsedKiB)} / ${m(s.heapTotalKiB)} | ${m(s.externalKiB)} (${m(s.arrayBuffersKiB)}) | ` +
+    `${m(s.mallocArenaKiB)} (${m(s.mallocInUseKiB)} in use, ${m(s.mallocFreeKiB)} free) + ${m(s.mallocMmappedKiB)} | ${s.threads} | ${s.fds} | ${s.mappings} |`;
+  return [
+    '| cycles | RSS | anonymous | V8 heap used / total | external (ArrayBuffers) | malloc arenas + mmapped | threads | fds | mappings |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...samples.map((s) => row(s, String(s.cycles))),
+    ...(afterTrim ? [row(afterTrim, `${afterTrim.cycles}, after GC + malloc_trim(0)`)] : []),
+  ];
+}
 
 /**
  * Headroom's policy replayed over every recorded storm (bench/replay.ts), per workload and
@@ -286,6 +325,7 @@ export function renderReport(r: BenchResults): string {
     L.push(`${r.leak.cycles} warn/kill cycles in ${r.leak.seconds.toFixed(0)} s: RSS ${kib(r.leak.rssKiBAfterStart)} after start → ${kib(r.leak.rssKiBAfterCycles)} after the cycles` +
       `${r.leak.heapUsedKiBAfterStart !== null && r.leak.heapUsedKiBAfterCycles !== null ? `; V8 heap used ${kib(r.leak.heapUsedKiBAfterStart)} → ${kib(r.leak.heapUsedKiBAfterCycles)}` : ''}. ${r.leak.how}`);
     L.push('');
+    if (r.leak.samples !== undefined && r.leak.samples.length > 0) L.push(...leakSampleTable(r.leak.samples, r.leak.afterTrim), '');
     const rss = r.runs.filter((x) => x.complete && !x.killer.startsWith('headroom') && x.killer !== 'none' && x.killerRssKiBBefore !== null && x.killerRssKiBAfter !== null);
     if (rss.length > 0) {
       L.push('systemd-oomd and earlyoom, RSS before and after each storm run (one kill each; they are restarted per run):');

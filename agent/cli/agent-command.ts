@@ -34,6 +34,18 @@ import { parseMeminfo } from '../core/meminfo.js';
 import { CliError, EXIT_FAILURE } from './exit-codes.js';
 import { withoutAppImageEnv } from '../install/core/appimage.js';
 
+/**
+ * The environment without what bin/headroom set for the agent alone: MALLOC_ARENA_MAX=2
+ * (glibc read it when this process started; the apps the agent launches inherit its
+ * environment through systemd-run --scope and keep glibc's default), marked by
+ * HEADROOM_MALLOC_ARENA_MAX_SET. A MALLOC_ARENA_MAX the session set itself has no mark and stays.
+ */
+export function withoutLauncherEnv(env: Record<string, string>): Record<string, string> {
+  if (env.HEADROOM_MALLOC_ARENA_MAX_SET !== '1') return env;
+  const { MALLOC_ARENA_MAX: _arenas, HEADROOM_MALLOC_ARENA_MAX_SET: _mark, ...rest } = env;
+  return rest;
+}
+
 function replaceEnv(next: Record<string, string>): void {
   for (const key of Object.keys(process.env)) if (!(key in next)) delete process.env[key];
   Object.assign(process.env, next);
@@ -83,7 +95,8 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   // Started from an AppImage, the agent inherits AppRun's search paths into a mount that is not
   // the apps' business, and from the packages ELECTRON_RUN_AS_NODE (it would turn every Electron
   // app it launches into plain Node): desktop entries, Launch and `systemd-run` see the session's own.
-  replaceEnv(withoutAppImageEnv(process.env));
+  // Likewise the malloc setting bin/headroom gave the agent alone.
+  replaceEnv(withoutLauncherEnv(withoutAppImageEnv(process.env)));
   const log = createLogger({ debug: opts.debug });
   const uid = process.getuid?.() ?? 0;
   const tree = await locateUserTree({ uid, userTree: opts.userTree ?? process.env.HEADROOM_USER_TREE, cgroupRoot: opts.cgroupRoot, procRoot: opts.procRoot });

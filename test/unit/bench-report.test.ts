@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import type { RunResult } from '../../bench/run-result.js';
 import { renderPlot, representative } from '../../bench/plot.js';
-import { losses, renderReadmeTables, renderReplay, renderReport, spliceReadmeTables, type BenchResults } from '../../bench/report.js';
+import { leakSampleTable, losses, renderReadmeTables, renderReplay, renderReport, spliceReadmeTables, type BenchResults, type LeakSample } from '../../bench/report.js';
 import { describePolicy, replay, variants } from '../../bench/replay.js';
 import { DEFAULT_POLICY } from '../../agent/core/constants.js';
 import { summarize } from '../../bench/summary.js';
@@ -95,6 +95,19 @@ describe('bench report: the browser-like app (10)', () => {
     assert.match(md, /\| earlyoom defaults \| 1 \| 1\/1 \| 1 \| 0 \| 0 \| 0 \| 0 \| 0 \| 1\/1 \| 120 \| 42\.0 \| 3 \| – \|/);
     assert.match(md, /\| 30 \| earlyoom defaults \| hog child only \| yes \| 5\/5 \| 120 \| 42\.0 \| itself \| hog renderer \| – \| 3 \| – \|/);
     assert.match(md, /\| \(10\) zram, browser-like app with a hog tab \| earlyoom defaults \| 1 \| 100 % \|/, 'and a row of the storm table');
+  });
+});
+
+describe('leak check table', () => {
+  const at = (cycles: number, rssKiB: number, mallocFreeKiB: number): LeakSample => ({
+    cycles, rssKiB, anonKiB: rssKiB - 44_000, heapTotalKiB: 23_552, heapUsedKiB: 14_336, externalKiB: 2_560, arrayBuffersKiB: 256,
+    mallocArenaKiB: 7_168, mallocMmappedKiB: 260, mallocInUseKiB: 7_168 - mallocFreeKiB, mallocFreeKiB, threads: 11, fds: 20, mappings: 200,
+  });
+  test('one row per sample, in MiB, and the row after GC and malloc_trim last', () => {
+    const rows = leakSampleTable([at(0, 68_608, 2_048), at(100, 74_752, 3_584)], at(100, 73_728, 3_072));
+    assert.equal(rows.length, 5);
+    assert.equal(rows[2], '| 0 | 67.0 | 24.0 | 14.0 / 23.0 | 2.5 (0.3) | 7.0 (5.0 in use, 2.0 free) + 0.3 | 11 | 20 | 200 |');
+    assert.match(rows[4]!, /^\| 100, after GC \+ malloc_trim\(0\) \| 72\.0 \|/);
   });
 });
 
