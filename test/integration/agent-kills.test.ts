@@ -122,14 +122,22 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     const browser = await tree.start(BROWSER, 'browser', ['40', '+4', '24']);
     const [runaway, quiet] = browser.readyLine.split(' ').map(Number) as [number, number];
     proc.expose(browser.pid, runaway, quiet);
-    const rssAnon = (pid: number): number => Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+    // 0 once it is gone: the agent may stop it between any two reads of this loop.
+    const rssAnon = (pid: number): number => {
+      try {
+        return Number(/RssAnon:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+      } catch {
+        return 0;
+      }
+    };
     const totalBytes = 8 * 1024 ** 3;
     const from = rssAnon(runaway);
     await startAgent('--debug');
     await waitState('elevated');
     while (!monitor!.events.some((e) => e.event === 'Killed')) {
-      if (!browser.alive() || rssAnon(runaway) === 0) break;
-      proc.setAvailable(Math.max(1, 100 * (0.09 * totalBytes - (rssAnon(runaway) - from)) / totalBytes));
+      const now = rssAnon(runaway);
+      if (!browser.alive() || now === 0) break;
+      proc.setAvailable(Math.max(1, 100 * (0.09 * totalBytes - (now - from)) / totalBytes));
       await new Promise((r) => setTimeout(r, 100));
     }
     const k = (await monitor!.waitFor((e) => e.event === 'Killed', 30_000)).kill as EventRecord;
