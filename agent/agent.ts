@@ -442,8 +442,7 @@ export class Agent {
         return this.#kill(snapshot, decision, victim, reason, `${because}; stopping it failed (${why}), so all of it goes`);
       }
       record = childKillRecord(snapshot, decision, victim, child, reason, because, attempt, nonce);
-      const log = attempt.stopped ? this.deps.log.warn : this.deps.log.error;
-      log(`${attempt.stopped ? 'stopped' : 'could not stop'} ${who} in ${app.unit}, ${attempt.durationMs} ms; the app runs on`);
+      this.deps.log.warn(`${attempt.exited ? 'stopped' : 'signalled'} ${who} in ${app.unit}, ${attempt.exited ? '' : 'still exiting after '}${attempt.durationMs} ms; the app runs on`);
       this.#signals?.killed(record);
       this.deps.notices?.killed(record, app);
     }

@@ -81,8 +81,12 @@ export const killRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, re
 
 /** What stopping one marked process came to (agent/cgroup/kill-process.ts answers it). */
 export interface ChildKillAttempt {
-  /** true: it exited; false: it outlived the wait, or could not be signalled. */
-  stopped: boolean;
+  /**
+   * The SIGKILL always went out (else killProcess throws). true: it exited within the wait;
+   * false: still exiting (under thrash a process paging its swap back to free it takes seconds),
+   * which the record shows as one process left, never hidden.
+   */
+  exited: boolean;
   durationMs: number;
 }
 
@@ -94,10 +98,10 @@ export interface ChildKillAttempt {
 export function childKillRecord(s: Snapshot, d: Decision, victim: RankedCandidate, child: ExpendableProcess, reason: KillReason, because: string, attempt: ChildKillAttempt | 'dry-run', nonce: string): EventRecord {
   const dryRun = attempt === 'dry-run';
   const outcome: Outcome = {
-    outcome: dryRun ? 'dry-run' : attempt.stopped ? 'child-killed' : 'failed',
+    outcome: dryRun ? 'dry-run' : 'child-killed',
     dryRun,
     processCount: 1,
-    processesLeft: !dryRun && attempt.stopped ? 0 : 1,
+    processesLeft: !dryRun && attempt.exited ? 0 : 1,
     graceMs: 0,
     durationMs: dryRun ? 0 : attempt.durationMs,
     childPid: child.pid,

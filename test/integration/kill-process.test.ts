@@ -24,7 +24,7 @@ describe('killProcess on real cgroups', { skip: unavailable || false }, () => {
     const main = await tree.start(rel, 'browser', ['8', '24', '8', '8']);
     const [hog, ...others] = main.readyLine.split(' ').map(Number);
     const r = await killProcess({ pid: hog!, startTicks: startTicksOf(hog!) }, opts(rel));
-    assert.equal(r.stopped, true);
+    assert.equal(r.exited, true);
     assert.equal(isAlive(hog!), false, 'the renderer is gone');
     assert.equal(main.alive(), true, 'the browser runs on');
     for (const pid of others) assert.equal(isAlive(pid), true, `tab ${pid} is untouched`);

@@ -13,7 +13,7 @@ import type { EventRecord } from '../../shared/records.js';
 import type { EventReport } from '../../agent/event-report.js';
 import { app, meminfo, MiB, snapshot } from '../support/snapshots.js';
 
-function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScopeResult>, killChild: (pid: number) => Promise<ChildKillAttempt> = () => Promise.resolve({ stopped: true, durationMs: 3 })) {
+function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScopeResult>, killChild: (pid: number) => Promise<ChildKillAttempt> = () => Promise.resolve({ exited: true, durationMs: 3 })) {
   const history: EventRecord[] = [];
   const logs: string[] = [];
   const killed: string[] = [];
@@ -86,6 +86,19 @@ describe('Agent loop', () => {
     assert.equal(k?.processCount, 1);
     assert.equal(k?.memoryFreedBytes, 1500 * MiB, 'what the tab held, not the browser');
     assert.ok(f.logs.some((l) => /stopped a Chromium tab \(renderer, pid 4321, 1\.5 GiB\) in app-gnome-chromium-42\.scope, 3 ms; the app runs on/.test(l)), f.logs.join('\n'));
+  });
+
+  test('a tab still exiting after the wait (zram thrash) is reported as signalled with one process left, not as a failure', async () => {
+    let t = 0;
+    const tab = { pid: 4321, startTicks: 99, comm: 'chromium', kind: 'renderer' as const, oomScoreAdj: 300, unreclaimableBytes: 1500 * MiB };
+    const browser = app('app-gnome-chromium-42.scope', { displayName: 'Chromium', memoryBytes: 1800 * MiB, expendable: [tab], heaviestKeptBytes: 200 * MiB, processCount: 2 });
+    const f = fakeDeps(() => snapshot((t += 50), { meminfo: meminfo(2), apps: [browser] }), () => Promise.resolve(ok), () => Promise.resolve({ exited: false, durationMs: 3001 }));
+    const agent = new Agent(f.deps);
+    await agent.start();
+    agent.stop();
+    assert.deepEqual(f.killed, [], 'no second kill for a tab that is on its way out');
+    assert.deepEqual(f.history.map((k) => [k.outcome, k.processesLeft]), [['child-killed', 1]]);
+    assert.ok(f.logs.some((l) => /signalled a Chromium tab \(renderer, pid 4321, 1\.5 GiB\) in app-gnome-chromium-42\.scope, still exiting after 3001 ms; the app runs on/.test(l)), f.logs.join('\n'));
   });
 
   test('a tab that is gone by the kill costs no record and no cool-down: the next decision comes at once', async () => {
