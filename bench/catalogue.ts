@@ -30,12 +30,15 @@ export const KILLERS = [
   // (up to ~1 s, a calm tick waiting for the units) for the pace of the looks to come: it
   // killed a burst that fit (run 289). Kept as measured, apart from today's.
   { id: 'headroom-calmlead', label: 'Headroom, lead from the calm gap (before df6b089)' },
+  // Runs 341 and 346 (workload 10) of the build before the child kill (b03447c-f625014), which
+  // stopped whole units only: kept as measured, apart from the build that stops the hog tab alone.
+  { id: 'headroom-wholeunit', label: 'Headroom, whole units only (before the tab kill)' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
 /** Killers that only appear in recorded results: nothing can run them any more. */
-export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev', 'headroom-calm60', 'headroom-pred15', 'headroom-readlead', 'headroom-unitwait', 'headroom-calmlead'];
+export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev', 'headroom-calm60', 'headroom-pred15', 'headroom-readlead', 'headroom-unitwait', 'headroom-calmlead', 'headroom-wholeunit'];
 /** Headroom's own rows, compared against the best anchor in this order. */
-export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-calmlead', 'headroom-unitwait', 'headroom-pred15', 'headroom-prev', 'headroom-calm60', 'headroom-readlead'] as const;
+export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-wholeunit', 'headroom-calmlead', 'headroom-unitwait', 'headroom-pred15', 'headroom-prev', 'headroom-calm60', 'headroom-readlead'] as const;
 
 /**
  * needsKill false: the hog stops by itself and exits 0 (bench/README.md), so the right verdict

@@ -107,8 +107,9 @@ export { parseKeyValues as parseKv } from '../lab/guest.js';
  */
 // Headroom: "killed <unit>…" for any unit it may stop (app-*, vte-spawn-*, snap.*, …), not "killing <unit>";
 // "partial <unit>: N processes, M left" where processes were left after cgroup.kill (run 341);
-// "stopped (or signalled) a <app> tab (renderer, pid N, …) in <unit>, … ms; the app runs on" for one marked process.
-export const KILL_LINE_RE = /sending SIG[A-Z]+ to process|Killed \/|systemd-oomd killed|(?:killed|partial) [^ ]+\.(?:scope|service)\b|(?:stopped|signalled) .+ in [^ ]+\.(?:scope|service), (?:still exiting after )?\d+ ms; the app runs on/;
+// "stopped (or signalled) a <app> tab (renderer, pid N, …) in <unit>, … ms; the app runs on" for one marked process
+// ("could not stop …" in runs 356-361: that build said so of a tab SIGKILLed but still exiting after 2 s).
+export const KILL_LINE_RE = /sending SIG[A-Z]+ to process|Killed \/|systemd-oomd killed|(?:killed|partial) [^ ]+\.(?:scope|service)\b|(?:stopped|signalled|could not stop) .+ in [^ ]+\.(?:scope|service), (?:still exiting after )?\d+ ms; the app runs on/;
 
 /** Kill lines of a killer's journal (`journalctl -o short-unix`), and the first one's time (epoch s). */
 export function killLines(log: string): { count: number; firstAtS: number | null } {

@@ -5,7 +5,7 @@
  *
  *   npm run bench -- [--runs N] [--killers a,b] [--workloads a,b] [--cap S] [--per-boot N]
  *                    [--idle S|0] [--scale|--no-scale] [--leak N|0] [--leak-from FILE] [--fresh]
- *                    [--report-only] [--resummarize] [--plan killer:workload,…] [--candidate-config TOML] [--out DIR]
+ *                    [--report-only] [--resummarize | --resummarize-from N] [--plan killer:workload,…] [--candidate-config TOML] [--out DIR]
  *
  * Results accumulate in DIR/results.json (runs from several invocations are merged, so a
  * long set can be done in pieces; --fresh starts over); every invocation rewrites
@@ -48,6 +48,8 @@ const { values: args } = parseArgs({
     leak: { type: 'string', default: '1000' },
     'leak-from': { type: 'string' },
     resummarize: { type: 'boolean', default: false },
+    // Only runs from this index on: a full --resummarize also replaces notes added by hand to older runs (290, 291).
+    'resummarize-from': { type: 'string' },
     /** Explicit runs instead of rounds: "killer:workload,killer:workload,…" in this order; ";" starts the next round. */
     plan: { type: 'string' },
     /** Take bin/, dist/agent and dist/shared from this directory instead of the checkout (to keep the agent of earlier runs). */
@@ -297,9 +299,12 @@ const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) =>
 async function main(): Promise<void> {
   const r = load();
   r.capS = capS;
-  if (args.resummarize) {
-    // Recompute every run's figures from the guest's raw files, where they still exist.
+  const resummarizeFrom = args['resummarize-from'] !== undefined ? Number(args['resummarize-from']) : null;
+  if (resummarizeFrom !== null && !Number.isSafeInteger(resummarizeFrom)) throw new Error(`--resummarize-from: not a run index: ${args['resummarize-from']}`);
+  if (args.resummarize || resummarizeFrom !== null) {
+    // Recompute every run's figures (or those from --resummarize-from on) from the guest's raw files, where they still exist.
     for (const [i, run] of r.runs.entries()) {
+      if (resummarizeFrom !== null && run.idx < resummarizeFrom) continue;
       for (const b of r.boots) {
         const kv = parseKv(readText(join(b.out, `run-${run.idx}.kv`)));
         if (kv.get('killer') !== run.killer) continue;

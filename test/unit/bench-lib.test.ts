@@ -144,8 +144,9 @@ describe('kill lines of the killers\' journals', () => {
       '1796228700.2 headroom-lab headroom[2711]: stopped a chromium tab (renderer, pid 2460, 1.4 GiB) in app-gnome-chromium-2453.scope, 12 ms; the app runs on',
       // run 356: still exiting after the wait, in zram thrash
       '1796231364.398696 headroom-lab headroom[444]: signalled a chromium tab (renderer, pid 518, 1.5 GiB) in app-gnome-chromium-488.scope, still exiting after 3062 ms; the app runs on',
+      '1796231482.468104 headroom-lab headroom[1051]: could not stop a chromium tab (renderer, pid 1120, 1.5 GiB) in app-gnome-chromium-1094.scope, 2029 ms; the app runs on',
     ].join('\n');
-    assert.deepEqual(killLines(log), { count: 8, firstAtS: 1795464939.974561 });
+    assert.deepEqual(killLines(log), { count: 9, firstAtS: 1795464939.974561 });
     assert.deepEqual(killLines(''), { count: 0, firstAtS: null });
     assert.deepEqual(killedPids('1 x earlyoom[2]: sending SIGKILL to process 77'), [{ pid: 77, name: '' }], 'an older line without uid and name');
     assert.deepEqual(killedPids(log), [{ pid: 1616, name: 'benchbin' }], 'the PID of earlyoom\'s kill line, not of its banner nor the killers that name units');
