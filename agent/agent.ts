@@ -407,9 +407,7 @@ export class Agent {
       this.#signals?.killed(record);
       this.deps.notices?.killed(record, app);
     }
-    this.deps.reports?.killed(record);
-    await this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the kill in history: ${(err as Error).message}`));
-    return record;
+    return this.#report(record);
   }
 
   /**
@@ -446,6 +444,11 @@ export class Agent {
       this.#signals?.killed(record);
       this.deps.notices?.killed(record, app);
     }
+    return this.#report(record);
+  }
+
+  /** Every kill and would-be kill, whole unit or tab, ends here: the journal and metrics, then history. */
+  async #report(record: EventRecord): Promise<EventRecord> {
     this.deps.reports?.killed(record);
     await this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the kill in history: ${(err as Error).message}`));
     return record;

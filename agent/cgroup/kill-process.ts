@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildKillAttempt } from '../core/records.js';
 import { parseProcStat, type ProcStat } from '../core/proc-stat.js';
 import type { ExpendableProcess } from '../core/snapshot.js';
-import { readTextIfExists } from '../io/files.js';
+import { isErrno, readTextIfExists } from '../io/files.js';
 import { closePidfd, ESRCH, LibcError, pidfdOpen, pidfdSendSignal } from '../io/libc.js';
 import { readProcsRecursive } from './cgroupfs.js';
 import { assertInsideTree } from './kill-scope.js';
@@ -55,7 +55,7 @@ const hasExited = (stat: ProcStat | null, startTicks: number): boolean => stat =
 export async function killProcess(target: Pick<ExpendableProcess, 'pid' | 'startTicks'>, opts: KillProcessOptions): Promise<ChildKillAttempt> {
   const procRoot = opts.procRoot ?? '/proc';
   const unitDir = await assertInsideTree(opts.unitDir, opts.userTree).catch((err: unknown) => {
-    if (err instanceof Error && 'code' in err && (err as NodeJS.ErrnoException).code === 'ENOENT') throw new ProcessGoneError(`${opts.unitDir} is gone`);
+    if (isErrno(err, 'ENOENT')) throw new ProcessGoneError(`${opts.unitDir} is gone`);
     throw err;
   });
   let pidfd: number;

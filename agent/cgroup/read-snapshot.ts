@@ -75,9 +75,16 @@ async function readMarked(procRoot: string, pids: readonly number[]): Promise<Ma
   const lowest = Math.min(...known);
   const isMarked = (adj: number | null): adj is number => adj !== null && adj >= EXPENDABLE_MIN_ADJ && adj > lowest;
   if (!adjs.some(isMarked)) return NONE_MARKED;
-  const procs = await Promise.all(considered.map(async (pid, i): Promise<{ figures: ProcFigures; adj: number | null } | null> => {
-    const figures = await readProc(procRoot, pid);
-    return figures ? { figures, adj: adjs[i] ?? null } : null;
+  // Every process's figures, and a marked one's start time and command line, all at once.
+  const procs = await Promise.all(considered.map(async (pid, i) => {
+    const adj = adjs[i] ?? null;
+    const dir = join(procRoot, String(pid));
+    const [figures, stat, cmdline] = await Promise.all([
+      readProc(procRoot, pid),
+      isMarked(adj) ? readTextIfExists(join(dir, 'stat')).catch(() => null) : null,
+      isMarked(adj) ? readTextIfExists(join(dir, 'cmdline')).catch(() => null) : null,
+    ]);
+    return figures ? { figures, adj, stat, cmdline } : null;
   }));
   let heaviestKeptBytes = 0;
   const marked: ExpendableProcess[] = [];
@@ -87,16 +94,14 @@ async function readMarked(procRoot: string, pids: readonly number[]): Promise<Ma
       heaviestKeptBytes = Math.max(heaviestKeptBytes, p.figures.unreclaimableBytes);
       continue;
     }
-    const dir = join(procRoot, String(p.figures.pid));
-    const [stat, cmdline] = await Promise.all([readTextIfExists(join(dir, 'stat')).catch(() => null), readTextIfExists(join(dir, 'cmdline')).catch(() => null)]);
     let startTicks: number;
     try {
-      if (stat === null) continue; // exited meanwhile
-      startTicks = parseProcStat(stat).startTicks;
+      if (p.stat === null) continue; // exited meanwhile
+      startTicks = parseProcStat(p.stat).startTicks;
     } catch {
       continue;
     }
-    marked.push({ pid: p.figures.pid, startTicks, comm: p.figures.comm, kind: expendableKind(cmdline ?? ''), oomScoreAdj: p.adj, unreclaimableBytes: p.figures.unreclaimableBytes });
+    marked.push({ pid: p.figures.pid, startTicks, comm: p.figures.comm, kind: expendableKind(p.cmdline ?? ''), oomScoreAdj: p.adj, unreclaimableBytes: p.figures.unreclaimableBytes });
   }
   marked.sort((a, b) => b.unreclaimableBytes - a.unreclaimableBytes || a.pid - b.pid);
   return { expendable: marked.slice(0, EXPENDABLE_MAX_PER_UNIT), heaviestKeptBytes };

@@ -352,8 +352,9 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
     lookGapMs: m.lookGapMs,
   };
   // Least loss: a tab the app marked to lose first, in place of the whole app, where that is enough.
+  const floor = floorBytes(s, config);
   const relief: ChildVerdict = nextUp.kind !== 'victim' ? { child: null, because: '' }
-    : expendableChildToStop(nextUp.victim, { runwayBytes: trigger ? m.runwayBytes : floorBytes(s, config), floorBytes: floorBytes(s, config), declineBytesPerSec: m.declineBytesPerSec },
+    : expendableChildToStop(nextUp.victim, { runwayBytes: trigger ? m.runwayBytes : floor, floorBytes: floor, declineBytesPerSec: m.declineBytesPerSec },
       (p) => trends.get(childTrendKey(nextUp.victim.app.unit, p))?.growthBytesPerSec, prior.lastKill, s.atMs);
   const none = (because: string, outOfReach: OutsideGroup | null = null): Decision =>
     ({ state, policyState: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp, nextRelief: relief });

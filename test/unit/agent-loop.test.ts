@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { Agent, type AgentDeps } from '../../agent/agent.js';
 import { DEFAULT_POLICY, LAST_LOOK_FRESH_MS } from '../../agent/core/constants.js';
 import type { ChildKillAttempt } from '../../agent/core/records.js';
-import type { AppUnit, Snapshot } from '../../agent/core/snapshot.js';
+import type { AppUnit, ExpendableProcess, Snapshot } from '../../agent/core/snapshot.js';
 import { ProcessGoneError } from '../../agent/cgroup/kill-process.js';
 import { UnitGoneError, type KillScopeResult } from '../../agent/cgroup/kill-scope.js';
 import type { Preference } from '../../shared/names.js';
@@ -48,6 +48,11 @@ function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScop
 
 const ok: KillScopeResult = { outcome: 'killed', processCount: 1, processesLeft: 0, durationMs: 5, exitedOnTerm: false, usedCgroupKill: true };
 
+/** A renderer its browser marked to lose first (oom_score_adj 300), 1.5 GiB of the browser's 1.8 GiB. */
+const RUNAWAY_TAB: ExpendableProcess = { pid: 4321, startTicks: 99, comm: 'chromium', kind: 'renderer', oomScoreAdj: 300, unreclaimableBytes: 1500 * MiB };
+const chromiumWith = (expendable: ExpendableProcess[]): AppUnit =>
+  app('app-gnome-chromium-42.scope', { appId: 'chromium', displayName: 'Chromium', memoryBytes: 1800 * MiB, expendable, heaviestKeptBytes: 200 * MiB, processCount: 2 });
+
 describe('Agent loop', () => {
   test('a victim that exited before the kill costs no cool-down and no record: the next decision stops the next one at once', async () => {
     let t = 0;
@@ -71,8 +76,7 @@ describe('Agent loop', () => {
 
   test('a tab its browser marked to lose first is stopped in its place: by its pid, in its unit, recorded as child-killed', async () => {
     let t = 0;
-    const tab = { pid: 4321, startTicks: 99, comm: 'chromium', kind: 'renderer' as const, oomScoreAdj: 300, unreclaimableBytes: 1500 * MiB };
-    const browser = app('app-gnome-chromium-42.scope', { appId: 'chromium', displayName: 'Chromium', memoryBytes: 1800 * MiB, expendable: [tab], heaviestKeptBytes: 200 * MiB, processCount: 2 });
+    const browser = chromiumWith([RUNAWAY_TAB]);
     const f = fakeDeps(() => snapshot((t += 50), { meminfo: meminfo(2), apps: [browser] }), () => Promise.resolve(ok));
     const agent = new Agent(f.deps);
     await agent.start();
@@ -90,8 +94,7 @@ describe('Agent loop', () => {
 
   test('a tab still exiting after the wait (zram thrash) is reported as signalled with one process left, not as a failure', async () => {
     let t = 0;
-    const tab = { pid: 4321, startTicks: 99, comm: 'chromium', kind: 'renderer' as const, oomScoreAdj: 300, unreclaimableBytes: 1500 * MiB };
-    const browser = app('app-gnome-chromium-42.scope', { displayName: 'Chromium', memoryBytes: 1800 * MiB, expendable: [tab], heaviestKeptBytes: 200 * MiB, processCount: 2 });
+    const browser = chromiumWith([RUNAWAY_TAB]);
     const f = fakeDeps(() => snapshot((t += 50), { meminfo: meminfo(2), apps: [browser] }), () => Promise.resolve(ok), () => Promise.resolve({ exited: false, durationMs: 3001 }));
     const agent = new Agent(f.deps);
     await agent.start();
@@ -104,8 +107,7 @@ describe('Agent loop', () => {
   test('a tab that is gone by the kill costs no record and no cool-down: the next decision comes at once', async () => {
     let t = 0;
     let tabGone = false;
-    const tab = { pid: 4321, startTicks: 99, comm: 'chromium', kind: 'renderer' as const, oomScoreAdj: 300, unreclaimableBytes: 1500 * MiB };
-    const browser = (): AppUnit => app('app-gnome-chromium-42.scope', { memoryBytes: 1800 * MiB, expendable: tabGone ? [] : [tab], heaviestKeptBytes: 200 * MiB, processCount: 2 });
+    const browser = (): AppUnit => chromiumWith(tabGone ? [] : [RUNAWAY_TAB]);
     const f = fakeDeps(() => snapshot((t += 50), { meminfo: meminfo(2), apps: [browser()] }), () => Promise.resolve(ok), () => {
       tabGone = true;
       return Promise.reject(new ProcessGoneError('process 4321 has exited'));
@@ -121,8 +123,7 @@ describe('Agent loop', () => {
 
   test('a tab that cannot be signalled (no pidfd, a refusal) is no reason to leave memory short: the whole app goes at once', async () => {
     let t = 0;
-    const tab = { pid: 4321, startTicks: 99, comm: 'chromium', kind: 'renderer' as const, oomScoreAdj: 300, unreclaimableBytes: 1500 * MiB };
-    const browser = app('app-gnome-chromium-42.scope', { displayName: 'Chromium', memoryBytes: 1800 * MiB, expendable: [tab], heaviestKeptBytes: 200 * MiB, processCount: 2 });
+    const browser = chromiumWith([RUNAWAY_TAB]);
     const f = fakeDeps(() => snapshot((t += 50), { meminfo: meminfo(2), apps: [browser] }), () => Promise.resolve(ok), () => Promise.reject(new Error('pidfd_open failed: errno 38 (ENOSYS)')));
     const agent = new Agent(f.deps);
     await agent.start();
