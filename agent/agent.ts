@@ -1,7 +1,8 @@
 // The agent's loop. The whole kill path reads top to bottom in tick():
 //   readGauges (+ the units, read in the background under pressure) → decide (pure,
 //   agent/core) → killScope, or killProcess for the tab an app marked to lose first
-//   (agent/core/relief.ts) → history + Killed signal.
+//   (agent/core/relief.ts), or freezeUnit to pause the app and ask (agent/core/pause.ts) →
+//   history + Killed (Paused, Resumed) signal + notification.
 // Between ticks the agent sleeps: while calm a PSI trigger or a watch timer sized to the free
 // memory wakes it; while elevated or critical it polls, faster the worse things are.
 // The records it reports are built in agent/core/records.ts; what callers ask of it is
@@ -12,21 +13,25 @@ import { formatBytes } from '../shared/format.js';
 import type { KillReason } from '../shared/names.js';
 import type { EventRecord, PressureRecord } from '../shared/records.js';
 import {
-  CALM_FULL_TICK_MAX_MS, LAST_LOOK_FRESH_MS, MAX_GONE_RETRIES, POLL_ELEVATED_MS, POLL_FALLBACK_MS, PRESSURE_SIGNAL_MIN_INTERVAL_MS,
+  CALM_FULL_TICK_MAX_MS, LAST_LOOK_FRESH_MS, MAX_GONE_RETRIES, POLL_ELEVATED_MS, POLL_FALLBACK_MS, PRESSURE_SIGNAL_MIN_INTERVAL_MS, QUIT_GRACE_MS,
   type PolicyConfig,
 } from './core/constants.js';
 import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, INITIAL_POLICY_STATE, graceMsFor, nextLookMs, type Decision, type PolicyState } from './core/decide.js';
 import type { MemInfo } from './core/meminfo.js';
 import { WARN_MIN_INTERVAL_MS } from './core/notices.js';
 import type { RankedCandidate } from './core/rank.js';
-import { childKillRecord, dryRunRecord, killRecord, pressureRecord, warningRecord, type ChildKillAttempt } from './core/records.js';
+import { childKillRecord, dryRunRecord, killRecord, pausedRecord, pressureRecord, resumedRecord, warningRecord, type ChildKillAttempt } from './core/records.js';
 import { describeChild } from './core/relief.js';
+import { NO_ASKING, resumedSince, type AskContext, type PausedUnit } from './core/pause.js';
 import { withUnits, type AppUnit, type ExpendableProcess, type Gauges, type Snapshot, type Units } from './core/snapshot.js';
 import type { AgentApi, AgentSignals } from './api.js';
 import { ApiHandler, type ApiDeps, type Look, type LoopView } from './api-handler.js';
 import type { EventReport } from './event-report.js';
 import { ProcessGoneError, type KillProcessOptions } from './cgroup/kill-process.js';
 import { UnitGoneError, type KillScopeOptions, type KillScopeResult } from './cgroup/kill-scope.js';
+import { thawUnitSync, type FreezeTarget, type FreezeVia } from './cgroup/freeze-unit.js';
+import type { PausedEntry, PausedFile } from './io/paused-file.js';
+import { AgentError, ERROR_NO_SUCH_APP } from './api.js';
 import type { PressureWatch } from './cgroup/pressure-watch.js';
 import type { UserTree } from './cgroup/user-tree.js';
 import type { NoticeSink } from './notice-sink.js';
@@ -45,6 +50,13 @@ export interface AgentDeps extends ApiDeps {
   killScope(cgroupDir: string, opts: KillScopeOptions): Promise<KillScopeResult>;
   /** Stop one marked process of a unit by pidfd; ProcessGoneError when it was gone first. */
   killProcess(target: Pick<ExpendableProcess, 'pid' | 'startTicks'>, opts: KillProcessOptions): Promise<ChildKillAttempt>;
+  /** Pause (freeze) and resume an app unit (agent/cgroup/freeze-unit.ts); without them nothing is paused. */
+  freezeUnit?(t: FreezeTarget): Promise<FreezeVia>;
+  thawUnit?(t: FreezeTarget, via: FreezeVia): Promise<void>;
+  /** Whether a question can be asked now, and which units show it; absent: nothing is paused. */
+  asking?(): Promise<AskContext>;
+  /** The paused app on disk, for the next agent to thaw should this one die with it frozen. */
+  pausedFile?: PausedFile;
   /** Arm PSI triggers; `onEvent` runs on each. */
   watchPressure(onEvent: () => void): PressureWatch;
   /** Desktop notifications; absent without a session bus. */
@@ -109,6 +121,10 @@ export class Agent {
   readonly #readMajorFaults: () => number;
   /** The earliest wake not yet served by a look: the next look reports from it. */
   #pendingWake: Wake | null = null;
+  /** Who can be asked, as of the last units read out of calm (pause.ts). */
+  #ask: AskContext = NO_ASKING;
+  /** The app this agent froze, and how: what a resume, a stop or the agent's own exit must thaw. */
+  #frozen: PausedEntry | null = null;
 
   constructor(private readonly deps: AgentDeps) {
     this.#config = deps.config;
@@ -129,6 +145,7 @@ export class Agent {
     if (this.#watch.armed.length === 0) log.warn(`no PSI trigger could be armed: polling every ${POLL_FALLBACK_MS} ms instead`);
     const lastWarning = (await this.deps.history.recent(20).catch(() => [])).find((k) => k.outcome === 'warned');
     if (lastWarning) this.#lastWarningWallMs = lastWarning.atMs;
+    await this.#thawLeftOver();
     this.#noteWake(this.#wakeNow('start'));
     await this.tick();
   }
@@ -139,6 +156,18 @@ export class Agent {
 
   stop(): void {
     this.#running = false;
+    // An agent that goes must not leave its paused app frozen: thawed now, synchronously (the
+    // process may exit right after), and the file cleared.
+    if (this.#frozen) {
+      try {
+        thawUnitSync(this.#frozen.cgroupDir);
+        this.deps.log.info(`resumed ${this.#frozen.unit}: the agent is stopping`);
+      } catch (err) {
+        this.deps.log.error(`could not resume ${this.#frozen.unit} on the way out: ${(err as Error).message}`);
+      }
+      this.#frozen = null;
+      void this.deps.pausedFile?.save(null).catch(() => undefined);
+    }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#watch?.close();
@@ -202,7 +231,7 @@ export class Agent {
     this.#lastMeminfo = snapshot.meminfo;
     const sinceLastMs = startMs - this.#lastFullTickMs;
     this.#lastFullTickMs = startMs;
-    const decision = decide(snapshot, this.#policyState, this.#config);
+    const decision = decide(snapshot, this.#policyState, this.#config, this.#askNow());
     // Only a kill decision pays for the second read of /proc/self/stat.
     const decided = decision.action.kind === 'kill' ? this.#wakeNow(wake.cause) : null;
     // How late a look is under load (thrash, page faults) is what decides whether a kill comes
@@ -252,6 +281,10 @@ export class Agent {
         }
         return;
       }
+    } else if (decision.action.kind === 'pause') {
+      await this.#pause(snapshot, decision, decision.action.victim, decision.action.paused);
+    } else if (decision.action.kind === 'resume') {
+      await this.#resume(snapshot, decision, decision.action.victim, 'exhaustion', decision.because, false);
     } else if (decision.outOfReach) {
       this.#tellOutOfReach(snapshot, decision);
     } else if (decision.state === 'critical') {
@@ -291,6 +324,8 @@ export class Agent {
         // The user's per-app choices rank the units: refreshed with them, off the quick path.
         await this.deps.preferences.refresh();
         const units = await this.deps.readUnits();
+        // Who can be asked matters only out of calm, where a pause can come (two bus calls).
+        if (this.#policyState.state !== 'calm' && this.deps.asking) this.#ask = await this.deps.asking().catch(() => NO_ASKING);
         if (serial > this.#unitsStaleUpTo && (this.#units === null || units.atMs > this.#units.atMs)) {
           this.#units = units;
           this.#lastApps = units.apps;
@@ -329,9 +364,12 @@ export class Agent {
       config: () => this.#config,
       freshLook: () => this.#freshLook(),
       readSnapshot: async () => withUnits(this.deps.readGauges(), await this.#readUnits()),
-      decide: (snapshot) => decide(snapshot, this.#policyState, this.#config),
+      decide: (snapshot) => decide(snapshot, this.#policyState, this.#config, this.#askNow()),
       pressureHistory: (seconds) => this.#pressureHistory.since(seconds),
       kill: ({ snapshot, decision }, victim, reason, because) => this.#kill(snapshot, decision, victim, reason, because),
+      paused: () => this.#policyState.paused,
+      resumePaused: (target) => this.#resumeOnRequest(target),
+      quitPaused: (target, force) => this.#quitOnRequest(target, force),
       lastApps: () => this.#lastApps,
       unitsNowStale: () => this.#unitsNowStale(),
       reload: () => this.reload(),
@@ -384,10 +422,115 @@ export class Agent {
     void this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the warning in history: ${(err as Error).message}`));
   }
 
-  /** Kill (or in dry-run, only report) one victim; record and announce it. */
-  async #kill(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string): Promise<EventRecord> {
+  /** Pausing needs a way to freeze and someone to ask. */
+  #askNow(): AskContext {
+    return this.deps.freezeUnit && this.deps.thawUnit ? this.#ask : NO_ASKING;
+  }
+
+  #freezeTarget(app: AppUnit): FreezeTarget {
+    return { unit: app.unit, cgroupDir: join(this.deps.tree.path, app.cgroup), userTree: this.deps.tree.path };
+  }
+
+  /** Forget a pause decide() asked for that did not happen: the unit is not tried again soon, the kill path decides. */
+  #pauseNotTaken(unit: string, atMs: number): void {
+    const ps = this.#policyState;
+    this.#policyState = { ...ps, paused: null, resumedAtMs: resumedSince(ps.resumedAtMs, atMs, unit) };
+  }
+
+  /** Freeze the runaway and ask the user (or in dry-run, only say so); record and announce it. */
+  async #pause(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, paused: PausedUnit): Promise<void> {
     const { app } = victim;
-    const graceMs = graceMsFor(decision.measures, this.#config);
+    if (this.#config.dryRun) {
+      this.deps.log.warn(`dry-run: would pause ${app.unit}: ${decision.because}`);
+      this.#pauseNotTaken(app.unit, snapshot.atMs);
+      return;
+    }
+    this.deps.log.warn(`pausing ${app.unit}: ${decision.because}`);
+    const target = this.#freezeTarget(app);
+    let via: FreezeVia;
+    try {
+      via = await this.deps.freezeUnit!(target);
+    } catch (err) {
+      this.#pauseNotTaken(app.unit, snapshot.atMs);
+      if (err instanceof UnitGoneError) this.deps.log.info(`${app.unit} exited before it could be paused`);
+      else this.deps.log.error(`could not pause ${app.unit} (${(err as Error).message}): it is stopped instead if memory runs out`);
+      return;
+    }
+    this.#frozen = { unit: app.unit, cgroupDir: target.cgroupDir, via, atWallMs: snapshot.wallMs };
+    void this.deps.pausedFile?.save(this.#frozen).catch((err: unknown) => this.deps.log.error(`could not note the paused app: ${(err as Error).message}`));
+    const record = pausedRecord(snapshot, decision, victim, decision.because, paused.untilWallMs, eventNonce());
+    this.deps.log.warn(`paused ${app.unit} (${via}); it is stopped in ${Math.round((paused.untilMs - paused.atMs) / 1000)} s unless the user answers or memory recovers`);
+    this.#signals?.paused(record);
+    this.deps.notices?.paused(record, app);
+    this.deps.reports?.paused(record);
+    await this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the pause in history: ${(err as Error).message}`));
+  }
+
+  /** Thaw the paused app (memory recovered, or the user asked); record and announce it. */
+  async #resume(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string, byUser: boolean): Promise<EventRecord> {
+    const { app } = victim;
+    const frozen = this.#frozen;
+    if (frozen && frozen.unit === app.unit) {
+      await this.deps.thawUnit!(this.#freezeTarget(app), frozen.via);
+      this.#frozen = null;
+      void this.deps.pausedFile?.save(null).catch((err: unknown) => this.deps.log.error(`could not clear the paused app: ${(err as Error).message}`));
+    }
+    const record = resumedRecord(snapshot, decision, victim, reason, because, eventNonce());
+    this.deps.log.warn(`resumed ${app.unit}: ${because}`);
+    this.#signals?.resumed(record);
+    this.deps.notices?.resumed(record, app, byUser);
+    this.deps.reports?.resumed(record);
+    await this.deps.history.append(record).catch((err: unknown) => this.deps.log.error(`could not record the resume in history: ${(err as Error).message}`));
+    return record;
+  }
+
+  /** The paused app named by `target` (its unit or app id), on a snapshot read now; NoSuchApp when none is. */
+  async #pausedLook(target: string): Promise<{ snapshot: Snapshot; decision: Decision; victim: RankedCandidate }> {
+    const paused = this.#policyState.paused;
+    if (!paused) throw new AgentError(ERROR_NO_SUCH_APP, `no app is paused (${JSON.stringify(target)})`);
+    const snapshot = withUnits(this.deps.readGauges(), await this.#readUnits());
+    const app = snapshot.apps.find((a) => a.unit === paused.unit && a.processCount > 0);
+    if (!app || (target !== app.unit && target !== app.appId)) {
+      throw new AgentError(ERROR_NO_SUCH_APP, app ? `${JSON.stringify(target)} is not paused (${app.unit} is)` : `${paused.unit} is no longer running`);
+    }
+    const decision = decide(snapshot, this.#policyState, this.#config, NO_ASKING);
+    const victim = decision.ranked.find((c) => c.app.unit === app.unit) ?? { app, excluded: '', growthBytesPerSec: 0 };
+    return { snapshot, decision, victim };
+  }
+
+  /** Resume, from the notification or the bus: thawed, and not paused again for a while. */
+  async #resumeOnRequest(target: string): Promise<EventRecord> {
+    const { snapshot, decision, victim } = await this.#pausedLook(target);
+    this.#pauseNotTaken(victim.app.unit, snapshot.atMs);
+    this.#unitsNowStale();
+    return this.#resume(snapshot, decision, victim, 'manual', 'resumed on request: it is not paused again for 10 min, but stopped if memory runs out', true);
+  }
+
+  /** Quit (SIGTERM, then SIGKILL after QUIT_GRACE_MS) or Force quit (SIGKILL) the paused app. */
+  async #quitOnRequest(target: string, force: boolean): Promise<EventRecord> {
+    const { snapshot, decision, victim } = await this.#pausedLook(target);
+    this.#policyState = { ...this.#policyState, paused: null };
+    return this.#kill(snapshot, decision, victim, 'manual', `${force ? 'force quit' : 'quit'} on request while it was paused`, force ? 0 : QUIT_GRACE_MS);
+  }
+
+  /** An earlier agent's paused app, thawed: it died (or was stopped) with it frozen. */
+  async #thawLeftOver(): Promise<void> {
+    const left = await this.deps.pausedFile?.load();
+    if (!left) return;
+    try {
+      if (this.deps.thawUnit) await this.deps.thawUnit({ unit: left.unit, cgroupDir: left.cgroupDir, userTree: this.deps.tree.path }, left.via);
+      else thawUnitSync(left.cgroupDir);
+      this.deps.log.warn(`resumed ${left.unit}, which an earlier agent paused and left frozen`);
+    } catch (err) {
+      this.deps.log.error(`could not resume ${left.unit}, left paused by an earlier agent: ${(err as Error).message}`);
+    }
+    await this.deps.pausedFile?.save(null).catch(() => undefined);
+  }
+
+  /** Kill (or in dry-run, only report) one victim; record and announce it. */
+  async #kill(snapshot: Snapshot, decision: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceOverrideMs?: number): Promise<EventRecord> {
+    const { app } = victim;
+    const graceMs = graceOverrideMs ?? graceMsFor(decision.measures, this.#config);
     const nonce = eventNonce();
 
     let record: EventRecord;
@@ -400,6 +543,11 @@ export class Agent {
       // Whether it dies or was gone already, the units read so far list it: the next look waits for new ones.
       const result = await this.deps.killScope(join(this.deps.tree.path, app.cgroup), { graceMs, userTree: this.deps.tree.path })
         .finally(() => this.#unitsNowStale());
+      // A paused app that is stopped is no longer frozen by us (the kill thawed what it signalled).
+      if (this.#frozen?.unit === app.unit) {
+        this.#frozen = null;
+        void this.deps.pausedFile?.save(null).catch(() => undefined);
+      }
       record = killRecord(snapshot, decision, victim, reason, because, graceMs, result, nonce);
       const how = result.exitedOnTerm ? 'exited on SIGTERM' : result.usedCgroupKill ? 'cgroup.kill' : 'SIGKILL';
       const log = result.outcome === 'killed' ? this.deps.log.warn : this.deps.log.error;
@@ -463,12 +611,15 @@ export class Agent {
     // memory runs out before anything stalls (see CALM_WATCH_WORST_RATE_BYTES_PER_S).
     const watchMs = this.#lastMeminfo ? calmWatchIntervalMs(this.#lastMeminfo, this.#config) : POLL_FALLBACK_MS;
     const triggersArmed = (this.#watch?.armed.length ?? 0) > 0;
-    const delay = state !== 'calm' ? this.#nextLookMs
+    // A paused app's deadline is kept to the look, calm or not: the full tick decides it.
+    const paused = this.#policyState.paused;
+    const untilPausedMs = paused ? Math.max(0, paused.untilMs - this.#now()) : Infinity;
+    const delay = Math.min(untilPausedMs, state !== 'calm' ? this.#nextLookMs
       : triggersArmed ? watchMs
-      : Math.min(watchMs, POLL_FALLBACK_MS);
+      : Math.min(watchMs, POLL_FALLBACK_MS));
     this.#timer = setTimeout(() => {
       const wake = this.#wakeNow('timer');
-      if (state === 'calm' && triggersArmed) {
+      if (state === 'calm' && triggersArmed && !paused) {
         this.#calmLook(wake);
       } else {
         this.#noteWake(wake);

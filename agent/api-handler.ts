@@ -5,6 +5,7 @@ import { type AgentState, isPreference, type KillReason, type Preference } from 
 import type { AppRecord, ExplanationRecord, EventRecord, LauncherRecord, PressureRecord } from '../shared/records.js';
 import type { PolicyConfig } from './core/constants.js';
 import type { Decision } from './core/decide.js';
+import type { PausedUnit } from './core/pause.js';
 import { footprintBytes, type RankedCandidate } from './core/rank.js';
 import { explanationRecord, runningAppRecords } from './core/records.js';
 import type { AppUnit, Snapshot } from './core/snapshot.js';
@@ -36,6 +37,12 @@ export interface LoopView {
   pressureHistory(seconds: number): PressureRecord[];
   /** The loop's kill path: kill (or in dry-run, only report) one victim; record and announce it. */
   kill(look: Look, victim: RankedCandidate, reason: KillReason, because: string): Promise<EventRecord>;
+  /** The app paused to ask the user, if any (agent/core/pause.ts). */
+  paused(): PausedUnit | null;
+  /** Thaw it; NoSuchApp (AgentError) when `target` names no paused app. */
+  resumePaused(target: string): Promise<EventRecord>;
+  /** Stop it: SIGTERM and a grace, or (force) SIGKILL at once; NoSuchApp as above. */
+  quitPaused(target: string, force: boolean): Promise<EventRecord>;
   /** The apps of the last units read. */
   lastApps(): readonly AppUnit[];
   /** The units read so far no longer hold (a kill, a preference): the next look waits for new ones. */
@@ -76,7 +83,7 @@ export class ApiHandler implements AgentApi {
   }
 
   async listApps(): Promise<AppRecord[]> {
-    return runningAppRecords(this.loop.freshLook()?.snapshot.apps ?? (await this.loop.readSnapshot()).apps);
+    return runningAppRecords(this.loop.freshLook()?.snapshot.apps ?? (await this.loop.readSnapshot()).apps, this.loop.paused());
   }
 
   history(limit: number): Promise<EventRecord[]> {
@@ -133,6 +140,21 @@ export class ApiHandler implements AgentApi {
       return await this.loop.kill(look, victim, 'manual', `killed on request (${target})`);
     } catch (err) {
       if (err instanceof UnitGoneError) throw new AgentError(ERROR_NO_SUCH_APP, `${app.unit} exited before it could be stopped`);
+      throw err;
+    }
+  }
+
+  async resumeApp(target: string): Promise<EventRecord> {
+    if (target.trim() === '') throw new AgentError(ERROR_INVALID_ARGS, 'name the paused unit or its app id');
+    return this.loop.resumePaused(target);
+  }
+
+  async quitApp(target: string, force: boolean): Promise<EventRecord> {
+    if (target.trim() === '') throw new AgentError(ERROR_INVALID_ARGS, 'name the paused unit or its app id');
+    try {
+      return await this.loop.quitPaused(target, force);
+    } catch (err) {
+      if (err instanceof UnitGoneError) throw new AgentError(ERROR_NO_SUCH_APP, `${target} exited before it could be stopped`);
       throw err;
     }
   }

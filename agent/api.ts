@@ -21,6 +21,10 @@ export interface AgentApi {
   killApp(target: string): Promise<EventRecord>;
   setPreference(appId: string, pref: string): Promise<void>;
   preferences(): Record<string, Preference>;
+  /** Thaw a paused app (unit or app id); NoSuchApp when nothing by that name is paused. */
+  resumeApp(target: string): Promise<EventRecord>;
+  /** Stop a paused app: ask it to quit (SIGTERM, grace), or force it (SIGKILL at once). */
+  quitApp(target: string, force: boolean): Promise<EventRecord>;
   /** Re-read the config; rejects (keeping the last good one) when the file is invalid. */
   reload(): Promise<void>;
 }
@@ -30,6 +34,8 @@ export interface AgentSignals {
   killed(record: EventRecord): void;
   wouldKill(record: EventRecord): void;
   warned(record: EventRecord): void;
+  paused(record: EventRecord): void;
+  resumed(record: EventRecord): void;
   stateChanged(state: AgentState, previous: AgentState, because: string, pressure: PressureRecord): void;
   pressureChanged(): void;
   preferenceChanged(appId: string, pref: Preference): void;

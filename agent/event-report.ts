@@ -14,6 +14,9 @@ export interface EventReport {
   /** A kill attempt, whatever its outcome, or in dry-run the kill that was not done. */
   killed(record: EventRecord): void;
   outOfReach(group: OutsideGroup, because: string, pressure: PressureRecord): void;
+  /** An app paused to ask the user (outcome paused), or a paused app resumed (outcome resumed). */
+  paused(record: EventRecord): void;
+  resumed(record: EventRecord): void;
 }
 
 /** One report that tells each of `reports`; a failing one does not keep the others from hearing. */
@@ -27,5 +30,6 @@ export function allOf(reports: readonly EventReport[], onError: (err: unknown) =
       }
     }
   };
-  return { looked: each('looked'), stateChanged: each('stateChanged'), warned: each('warned'), killed: each('killed'), outOfReach: each('outOfReach') };
+  return { looked: each('looked'), stateChanged: each('stateChanged'), warned: each('warned'), killed: each('killed'), outOfReach: each('outOfReach'),
+    paused: each('paused'), resumed: each('resumed') };
 }

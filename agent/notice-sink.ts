@@ -2,7 +2,10 @@
 // the sending is agent/bus/notifications.ts.
 import type { EventRecord } from '../shared/records.js';
 import type { Measures } from './core/decide.js';
-import { ACTION_AVOID, ACTION_CLOSE, ACTION_DETAILS, ACTION_REOPEN, KILL_COALESCE_MS, killNotice, outOfReachNotice, warningNotice } from './core/notices.js';
+import {
+  ACTION_AVOID, ACTION_CLOSE, ACTION_DETAILS, ACTION_FORCE_QUIT, ACTION_QUIT, ACTION_REOPEN, ACTION_RESUME, KILL_COALESCE_MS,
+  killNotice, outOfReachNotice, pausedNotice, resumedNotice, warningNotice,
+} from './core/notices.js';
 import type { AppUnit, OutsideGroup } from './core/snapshot.js';
 import type { Notifier, SentNotice } from './bus/notifications.js';
 import type { Logger } from './io/log.js';
@@ -12,6 +15,10 @@ export interface NoticeSink {
   warn(app: AppUnit, measures: Measures): void;
   /** Memory is running out and its heaviest user is one Headroom cannot stop. */
   outOfReach(group: OutsideGroup, measures: Measures): void;
+  /** An app paused to ask the user: Resume, Quit, Force quit. */
+  paused(record: EventRecord, app: AppUnit): void;
+  /** The paused app thawed: `byUser` (its notice had the answer: it only goes) or because memory recovered (said so). */
+  resumed(record: EventRecord, app: AppUnit, byUser: boolean): void;
 }
 
 export interface NoticeContext {
@@ -31,6 +38,9 @@ export interface NoticeActions {
   showDetails(killId: string): Promise<void>;
   /** Launch this desktop entry again into its own scope, the way the bus Launch method does; resolves to the new unit. */
   reopen(desktopEntry: string): Promise<string>;
+  /** A paused app: thaw it, or stop it (force: at once, else SIGTERM first). */
+  resumeApp(unit: string): Promise<unknown>;
+  quitApp(unit: string, force: boolean): Promise<unknown>;
 }
 
 /**
@@ -59,6 +69,14 @@ export function createNoticeSink(
 ): NoticeSink {
   let lastKill: { id: number; atMs: number } | null = null;
   let lastWarningId = 0;
+  /** The paused app's notice: what replaces it (its kill, its resume) takes its place. */
+  let pausedNoticeOf: { unit: string; id: number } | null = null;
+  const takePausedNotice = (unit: string): number => {
+    if (pausedNoticeOf?.unit !== unit) return 0;
+    const { id } = pausedNoticeOf;
+    pausedNoticeOf = null;
+    return id;
+  };
   const reopenOffered = (record: EventRecord, app: AppUnit): Promise<boolean> => {
     if (!mayOfferReopen(record, app)) return Promise.resolve(false);
     let timer: NodeJS.Timeout | undefined;
@@ -68,7 +86,7 @@ export function createNoticeSink(
   return {
     killed(record, app) {
       void reopenOffered(record, app).then((reopen) => {
-        const replaces = lastKill && now() - lastKill.atMs < KILL_COALESCE_MS ? lastKill.id : 0;
+        const replaces = takePausedNotice(record.unit) || (lastKill && now() - lastKill.atMs < KILL_COALESCE_MS ? lastKill.id : 0);
         const context = { unit: record.unit, appId: record.appId, killId: record.id, desktopEntry: reopen ? app.desktopEntry : '' };
         return notifier.send(killNotice(record, app, { details: trayRunning(), reopen }), context, replaces);
       }).then((id) => {
@@ -83,6 +101,22 @@ export function createNoticeSink(
         if (id !== null) lastWarningId = id;
       });
       log.debug(`warning notice naming ${app.unit}`);
+    },
+    paused(record, app) {
+      void notifier.send(pausedNotice(record, app), { unit: record.unit, appId: record.appId, killId: record.id, desktopEntry: '' }, lastWarningId).then((id) => {
+        if (id !== null) pausedNoticeOf = { unit: record.unit, id };
+      });
+      lastWarningId = 0; // the question takes the warning's place
+      log.debug(`paused notice for ${record.unit}`);
+    },
+    resumed(record, app, byUser) {
+      const replaces = takePausedNotice(record.unit);
+      if (byUser) {
+        if (replaces !== 0) void notifier.close(replaces);
+        return;
+      }
+      void notifier.send(resumedNotice(record, app), { unit: record.unit, appId: record.appId, killId: record.id, desktopEntry: '' }, replaces);
+      log.debug(`resumed notice for ${record.unit}`);
     },
     outOfReach(group, measures) {
       void notifier.send(outOfReachNotice(group, measures), { unit: '', appId: '', killId: '', desktopEntry: '' }, lastWarningId).then((id) => {
@@ -102,5 +136,8 @@ export function handleNoticeAction(action: string, sent: SentNotice<NoticeContex
   if (action === ACTION_AVOID) run(`avoid ${appId}`, actions.setPreference(appId, 'avoid'));
   else if (action === ACTION_CLOSE) run(`close ${unit}`, actions.killApp(unit));
   else if (action === ACTION_DETAILS) run(`details of ${killId}`, actions.showDetails(killId));
+  else if (action === ACTION_RESUME) run(`resume ${unit}`, actions.resumeApp(unit));
+  else if (action === ACTION_QUIT) run(`quit ${unit}`, actions.quitApp(unit, false));
+  else if (action === ACTION_FORCE_QUIT) run(`force quit ${unit}`, actions.quitApp(unit, true));
   else if (action === ACTION_REOPEN && desktopEntry !== '') run(`reopen ${desktopEntry} after the kill of ${unit}`, actions.reopen(desktopEntry));
 }

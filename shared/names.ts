@@ -32,8 +32,11 @@ export type Preference = (typeof PREFERENCES)[number];
  * app itself marked as the one to lose first (a browser tab's renderer) was stopped, and the app
  * runs on (the record's childPid and childKind say which). dry-run: nothing was touched.
  * warned: a warning named this app as the next to go (history and the Warned signal only).
+ * paused: the app was frozen while memory ran out slowly, and the user was asked (Resume, Quit,
+ * Force quit) until pausedUntilMs (history and the Paused signal). resumed: a paused app was
+ * thawed, by the user or because memory recovered; `because` says which (history and Resumed).
  */
-export const KILL_OUTCOMES = ['killed', 'partial', 'failed', 'child-killed', 'dry-run', 'warned'] as const;
+export const KILL_OUTCOMES = ['killed', 'partial', 'failed', 'child-killed', 'dry-run', 'warned', 'paused', 'resumed'] as const;
 export type KillOutcome = (typeof KILL_OUTCOMES)[number];
 
 export const isAgentState = (v: string): v is AgentState => (AGENT_STATES as readonly string[]).includes(v);

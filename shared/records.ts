@@ -67,6 +67,9 @@ export const AppSpec = {
   unreclaimableBytes: 't', // anon + shmem + swap: what stopping it frees, and what it is ranked by
   processCount: 'u',
   fullAvg10: 'd', // the unit's own memory pressure
+  // Paused by Headroom while memory ran out slowly: when it is stopped unless the user resumes
+  // it (wall clock, ms since the epoch); 0 while it runs.
+  pausedUntilMs: 'x',
 } as const satisfies RecordSpec;
 export type AppRecord = RecordOf<typeof AppSpec>;
 
@@ -90,6 +93,8 @@ export const KillSpec = {
   // 'content process' (a tab either way) or 'child process'. 0 and '' for a whole unit.
   childPid: 'u',
   childKind: 's',
+  // Outcome paused: when the app is stopped unless the user resumes it (wall clock); else 0.
+  pausedUntilMs: 'x',
   someAvg10: 'd',
   fullAvg10: 'd',
   fullRecentPct: 'd',

@@ -72,6 +72,12 @@ class AgentInterface extends ServiceInterface {
   GetPreferences(): Record<string, string> {
     return this.api.preferences();
   }
+  ResumeApp(target: string): Promise<unknown> {
+    return guarded(async () => recordToWire(KillSpec, await this.api.resumeApp(bounded('the unit or app id', target, MAX_ID_BYTES))));
+  }
+  QuitApp(target: string, force: boolean): Promise<unknown> {
+    return guarded(async () => recordToWire(KillSpec, await this.api.quitApp(bounded('the unit or app id', target, MAX_ID_BYTES), force)));
+  }
   Reload(): Promise<void> {
     return guarded(() => this.api.reload());
   }
@@ -80,6 +86,8 @@ class AgentInterface extends ServiceInterface {
   Killed(record: EventRecord): unknown { return recordToWire(KillSpec, record); }
   WouldKill(record: EventRecord): unknown { return recordToWire(KillSpec, record); }
   Warned(record: EventRecord): unknown { return recordToWire(KillSpec, record); }
+  Paused(record: EventRecord): unknown { return recordToWire(KillSpec, record); }
+  Resumed(record: EventRecord): unknown { return recordToWire(KillSpec, record); }
   StateChanged(state: string, previous: string, because: string, pressure: PressureRecord): unknown[] {
     return [state, previous, because, recordToWire(PressureSpec, pressure)];
   }
@@ -104,12 +112,16 @@ AgentInterface.configureMembers({
     KillApp: { inSignature: 's', outSignature: 'a{sv}' },
     SetPreference: { inSignature: 'ss', outSignature: '' },
     GetPreferences: { inSignature: '', outSignature: 'a{ss}' },
+    ResumeApp: { inSignature: 's', outSignature: 'a{sv}' },
+    QuitApp: { inSignature: 'sb', outSignature: 'a{sv}' },
     Reload: { inSignature: '', outSignature: '' },
   },
   signals: {
     Killed: { signature: 'a{sv}' },
     WouldKill: { signature: 'a{sv}' },
     Warned: { signature: 'a{sv}' },
+    Paused: { signature: 'a{sv}' },
+    Resumed: { signature: 'a{sv}' },
     StateChanged: { signature: 'sssa{sv}' },
     PreferenceChanged: { signature: 'ss' },
   },
@@ -130,6 +142,8 @@ export async function exportAgent(bus: MessageBus, api: AgentApi): Promise<Agent
     killed: (r) => void iface.Killed(r),
     wouldKill: (r) => void iface.WouldKill(r),
     warned: (r) => void iface.Warned(r),
+    paused: (r) => void iface.Paused(r),
+    resumed: (r) => void iface.Resumed(r),
     stateChanged: (state, previous, because, pressure) => {
       iface.StateChanged(state, previous, because, pressure);
       ServiceInterface.emitPropertiesChanged(iface, { State: state, Pressure: recordToWire(PressureSpec, pressure) }, []);

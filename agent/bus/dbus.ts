@@ -80,3 +80,14 @@ export async function callRaw(bus: MessageBus, m: { destination: string; path: s
   const reply = await bus.call(new dbus.Message({ type: dbus.MessageType.METHOD_CALL, ...m }));
   return (reply?.body ?? []) as unknown[];
 }
+
+/** The pid of a name's owner (GetConnectionUnixProcessID), or null when it has none or the daemon will not say. */
+export async function ownerPid(bus: MessageBus, name: string): Promise<number | null> {
+  try {
+    const daemon = await getRemoteInterface(bus, 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus');
+    const pid = Number(await daemon.GetConnectionUnixProcessID!(name));
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}

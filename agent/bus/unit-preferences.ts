@@ -90,3 +90,13 @@ export async function setUnitsPreference(bus: MessageBus, units: readonly string
     await manager.SetUnitProperties!(unit, true, [['ManagedOOMPreference', new Variant('s', pref)]]);
   }
 }
+
+/**
+ * The user manager's FreezeUnit (freeze true) and ThawUnit (systemd ≥ 246), for pausing an app
+ * (agent/cgroup/freeze-unit.ts falls back to cgroup.freeze when this rejects).
+ */
+export const managerFreezer = (bus: MessageBus) => async (unit: string, freeze: boolean): Promise<void> => {
+  const manager = await userManager(bus);
+  if (freeze) await manager.FreezeUnit!(unit);
+  else await manager.ThawUnit!(unit);
+};

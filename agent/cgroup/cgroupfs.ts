@@ -91,3 +91,11 @@ export async function readSelfCgroup(procRoot: string): Promise<string | null> {
   const text = await readTextIfExists(join(procRoot, 'self', 'cgroup'));
   return text === null ? null : parseUnifiedCgroup(text);
 }
+
+/** The unit a process runs in: the last part of its cgroup path (null when it is gone or has none). */
+export async function readUnitOfPid(procRoot: string, pid: number): Promise<string | null> {
+  const text = await readTextIfExists(join(procRoot, String(pid), 'cgroup'));
+  const path = text === null ? null : parseUnifiedCgroup(text);
+  const unit = path?.split('/').pop() ?? '';
+  return /\.(scope|service)$/.test(unit) ? unit : null;
+}

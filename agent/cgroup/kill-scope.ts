@@ -84,7 +84,7 @@ async function waitEmpty(dir: string, timeoutMs: number, pollMs: number): Promis
 }
 
 /** Freeze (true) or thaw the unit; false where cgroup.freeze cannot be written (no such file, not ours). */
-async function setFrozen(dir: string, frozen: boolean): Promise<boolean> {
+export async function setFrozen(dir: string, frozen: boolean): Promise<boolean> {
   try {
     await writeFile(join(dir, 'cgroup.freeze'), frozen ? '1' : '0');
     return true;
@@ -94,11 +94,13 @@ async function setFrozen(dir: string, frozen: boolean): Promise<boolean> {
   }
 }
 
-async function waitFrozen(dir: string, pollMs: number): Promise<void> {
-  const deadline = Date.now() + FREEZE_WAIT_MS;
-  while (Date.now() < deadline) {
+/** Wait for cgroup.events to say frozen, at most `waitMs`; true when it did (or cannot say). */
+export async function waitFrozen(dir: string, pollMs: number, waitMs = FREEZE_WAIT_MS): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
     const events = await readTextIfExists(join(dir, 'cgroup.events'));
-    if (events === null || /^frozen 1$/m.test(events)) return;
+    if (events === null || /^frozen 1$/m.test(events)) return true;
+    if (Date.now() >= deadline) return false;
     await sleep(Math.min(pollMs, 10));
   }
 }

@@ -2,8 +2,8 @@
 import { Agent } from '../agent.js';
 import { PSI_TRIGGER, type PolicyConfig } from '../core/constants.js';
 import { exportAgent, NameTakenError } from '../bus/agent-service.js';
-import { connectSessionBus, type MessageBus } from '../bus/dbus.js';
-import { createUnitPreferences, setUnitsPreference } from '../bus/unit-preferences.js';
+import { connectSessionBus, ownerPid, type MessageBus } from '../bus/dbus.js';
+import { createUnitPreferences, managerFreezer, setUnitsPreference } from '../bus/unit-preferences.js';
 import { createNotifier, type SentNotice } from '../bus/notifications.js';
 import { showTrayDashboard, watchTray } from '../bus/tray-client.js';
 import { createNoticeSink, handleNoticeAction, type NoticeContext } from '../notice-sink.js';
@@ -15,15 +15,18 @@ import { openHistory } from '../io/history.js';
 import { journalReport, openJournal } from '../io/journal.js';
 import { openMetricsFile } from '../io/metrics-file.js';
 import { allOf, type EventReport } from '../event-report.js';
-import { isKillAttempt } from '../../shared/names.js';
-import { readSelfCgroup } from '../cgroup/cgroupfs.js';
+import { isKillAttempt, TRAY_BUS_NAME } from '../../shared/names.js';
+import { readSelfCgroup, readUnitOfPid } from '../cgroup/cgroupfs.js';
 import { killProcess } from '../cgroup/kill-process.js';
 import { killScope } from '../cgroup/kill-scope.js';
+import { freezeUnit, thawUnit } from '../cgroup/freeze-unit.js';
+import { openPausedFile } from '../io/paused-file.js';
+import type { AskContext } from '../core/pause.js';
 import { createLogger, type Logger } from '../io/log.js';
 import { loadLibc } from '../io/libc.js';
 import { keepResident } from '../io/residency.js';
 import { packageVersion } from '../io/package-root.js';
-import { configFile, historyFile, preferencesFile } from '../io/paths.js';
+import { configFile, historyFile, pausedFile, preferencesFile } from '../io/paths.js';
 import { openPreferences } from '../io/preferences.js';
 import { watchPressure } from '../cgroup/pressure-watch.js';
 import { readGauges, readUnits } from '../cgroup/read-snapshot.js';
@@ -139,6 +142,15 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   const launcher = createAppLauncher();
   // Units the kill notice's Reopen launched: stamped on the units read, for the ranking.
   const reopened = new ReopenLedger();
+  // Pause and ask needs someone to ask: a notification server, which must not be the app paused
+  // (nor the tray, which shows its Resume); both found by their bus names' owners.
+  const freezer = bus ? managerFreezer(bus) : undefined;
+  const asking = bus && notifier ? async (): Promise<AskContext> => {
+    const [server, trayPid] = await Promise.all([ownerPid(bus, 'org.freedesktop.Notifications'), ownerPid(bus, TRAY_BUS_NAME)]);
+    if (server === null) return { canAsk: false, askerUnits: new Set() };
+    const units = await Promise.all([server, trayPid].filter((p): p is number => p !== null).map((p) => readUnitOfPid(tree.procRoot, p)));
+    return { canAsk: true, askerUnits: new Set(units.filter((u): u is string => u !== null)) };
+  } : undefined;
   const agent = new Agent({
     notices: notifier ? createNoticeSink(notifier, log, Date.now, () => tray?.running() ?? false, (entry) => launcher.canLaunch(entry)) : undefined,
     loadConfig: async () => {
@@ -159,6 +171,10 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     },
     killScope,
     killProcess,
+    freezeUnit: (t) => freezeUnit(t, freezer, log.debug),
+    thawUnit: (t, via) => thawUnit(t, via, freezer, log.debug),
+    asking,
+    pausedFile: openPausedFile(pausedFile(), log.warn),
     // user@UID.service/memory.pressure is root-owned (EACCES); /proc/pressure/memory and the
     // user-owned app.slice are where an unprivileged trigger can be armed.
     watchPressure: (onEvent) => watchPressure([join(tree.procRoot, 'pressure', 'memory'), join(tree.path, 'app.slice', 'memory.pressure'), join(tree.path, 'memory.pressure')], PSI_TRIGGER, onEvent),
@@ -172,6 +188,8 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   handleAction = (action, sent) => handleNoticeAction(action, sent, {
     setPreference: (appId, pref) => agent.api.setPreference(appId, pref),
     killApp: (target) => agent.api.killApp(target),
+    resumeApp: (unit) => agent.api.resumeApp(unit),
+    quitApp: (unit, force) => agent.api.quitApp(unit, force),
     showDetails: (killId) => (bus ? showTrayDashboard(bus, killId) : Promise.reject(new Error('no session bus'))),
     // The bus Launch method's own path (preference and all); the time is the click's, on the
     // clock the units are read with (sources.now), so the ranking can compare the two.

@@ -45,6 +45,11 @@ export interface PolicyConfig {
    * ('' = no metrics file). Read by the agent's wiring, not by decide().
    */
   metricsTextfileDir: string;
+  /**
+   * Pause and ask (agent/core/pause.ts): how long a paused app waits for the user's answer at
+   * most before it is stopped, where memory still allows that long. 0: never pause, stop.
+   */
+  pauseAnswerMs: number;
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -74,6 +79,8 @@ export const DEFAULT_POLICY: PolicyConfig = {
   psiTriggers: true,
   // The directory is the admin's choice (node_exporter's --collector.textfile.directory).
   metricsTextfileDir: '',
+  // A minute to see a critical notification and answer it; memory shortens it (pause.ts).
+  pauseAnswerMs: 60_000,
 };
 
 /** A sample older than this is no basis for a rate: fall back to the kernel's avg10. */
@@ -217,3 +224,30 @@ export const CHILD_RELIEF_HOLD_MS = 10_000;
 export const CHILD_RUNAWAY_SHARE = 0.5;
 /** ...where the unit grows at all: below this a unit is holding its memory, not running away. */
 export const UNIT_GROWING_BYTES_PER_SEC = 1024 * 1024;
+
+// Pause and ask (agent/core/pause.ts).
+/**
+ * Pause only while memory runs out slowly enough to ask: exhaustion between these two. Nearer
+ * than the first, the question could not be answered in time and the kill path acts; further
+ * than the second, the growth may still stop by itself and nothing is done yet.
+ */
+export const PAUSE_MIN_EXHAUSTION_MS = 20_000;
+export const PAUSE_HORIZON_MS = 60_000;
+/**
+ * The decline must have been watched this long out of calm before it can pause anything: the
+ * first looks' smoothed rate starts at zero and reads a fast hog as a slow one.
+ */
+export const PAUSE_SETTLE_MS = 5000;
+/** The paused app must be what makes memory run out: at least this share of the decline is its own growth. */
+export const PAUSE_RUNAWAY_SHARE = 0.5;
+/** Memory must then hold without it at least this long, or pausing buys no time to answer. */
+export const PAUSE_ANSWER_MIN_MS = 20_000;
+/**
+ * A paused app is thawed once memory has room for this much more of its growth at the pace it
+ * had: twice the pause horizon, so a thaw does not bring the pause straight back.
+ */
+export const PAUSE_RECOVERED_ROOM_MS = 2 * PAUSE_HORIZON_MS;
+/** An app the user resumed (or that was thawed) is not paused again for this long: the kill path decides then. */
+export const PAUSE_AGAIN_MS = 10 * 60_000;
+/** Quit on a paused app: SIGTERM, then this long to exit before SIGKILL (an app asking to save needs a moment). */
+export const QUIT_GRACE_MS = 10_000;

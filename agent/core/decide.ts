@@ -19,6 +19,7 @@ import type { MemInfo } from './meminfo.js';
 import { stallPct } from './psi.js';
 import { describeReopen, footprintBytes, projectedBytes, rankScore, rankVictims, selectVictim, type RankedCandidate } from './rank.js';
 import { childTrendKey, expendableChildToStop, type ChildVerdict, type LastKill } from './relief.js';
+import { NO_ASKING, pausedVerdict, pauseVerdict, resumedSince, type AskContext, type PauseMeasures, type PausedUnit } from './pause.js';
 import type { ExpendableProcess, OutsideGroup, Snapshot } from './snapshot.js';
 import { swapAbsorbBytes, zramTotals } from './swap.js';
 
@@ -48,6 +49,12 @@ export interface PolicyState {
   zram: { dataBytes: number; memUsedBytes: number; ratio: number | null };
   /** Measures.lookGapMs of the last look: the pace of looks is the shorter of the last two gaps. */
   lookGapMs: number | null;
+  /** Since when memory has been out of calm (null while calm): a pause waits for a settled decline. */
+  tightSinceMs: number | null;
+  /** The app Headroom paused and waits on (pause.ts), if any. */
+  paused: PausedUnit | null;
+  /** Units resumed lately (monotonic ms), which are not paused again for PAUSE_AGAIN_MS. */
+  resumedAtMs: ReadonlyMap<string, number>;
 }
 
 export const INITIAL_POLICY_STATE: PolicyState = {
@@ -60,6 +67,9 @@ export const INITIAL_POLICY_STATE: PolicyState = {
   trends: new Map(),
   zram: { dataBytes: 0, memUsedBytes: 0, ratio: null },
   lookGapMs: null,
+  tightSinceMs: null,
+  paused: null,
+  resumedAtMs: new Map(),
 };
 
 export interface Measures {
@@ -90,7 +100,11 @@ export interface Measures {
 export type Action =
   | { kind: 'none' }
   /** child: the process the victim marked to lose first, stopped in its place (relief.ts); null: the whole unit. */
-  | { kind: 'kill'; reason: Exclude<KillReason, 'manual'>; victim: RankedCandidate; child: ExpendableProcess | null };
+  | { kind: 'kill'; reason: Exclude<KillReason, 'manual'>; victim: RankedCandidate; child: ExpendableProcess | null }
+  /** Freeze the victim and ask the user (pause.ts); the policy state already holds it as paused. */
+  | { kind: 'pause'; victim: RankedCandidate; paused: PausedUnit }
+  /** Thaw the paused app: memory recovered, or it may no longer be stopped. */
+  | { kind: 'resume'; victim: RankedCandidate };
 
 export interface Decision {
   state: AgentState;
@@ -318,7 +332,7 @@ export function nextToGo(s: Snapshot, ranked: readonly RankedCandidate[], trends
   return outside ? { kind: 'out-of-reach', outside, victim } : { kind: 'victim', victim };
 }
 
-export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): Decision {
+export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig, ask: AskContext = NO_ASKING): Decision {
   const zram = observeZram(s, prior.zram);
   const m = measure(s, prior, config, zram);
   const fullAboveSinceMs = m.fullRecentPct >= config.pressureFullLimitPct ? (prior.fullAboveSinceMs ?? s.atMs) : null;
@@ -337,6 +351,8 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
     state = prior.state === 'calm' || s.atMs - calmSinceMs >= CALM_HOLD_MS ? 'calm' : 'elevated';
   }
 
+  // The paused app: gone (quit, or stopped by someone) is forgotten; else it is ranked as any.
+  const pausedApp = prior.paused ? ranked.find((c) => c.app.unit === prior.paused!.unit && c.app.processCount > 0) : undefined;
   const next: PolicyState = {
     state,
     prev: {
@@ -350,6 +366,9 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
     trends,
     zram,
     lookGapMs: m.lookGapMs,
+    tightSinceMs: state === 'calm' ? null : (prior.tightSinceMs ?? s.atMs),
+    paused: pausedApp ? prior.paused : null,
+    resumedAtMs: resumedSince(prior.resumedAtMs, s.atMs),
   };
   // Least loss: a tab the app marked to lose first, in place of the whole app, where that is enough.
   const floor = floorBytes(s, config);
@@ -359,7 +378,42 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
   const none = (because: string, outOfReach: OutsideGroup | null = null): Decision =>
     ({ state, policyState: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp, nextRelief: relief });
 
-  if (!trigger) return none(describeCalm(state, m));
+  const pm: PauseMeasures = { runwayBytes: m.runwayBytes, floorBytes: floor, declineBytesPerSec: m.declineBytesPerSec, exhaustionInMs: m.exhaustionInMs, swapAbsorbBytes: m.swapAbsorbBytes };
+
+  if (!trigger) {
+    if (next.paused && pausedApp) {
+      const verdict = pausedVerdict(next.paused, pausedApp, pm, s.atMs);
+      if (verdict.kind === 'resume') {
+        return {
+          ...none(verdict.because),
+          policyState: { ...next, paused: null, resumedAtMs: resumedSince(next.resumedAtMs, s.atMs, pausedApp.app.unit) },
+          action: { kind: 'resume', victim: pausedApp },
+        };
+      }
+      if (verdict.kind === 'wait' || (prior.lastKill && s.atMs - prior.lastKill.atMs < config.cooldownMs)) return none(`${describeCalm(state, m)}; ${verdict.because}`);
+      return {
+        ...none(`${verdict.because}; ${describeVictim(pausedApp, ranked)}`),
+        policyState: { ...next, paused: null, fullAboveSinceMs: null, lastKill: { atMs: s.atMs, unit: pausedApp.app.unit, childPid: 0 } },
+        action: { kind: 'kill', reason: 'exhaustion', victim: pausedApp, child: null },
+      };
+    }
+    if (nextUp.kind === 'victim' && !next.paused) {
+      const tightForMs = next.tightSinceMs === null ? 0 : s.atMs - next.tightSinceMs;
+      const verdict = pauseVerdict(nextUp.victim, pm, config.pauseAnswerMs, ask, tightForMs, next.resumedAtMs, relief.child !== null, s.atMs);
+      if (verdict.pause) {
+        const paused: PausedUnit = {
+          unit: nextUp.victim.app.unit, atMs: s.atMs, untilMs: verdict.untilMs, untilWallMs: s.wallMs + (verdict.untilMs - s.atMs),
+          growthBytesPerSec: nextUp.victim.growthBytesPerSec, footprintBytes: footprintBytes(nextUp.victim.app),
+        };
+        return {
+          ...none(`${describeCalm(state, m)}; ${verdict.because}`),
+          policyState: { ...next, paused },
+          action: { kind: 'pause', victim: nextUp.victim, paused },
+        };
+      }
+    }
+    return none(describeCalm(state, m));
+  }
   if (prior.lastKill && s.atMs - prior.lastKill.atMs < config.cooldownMs) {
     const wait = config.cooldownMs - (s.atMs - prior.lastKill.atMs);
     return none(`${trigger.because}; waiting ${formatSeconds(wait)} after stopping ${prior.lastKill.unit} for its memory to show as free`);
@@ -373,7 +427,10 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig): D
   return {
     state,
     // The pressure window starts over: the next kill must be earned by new pressure.
-    policyState: { ...next, fullAboveSinceMs: null, lastKill: { atMs: s.atMs, unit: victim.app.unit, childPid: relief.child?.pid ?? 0 } },
+    policyState: {
+      ...next, fullAboveSinceMs: null, lastKill: { atMs: s.atMs, unit: victim.app.unit, childPid: relief.child?.pid ?? 0 },
+      paused: next.paused?.unit === victim.app.unit && relief.child === null ? null : next.paused,
+    },
     measures: m,
     action: { kind: 'kill', reason: trigger.reason, victim, child: relief.child },
     because: `${trigger.because}; ${describeVictim(victim, ranked)}${relief.because !== '' ? `; ${relief.because}` : ''}`,

@@ -21,6 +21,10 @@ export const MESSAGE_IDS = {
   outOfReach: '49b0d0a5e993461882dcb4cf030575ea',
   /** calm / elevated / critical. */
   stateChanged: 'f4867bf5d2d1409ab770a1a7b4c2faa6',
+  /** An app paused while memory ran out slowly; the user is asked until HEADROOM_PAUSED_UNTIL_MS. */
+  paused: 'b590784aa4104a0eb061ca05b570a27c',
+  /** A paused app thawed, by the user or because memory recovered. */
+  resumed: 'c1c5adf62f5f425a915ae0c75ff152c9',
 } as const;
 
 /** syslog priorities, the same as the plain log line of each event (agent/io/log.ts). */
@@ -99,6 +103,15 @@ export function killEntry(r: EventRecord): JournalEntry {
     : r.outcome === 'partial' ? [MESSAGE_IDS.kill, PRIORITY.err, `Killed ${who} only in part (${r.processesLeft} of ${r.processCount} processes left) for ${r.reason}: ${r.because}`]
     : [MESSAGE_IDS.kill, PRIORITY.err, `Could not kill ${who} (${r.outcome}) for ${r.reason}: ${r.because}`];
   return [...common(id, priority, message), ...recordFields(r)];
+}
+
+/** An app paused to ask the user, or a paused app resumed. */
+export function pauseEntry(r: EventRecord): JournalEntry {
+  const who = `${nameOf(r)} (${r.unit})`;
+  const entry = r.outcome === 'paused'
+    ? common(MESSAGE_IDS.paused, PRIORITY.warning, `Paused ${who}, holding ${formatBytes(r.memoryFreedBytes + r.swapFreedBytes)}, to ask the user: ${r.because}`)
+    : common(MESSAGE_IDS.resumed, PRIORITY.notice, `Resumed ${who}: ${r.because}`);
+  return [...entry, ...recordFields(r), ...(r.outcome === 'paused' ? [['HEADROOM_PAUSED_UNTIL_MS', String(r.pausedUntilMs)] as const] : [])];
 }
 
 /** Leaving calm: the app named as the next to go. */

@@ -34,6 +34,8 @@ export interface MetricsState {
   kills: readonly KillSeries[];
   warnings: number;
   outOfReach: number;
+  /** Apps paused to ask the user. */
+  pauses: number;
   state: AgentState;
   /** The last look's figures; null before the first. */
   pressure: PressureRecord | null;
@@ -42,7 +44,7 @@ export interface MetricsState {
 }
 
 export const initialMetrics = (startedAtMs: number, lastKillAtMs: number | null = null): MetricsState => ({
-  startedAtMs, up: true, apps: [], kills: [], warnings: 0, outOfReach: 0, state: 'calm', pressure: null, lastKillAtMs,
+  startedAtMs, up: true, apps: [], kills: [], warnings: 0, outOfReach: 0, pauses: 0, state: 'calm', pressure: null, lastKillAtMs,
 });
 
 /** The label value an app id counts under, and the app list that decision leaves behind. */
@@ -64,6 +66,7 @@ export function countKill(m: MetricsState, r: EventRecord): MetricsState {
 }
 
 export const countWarning = (m: MetricsState): MetricsState => ({ ...m, warnings: m.warnings + 1 });
+export const countPause = (m: MetricsState): MetricsState => ({ ...m, pauses: m.pauses + 1 });
 export const countOutOfReach = (m: MetricsState): MetricsState => ({ ...m, outOfReach: m.outOfReach + 1 });
 export const noteLook = (m: MetricsState, state: AgentState, pressure: PressureRecord): MetricsState => ({ ...m, state, pressure });
 
@@ -110,6 +113,8 @@ export function renderMetrics(m: MetricsState, nowMs: number, constLabels: Label
       samples: [...m.kills].sort(byLabels).map((s) => ({ labels: { app: s.app, reason: s.reason, outcome: s.outcome }, value: s.count })) },
     { name: 'headroom_warnings_total', type: 'counter', help: 'Warnings that named the app to go next.',
       samples: [{ value: m.warnings }] },
+    { name: 'headroom_pauses_total', type: 'counter', help: 'Apps paused while memory ran out slowly, to ask the user (Resume, Quit, Force quit).',
+      samples: [{ value: m.pauses }] },
     { name: 'headroom_out_of_reach_total', type: 'counter', help: 'Times memory ran short while its heaviest user was outside Headroom\'s reach.',
       samples: [{ value: m.outOfReach }] },
     { name: 'headroom_last_kill_timestamp_seconds', type: 'gauge', help: 'When the last kill attempt (not a dry run) was made, in seconds since the epoch; 0 if none is known.',

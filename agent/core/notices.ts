@@ -10,7 +10,7 @@ import type { AppUnit, OutsideGroup } from './snapshot.js';
 export type Urgency = 0 | 1 | 2;
 
 export interface Notice {
-  kind: 'kill' | 'warning' | 'out-of-reach';
+  kind: 'kill' | 'warning' | 'out-of-reach' | 'paused' | 'resumed';
   summary: string;
   body: string;
   icon: string;
@@ -29,6 +29,11 @@ export const ACTION_IGNORE = 'ignore';
 export const ACTION_DETAILS = 'details';
 /** Launches the killed app's desktop entry again, into its own scope; offered when that entry can be launched. */
 export const ACTION_REOPEN = 'reopen';
+
+/** On a paused app's notice: thaw it, ask it to quit (SIGTERM), or kill it at once. */
+export const ACTION_RESUME = 'resume';
+export const ACTION_QUIT = 'quit';
+export const ACTION_FORCE_QUIT = 'force-quit';
 
 /** Don't warn again within this long: one warning per episode, never a storm of popups. */
 export const WARN_MIN_INTERVAL_MS = 60_000;
@@ -82,6 +87,41 @@ export function killNotice(k: EventRecord, app: Pick<AppUnit, 'icon' | 'desktopE
       ...(opts.reopen ? [[ACTION_REOPEN, 'Reopen'] as [string, string]] : []),
       ...(opts.details ? [[ACTION_DETAILS, 'Details'] as [string, string]] : []),
     ],
+  };
+}
+
+/**
+ * An app paused to ask (pause.ts), as macOS asks with its Force Quit dialog: what it held, why,
+ * and what happens without an answer. Critical: it must stay until answered.
+ */
+export function pausedNotice(k: EventRecord, app: Pick<AppUnit, 'icon' | 'desktopEntry'> | null): Notice {
+  const name = nameOf(k);
+  const held = `${formatBytes(k.memoryFreedBytes)}${k.swapFreedBytes > 0 ? ` and ${formatBytes(k.swapFreedBytes)} of swap` : ''}`;
+  const waitS = Math.max(0, Math.round((k.pausedUntilMs - k.atMs) / 1000));
+  return {
+    kind: 'paused',
+    summary: `${name} is paused: memory is nearly full`,
+    body: `${name} was using ${held} and using more. Resume it, or quit it and keep the rest of your work safe. Without an answer it is stopped in ${waitS} s.`,
+    icon: app?.icon || 'dialog-warning',
+    urgency: 2,
+    category: 'x-headroom.paused',
+    desktopEntry: app?.desktopEntry ?? '',
+    actions: [[ACTION_RESUME, 'Resume'], [ACTION_QUIT, 'Quit'], [ACTION_FORCE_QUIT, 'Force quit']],
+  };
+}
+
+/** A paused app that memory let go on by itself (the user's own Resume needs no notice). */
+export function resumedNotice(k: EventRecord, app: Pick<AppUnit, 'icon' | 'desktopEntry'> | null): Notice {
+  const name = nameOf(k);
+  return {
+    kind: 'resumed',
+    summary: `${name} is running again`,
+    body: `Memory recovered while ${name} was paused (${formatBytes(k.memAvailableBytes)} available), so it goes on. If memory runs out again, it will be stopped.`,
+    icon: app?.icon || 'dialog-information',
+    urgency: 1,
+    category: 'x-headroom.resumed',
+    desktopEntry: app?.desktopEntry ?? '',
+    actions: [],
   };
 }
 

@@ -17,6 +17,8 @@ interface Outcome {
   durationMs: number;
   childPid: number;
   childKind: string;
+  /** Outcome paused: the deadline on the wall clock; else 0. */
+  pausedUntilMs?: number;
 }
 
 /** What a kill attempt did (agent/io/kill-scope.ts answers it). */
@@ -68,11 +70,12 @@ function eventRecord(s: Snapshot, d: Decision, victim: RankedCandidate, reason: 
     atMs: s.wallMs,
     candidates: d.ranked.slice(0, REPORT_CANDIDATES).map(candidateRecord),
     ...outcome,
+    pausedUntilMs: outcome.pausedUntilMs ?? 0,
   };
 }
 
 /** Nothing done to the app (a warning, a dry run): all its processes are left. */
-const untouched = (app: AppUnit, outcome: 'warned' | 'dry-run', dryRun: boolean, graceMs: number): Outcome =>
+const untouchedOutcome = (app: AppUnit, outcome: 'warned' | 'dry-run' | 'paused' | 'resumed', dryRun: boolean, graceMs: number): Outcome =>
   ({ outcome, dryRun, processCount: app.processCount, processesLeft: app.processCount, graceMs, durationMs: 0, childPid: 0, childKind: '' });
 
 /** A kill that was attempted, and what came of it. */
@@ -112,20 +115,30 @@ export function childKillRecord(s: Snapshot, d: Decision, victim: RankedCandidat
 
 /** The kill dry-run did not do: the record it would have had, nothing touched. */
 export const dryRunRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, graceMs: number, nonce: string): EventRecord =>
-  eventRecord(s, d, victim, reason, because, untouched(victim.app, 'dry-run', true, graceMs), nonce);
+  eventRecord(s, d, victim, reason, because, untouchedOutcome(victim.app, 'dry-run', true, graceMs), nonce);
 
 /** The warning on leaving calm: the app that would go next, and why. */
 export function warningRecord(s: Snapshot, d: Decision, victim: RankedCandidate, dryRun: boolean, nonce: string): EventRecord {
   const reason = d.measures.fullRecentPct > 0 ? 'pressure' : 'exhaustion';
   const because = `warned: ${d.because}; ${describeVictim(victim, d.ranked)}`;
-  return eventRecord(s, d, victim, reason, because, untouched(victim.app, 'warned', dryRun, 0), nonce);
+  return eventRecord(s, d, victim, reason, because, untouchedOutcome(victim.app, 'warned', dryRun, 0), nonce);
 }
+
+/** An app frozen to ask the user (pause.ts): nothing stopped, every process left, the deadline. */
+export function pausedRecord(s: Snapshot, d: Decision, victim: RankedCandidate, because: string, untilWallMs: number, nonce: string): EventRecord {
+  const outcome: Outcome = { ...untouchedOutcome(victim.app, 'paused', false, 0), pausedUntilMs: untilWallMs };
+  return eventRecord(s, d, victim, 'exhaustion', because, outcome, nonce);
+}
+
+/** A paused app thawed; `because` says by whom or why. */
+export const resumedRecord = (s: Snapshot, d: Decision, victim: RankedCandidate, reason: KillReason, because: string, nonce: string): EventRecord =>
+  eventRecord(s, d, victim, reason, because, untouchedOutcome(victim.app, 'resumed', false, 0), nonce);
 
 /** What would be killed now, and why: decide()'s answer in a person's words. */
 export function explanationRecord(d: Decision): ExplanationRecord {
   // A kill's victim is decision.next's too: one choice (nextToGo) for both.
   const next = d.next.kind === 'victim' ? d.next.victim : null;
-  const because = d.action.kind === 'kill' ? d.because
+  const because = d.action.kind !== 'none' ? d.because
     : d.next.kind === 'victim' ? `${d.because}; if memory ran out now, ${describeVictim(d.next.victim, d.ranked)}${d.nextRelief.because !== '' ? `; ${d.nextRelief.because}` : ''}`
     : d.next.kind === 'out-of-reach' ? `${d.because}; if memory ran out now, nothing would be stopped: ${describeOutOfReach(d.next.outside, d.next.victim)}`
     : `${d.because}; no app may be killed`;
@@ -150,7 +163,8 @@ export const candidateRecord = (c: RankedCandidate): CandidateRecord => ({
   excluded: c.excluded,
 });
 
-export const appRecord = (a: AppUnit): AppRecord => ({
+/** `pausedUntilMs`: the app's deadline while Headroom holds it paused, else 0. */
+export const appRecord = (a: AppUnit, pausedUntilMs = 0): AppRecord => ({
   unit: a.unit,
   kind: a.kind,
   cgroup: a.cgroup,
@@ -167,8 +181,9 @@ export const appRecord = (a: AppUnit): AppRecord => ({
   unreclaimableBytes: a.unreclaimableBytes,
   processCount: a.processCount,
   fullAvg10: a.fullAvg10,
+  pausedUntilMs,
 });
 
 /** The running apps, heaviest first. An emptied scope lingers until systemd collects it: it is no longer a running app. */
-export const runningAppRecords = (apps: readonly AppUnit[]): AppRecord[] =>
-  apps.filter((a) => a.processCount > 0).sort((a, b) => footprintBytes(b) - footprintBytes(a)).map(appRecord);
+export const runningAppRecords = (apps: readonly AppUnit[], paused: { unit: string; untilWallMs: number } | null = null): AppRecord[] =>
+  apps.filter((a) => a.processCount > 0).sort((a, b) => footprintBytes(b) - footprintBytes(a)).map((a) => appRecord(a, a.unit === paused?.unit ? paused.untilWallMs : 0));

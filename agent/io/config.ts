@@ -40,6 +40,9 @@ const ConfigSchema = z.strictObject({
   metrics: z.strictObject({
     textfile_dir: directory.optional(),
   }).optional(),
+  pause: z.strictObject({
+    answer_seconds: z.number().int().min(0).max(600).optional(),
+  }).optional(),
 });
 type ConfigFile = z.infer<typeof ConfigSchema>;
 
@@ -119,6 +122,7 @@ function toPolicy(c: ConfigFile): PolicyConfig {
     dryRun: c.kill?.dry_run ?? d.dryRun,
     psiTriggers: c.watch?.psi_triggers ?? d.psiTriggers,
     metricsTextfileDir: c.metrics?.textfile_dir ?? d.metricsTextfileDir,
+    pauseAnswerMs: c.pause?.answer_seconds !== undefined ? c.pause.answer_seconds * 1000 : d.pauseAnswerMs,
   };
 }
 

@@ -24,7 +24,7 @@ export interface History {
 }
 
 /** Fields added after the first release, with the value an older record means by leaving them out. */
-const ADDED_FIELDS: Partial<EventRecord> = { childPid: 0, childKind: '' };
+const ADDED_FIELDS: Partial<EventRecord> = { childPid: 0, childKind: '', pausedUntilMs: 0 };
 
 /** A line's record, with what an older version did not write filled in; null if it is no record. */
 function eventRecordOf(v: unknown): EventRecord | null {

@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeForLogger, killEntry, outOfReachEntry, stateEntry, warningEntry, type JournalEntry } from '../core/journal-entry.js';
+import { encodeForLogger, killEntry, pauseEntry, outOfReachEntry, stateEntry, warningEntry, type JournalEntry } from '../core/journal-entry.js';
 import type { EventReport } from '../event-report.js';
 
 export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
@@ -101,6 +101,8 @@ export function journalReport(journal: Journal): EventReport {
     stateChanged: (state, previous, because, pressure) => journal.send(stateEntry(state, previous, because, pressure)),
     warned: (record) => journal.send(warningEntry(record)),
     killed: (record) => journal.send(killEntry(record)),
+    paused: (record) => journal.send(pauseEntry(record)),
+    resumed: (record) => journal.send(pauseEntry(record)),
     outOfReach: (group, because, pressure) => journal.send(outOfReachEntry(group, because, pressure)),
   };
 }

@@ -4,7 +4,7 @@
 // on an event, after a look at most every METRICS_BUSY_WRITE_MS while not calm, and every
 // METRICS_HEARTBEAT_MS whatever the state; never because of a calm look.
 import { join } from 'node:path';
-import { countKill, countOutOfReach, countWarning, initialMetrics, METRICS_BUSY_WRITE_MS, METRICS_HEARTBEAT_MS, noteLook, renderMetrics, type MetricsState } from '../core/metrics.js';
+import { countKill, countOutOfReach, countPause, countWarning, initialMetrics, METRICS_BUSY_WRITE_MS, METRICS_HEARTBEAT_MS, noteLook, renderMetrics, type MetricsState } from '../core/metrics.js';
 import type { EventReport } from '../event-report.js';
 import { writeFileAtomic } from './files.js';
 
@@ -97,6 +97,8 @@ export function openMetricsFile(opts: MetricsFileOptions): MetricsFile {
     warned: () => event(countWarning),
     killed: (record) => event((m) => countKill(m, record)),
     outOfReach: () => event(countOutOfReach),
+    paused: () => event(countPause),
+    resumed: () => undefined,
     setDir,
     path: file,
     async stop() {

@@ -15,3 +15,5 @@ export const dataHome = (env: NodeJS.ProcessEnv = process.env): string => env.XD
 export const configFile = (env?: NodeJS.ProcessEnv): string => join(configDir(env), 'config.toml');
 export const preferencesFile = (env?: NodeJS.ProcessEnv): string => join(configDir(env), 'preferences.json');
 export const historyFile = (env?: NodeJS.ProcessEnv): string => join(stateDir(env), 'history.jsonl');
+/** The app Headroom holds paused, so an agent that died with it frozen thaws it when it starts again. */
+export const pausedFile = (env?: NodeJS.ProcessEnv): string => join(stateDir(env), 'paused.json');

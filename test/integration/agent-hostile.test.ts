@@ -19,7 +19,7 @@ function historyLine(i: number): string {
   const k: EventRecord = {
     id: `k${i}`, unit: `app-gnome-hog${i}-4242.scope`, appId: `hog${i}`, displayName: 'Hog', reason: 'exhaustion',
     because: 'only 80 MiB (3.9%) of memory is available and there is no swap; Hog is the heaviest of 10 units that may be stopped '.repeat(3),
-    outcome: 'killed', dryRun: false, processCount: 1, processesLeft: 0, memoryFreedBytes: 1e9, swapFreedBytes: 0, graceMs: 0, durationMs: 10, childPid: 0, childKind: '',
+    outcome: 'killed', dryRun: false, processCount: 1, processesLeft: 0, memoryFreedBytes: 1e9, swapFreedBytes: 0, graceMs: 0, durationMs: 10, childPid: 0, childKind: '', pausedUntilMs: 0,
     someAvg10: 0, fullAvg10: 0, fullRecentPct: 0, memAvailableBytes: 8e7, swapFreeBytes: 0, atMs: 1_800_000_000_000 + i, candidates: Array.from({ length: 10 }, (_, j) => candidate(j)),
   };
   return JSON.stringify(k);

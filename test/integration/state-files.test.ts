@@ -17,7 +17,7 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'headroom-state-'));
 const record = (i: number): EventRecord => ({
   id: `k${i}`, unit: `app-headroom-a${i}-0000000000000000.scope`, appId: `a${i}`, displayName: '', reason: 'pressure', because: 'test',
   outcome: 'killed', dryRun: false, processCount: 1, processesLeft: 0, memoryFreedBytes: i, swapFreedBytes: 0, graceMs: 0,
-  durationMs: 1, childPid: 0, childKind: '', someAvg10: 0, fullAvg10: 0, fullRecentPct: 0, memAvailableBytes: 0, swapFreeBytes: 0, atMs: i, candidates: [],
+  durationMs: 1, childPid: 0, childKind: '', pausedUntilMs: 0, someAvg10: 0, fullAvg10: 0, fullRecentPct: 0, memAvailableBytes: 0, swapFreeBytes: 0, atMs: i, candidates: [],
 });
 
 describe('preferences file', () => {

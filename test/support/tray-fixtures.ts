@@ -17,7 +17,7 @@ export function appRecord(appId: string, memoryBytes: number, over: Partial<AppR
   return {
     unit: `app-gnome-${appId}-1234.scope`, kind: 'app', cgroup: `app.slice/app-gnome-${appId}-1234.scope`, appId, launcher: 'gnome',
     displayName: appId, icon: '', desktopEntry: '', preference: 'none', memoryBytes, swapBytes: 0, anonBytes: memoryBytes,
-    fileBytes: 0, unreclaimableBytes: memoryBytes, processCount: 3, fullAvg10: 0, ...over,
+    fileBytes: 0, unreclaimableBytes: memoryBytes, processCount: 3, fullAvg10: 0, pausedUntilMs: 0, ...over,
   };
 }
 
@@ -27,7 +27,7 @@ export function killRecord(appId: string, outcome: EventRecord['outcome'], over:
   return {
     id: `k${killIds}`, unit: `app-gnome-${appId}-1234.scope`, appId, displayName: appId, reason: 'pressure', because: 'because',
     outcome, dryRun: outcome === 'dry-run', processCount: 3, processesLeft: outcome === 'partial' ? 1 : 0,
-    memoryFreedBytes: 2 * GiB, swapFreedBytes: 0, graceMs: 1000, durationMs: 200, childPid: 0, childKind: '', someAvg10: 40, fullAvg10: 25,
+    memoryFreedBytes: 2 * GiB, swapFreedBytes: 0, graceMs: 1000, durationMs: 200, childPid: 0, childKind: '', pausedUntilMs: 0, someAvg10: 40, fullAvg10: 25,
     fullRecentPct: 30, memAvailableBytes: 100 * MiB, swapFreeBytes: 0, atMs: 1_700_000_000_000, candidates: [], ...over,
   };
 }

@@ -156,7 +156,7 @@ describe('Agent loop', () => {
     const f = fakeDeps(snaps, () => Promise.resolve(ok));
     const warned: string[] = [];
     const outOfReach: string[] = [];
-    f.deps.notices = { killed: () => undefined, warn: (a) => warned.push(a.appId), outOfReach: (g) => outOfReach.push(g.topComm) };
+    f.deps.notices = { killed: () => undefined, warn: (a) => warned.push(a.appId), outOfReach: (g) => outOfReach.push(g.topComm), paused: () => undefined, resumed: () => undefined };
     const agent = new Agent(f.deps);
     await agent.start();
     await agent.tick();
@@ -242,6 +242,8 @@ describe('Agent loop', () => {
       warned: (r) => heard.push(`warned ${r.appId} ${r.outcome}`),
       killed: (r) => heard.push(`killed ${r.appId} ${r.outcome} ${r.reason}`),
       outOfReach: (g) => heard.push(`out of reach ${g.cgroup}`),
+      paused: (r) => heard.push(`paused ${r.appId}`),
+      resumed: (r) => heard.push(`resumed ${r.appId}`),
     };
     f.deps.reports = reports;
     const agent = new Agent(f.deps);

@@ -33,6 +33,9 @@ psi_triggers = false
 
 [metrics]
 textfile_dir = "/var/lib/prometheus/node-exporter"
+
+[pause]
+answer_seconds = 90
 `;
 
 /** Assert parseConfig throws a ConfigError and hand back its message. */
@@ -63,6 +66,7 @@ describe('parseConfig', () => {
       dryRun: true,
       psiTriggers: false,
       metricsTextfileDir: '/var/lib/prometheus/node-exporter',
+      pauseAnswerMs: 90_000,
     };
     assert.deepEqual(parseConfig(FULL, SOURCE), want);
     // The test is only meaningful if no value equals its default.

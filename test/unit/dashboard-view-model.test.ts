@@ -19,14 +19,14 @@ const sample = (atMs: number, over: Partial<PressureRecord> = {}): PressureRecor
 });
 const app = (unit: string, appId: string, memoryBytes: number, over: Partial<AppRecord> = {}): AppRecord => ({
   unit, kind: 'app', cgroup: `app.slice/${unit}`, appId, launcher: 'headroom', displayName: '', icon: '', desktopEntry: '', preference: 'none',
-  memoryBytes, swapBytes: 0, anonBytes: 0, fileBytes: 0, unreclaimableBytes: memoryBytes, processCount: 1, fullAvg10: 0, ...over,
+  memoryBytes, swapBytes: 0, anonBytes: 0, fileBytes: 0, unreclaimableBytes: memoryBytes, processCount: 1, fullAvg10: 0, pausedUntilMs: 0, ...over,
 });
 const candidate = (appId: string, excluded = '', preference = 'none'): CandidateRecord => ({
   unit: `app-headroom-${appId}-1.scope`, appId, displayName: '', preference, memoryBytes: 100 * MiB, swapBytes: 0, processCount: 1, excluded,
 });
 const kill = (id: string, appId: string, outcome: string, atMs: number, over: Partial<EventRecord> = {}): EventRecord => ({
   id, unit: `app-headroom-${appId}-1.scope`, appId, displayName: '', reason: 'exhaustion', because: `${appId} is the heaviest`, outcome, dryRun: outcome === 'dry-run',
-  processCount: 2, processesLeft: 0, memoryFreedBytes: 200 * MiB, swapFreedBytes: 0, graceMs: 0, durationMs: 120, childPid: 0, childKind: '', someAvg10: 0, fullAvg10: 0,
+  processCount: 2, processesLeft: 0, memoryFreedBytes: 200 * MiB, swapFreedBytes: 0, graceMs: 0, durationMs: 120, childPid: 0, childKind: '', pausedUntilMs: 0, someAvg10: 0, fullAvg10: 0,
   fullRecentPct: 0, memAvailableBytes: GiB, swapFreeBytes: 0, atMs, candidates: [candidate(appId), candidate('notes', 'omit', 'omit')], ...over,
 });
 const explanation = (unit: string, because: string): ExplanationRecord => ({ state: 'elevated', because, unit, appId: 'hog', displayName: '', candidates: [] });

@@ -22,6 +22,8 @@ describe('MESSAGE_IDs', () => {
       warning: '48855185cc37483291f8b6a7ab201f51',
       outOfReach: '49b0d0a5e993461882dcb4cf030575ea',
       stateChanged: 'f4867bf5d2d1409ab770a1a7b4c2faa6',
+      paused: 'b590784aa4104a0eb061ca05b570a27c',
+      resumed: 'c1c5adf62f5f425a915ae0c75ff152c9',
     });
   });
 });

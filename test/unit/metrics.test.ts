@@ -30,7 +30,7 @@ describe('renderMetrics', () => {
     const all = families(m);
     assert.deepEqual([...all.keys()], [
       'headroom_up', 'headroom_start_time_seconds', 'headroom_last_update_timestamp_seconds', 'headroom_state',
-      'headroom_mem_available_bytes', 'headroom_pressure_full_ratio', 'headroom_kills_total', 'headroom_warnings_total',
+      'headroom_mem_available_bytes', 'headroom_pressure_full_ratio', 'headroom_kills_total', 'headroom_warnings_total', 'headroom_pauses_total',
       'headroom_out_of_reach_total', 'headroom_last_kill_timestamp_seconds',
     ]);
     for (const f of all.values()) assert.notEqual(f.help, '', f.name);

@@ -15,7 +15,7 @@ import { app, GiB, MiB } from '../support/snapshots.js';
 const kill = (over: Partial<EventRecord> = {}): EventRecord => ({
   id: 'k1', unit: 'app-gnome-org.example.Editor-1.scope', appId: 'org.example.Editor', displayName: 'Editor', reason: 'exhaustion', because: '',
   outcome: 'killed', dryRun: false, processCount: 3, processesLeft: 0, memoryFreedBytes: 1.5 * GiB, swapFreedBytes: 0,
-  graceMs: 0, durationMs: 100, childPid: 0, childKind: '', someAvg10: 0, fullAvg10: 0, fullRecentPct: 0, memAvailableBytes: 100 * MiB,
+  graceMs: 0, durationMs: 100, childPid: 0, childKind: '', pausedUntilMs: 0, someAvg10: 0, fullAvg10: 0, fullRecentPct: 0, memAvailableBytes: 100 * MiB,
   swapFreeBytes: 0, atMs: 0, candidates: [], ...over,
 });
 const editor = app('app-gnome-org.example.Editor-1.scope', { desktopEntry: 'org.example.Editor', displayName: 'Editor' });
@@ -105,6 +105,8 @@ describe('handleNoticeAction', () => {
     setPreference: (appId, pref) => { calls.push(`pref ${appId} ${pref}`); return Promise.resolve(); },
     killApp: (target) => { calls.push(`kill ${target}`); return Promise.resolve(); },
     showDetails: (killId) => { calls.push(`details ${killId}`); return Promise.resolve(); },
+    resumeApp: (unit) => { calls.push(`resume ${unit}`); return Promise.resolve(); },
+    quitApp: (unit, force) => { calls.push(`quit ${unit} ${force ? 'force' : 'term'}`); return Promise.resolve(); },
     reopen: (entry) => { calls.push(`reopen ${entry}`); return entry === 'broken' ? Promise.reject(new Error('no desktop entry broken.desktop')) : Promise.resolve('app-headroom-x-0123456789abcdef.scope'); },
   };
   const sent = (context: Partial<NoticeContext>): SentNotice<NoticeContext> =>

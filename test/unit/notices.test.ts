@@ -9,7 +9,7 @@ import { app, GiB, meminfo, MiB, snapshot } from '../support/snapshots.js';
 const kill = (over: Partial<EventRecord> = {}): EventRecord => ({
   id: 'x', unit: 'app-gnome-firefox-1.scope', appId: 'firefox', displayName: 'Firefox', reason: 'pressure', because: '',
   outcome: 'killed', dryRun: false, processCount: 12, processesLeft: 0, memoryFreedBytes: 1.5 * GiB, swapFreedBytes: 0,
-  graceMs: 2000, durationMs: 300, childPid: 0, childKind: '', someAvg10: 40, fullAvg10: 30, fullRecentPct: 34.5, memAvailableBytes: 120 * MiB,
+  graceMs: 2000, durationMs: 300, childPid: 0, childKind: '', pausedUntilMs: 0, someAvg10: 40, fullAvg10: 30, fullRecentPct: 34.5, memAvailableBytes: 120 * MiB,
   swapFreeBytes: 0, atMs: 0, candidates: [], ...over,
 });
 

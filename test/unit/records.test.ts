@@ -32,7 +32,7 @@ const KILL: EventRecord = {
   graceMs: 2000,
   durationMs: 1834,
   childPid: 0,
-  childKind: '',
+  childKind: '', pausedUntilMs: 0,
   someAvg10: 61.2,
   fullAvg10: 55.13,
   fullRecentPct: 42.5,
