@@ -244,9 +244,10 @@ export const PAUSE_RUNAWAY_SHARE = 0.5;
 export const PAUSE_ANSWER_MIN_MS = 20_000;
 /**
  * A paused app is thawed once memory has room for this much more of its growth at the pace it
- * had: twice the pause horizon, so a thaw does not bring the pause straight back.
+ * had: thawed, it would not run memory out within the pause's own horizon (and it is not paused
+ * again soon: PAUSE_AGAIN_MS).
  */
-export const PAUSE_RECOVERED_ROOM_MS = 2 * PAUSE_HORIZON_MS;
+export const PAUSE_RECOVERED_ROOM_MS = PAUSE_HORIZON_MS;
 /** An app the user resumed (or that was thawed) is not paused again for this long: the kill path decides then. */
 export const PAUSE_AGAIN_MS = 10 * 60_000;
 /** Quit on a paused app: SIGTERM, then this long to exit before SIGKILL (an app asking to save needs a moment). */

@@ -1,0 +1,158 @@
+// Pause and ask (agent/core/pause.ts through decide()): the slow runaway is frozen and the user
+// asked, only where that buys time and loses nothing; while paused it is resumed when memory
+// recovers and stopped when no answer comes and memory is still short.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DEFAULT_POLICY, PAUSE_AGAIN_MS, type PolicyConfig } from '../../agent/core/constants.js';
+import { decide, INITIAL_POLICY_STATE, type Decision, type PolicyState } from '../../agent/core/decide.js';
+import type { AskContext } from '../../agent/core/pause.js';
+import { explanationRecord } from '../../agent/core/records.js';
+import type { AppUnit, ExpendableProcess, Snapshot } from '../../agent/core/snapshot.js';
+import { app, GiB, meminfo, MiB, snapshot } from '../support/snapshots.js';
+
+const ASK: AskContext = { canAsk: true, askerUnits: new Set(['dunst.service']) };
+const LEAK_UNIT = 'app-gnome-org.example.Leaky-4242.scope';
+const leaky = (bytes: number, over: Partial<AppUnit> = {}): AppUnit =>
+  app(LEAK_UNIT, { appId: 'org.example.Leaky', displayName: 'Leaky', memoryBytes: bytes, ...over });
+const editor = app('app-gnome-org.gnome.TextEditor-77.scope', { memoryBytes: 300 * MiB });
+
+/** 8 GiB of RAM and 4 GiB of disk swap with `swapFree` of it left. */
+const mem = (availableBytes: number, swapFree = 512 * MiB) =>
+  meminfo(0, { memAvailableBytes: availableBytes, swapTotalBytes: 4 * GiB, swapFreeBytes: swapFree });
+const disk = (swapFree: number): Snapshot['swaps'] => [{ path: '/swapfile', kind: 'disk', sizeBytes: 4 * GiB, usedBytes: 4 * GiB - swapFree, zram: null }];
+
+interface Look { atMs: number; available: number; app: AppUnit; swapFree?: number; others?: AppUnit[] }
+
+function run(looks: Look[], ask: AskContext = ASK, config: PolicyConfig = DEFAULT_POLICY, state: PolicyState = INITIAL_POLICY_STATE): Decision[] {
+  const out: Decision[] = [];
+  for (const l of looks) {
+    const swapFree = l.swapFree ?? 512 * MiB;
+    const d = decide(snapshot(l.atMs, { meminfo: mem(l.available, swapFree), swaps: disk(swapFree), apps: [l.app, ...(l.others ?? [editor])] }), state, config, ask);
+    state = d.policyState;
+    out.push(d);
+  }
+  return out;
+}
+
+/** A leak of `rate` bytes/s from 1.4 GiB available, one look a second, for `seconds`. */
+function leak(seconds: number, rate = 40 * MiB, over: Partial<AppUnit> = {}): Look[] {
+  return Array.from({ length: seconds }, (_, i) => ({ atMs: i * 1000, available: 1.4 * GiB - i * rate, app: leaky(1 * GiB + i * rate, over) }));
+}
+
+const firstOf = (ds: Decision[], kind: Decision['action']['kind']): number => ds.findIndex((d) => d.action.kind === kind);
+
+describe('pause: when to pause and ask', () => {
+  test('a slow leak with swap still taking memory: the leaking app is paused once the decline has settled, and asked about for a minute', () => {
+    const ds = run(leak(12));
+    const i = firstOf(ds, 'pause');
+    assert.ok(i >= 5, `paused at look ${i}: not before the decline was watched for 5 s out of calm`);
+    const d = ds[i]!;
+    assert.ok(d.action.kind === 'pause');
+    assert.equal(d.action.victim.app.unit, LEAK_UNIT);
+    assert.equal(d.action.paused.untilMs - d.action.paused.atMs, DEFAULT_POLICY.pauseAnswerMs, 'the rest of memory holds still: the whole answer time');
+    assert.equal(d.action.paused.untilWallMs - d.action.paused.untilMs, 1_800_000_000_000, 'the deadline on the wall clock too');
+    assert.equal(d.policyState.paused?.unit, LEAK_UNIT);
+    assert.match(d.because, /Leaky is what uses memory up .* paused for you to decide, stopped in 60\.0 s without an answer/);
+    assert.equal(ds.slice(0, i).filter((x) => x.action.kind !== 'none').length, 0, 'nothing before it');
+    assert.match(explanationRecord(d).because, /paused for you to decide/);
+  });
+
+  test('nobody to ask (no notification server), or pausing switched off: no pause, the kill path stops the leak as before', () => {
+    for (const [ask, config] of [[{ canAsk: false, askerUnits: new Set<string>() }, DEFAULT_POLICY], [ASK, { ...DEFAULT_POLICY, pauseAnswerMs: 0 }]] as const) {
+      const ds = run(leak(44), ask, config);
+      assert.equal(firstOf(ds, 'pause'), -1);
+      const k = ds[firstOf(ds, 'kill')];
+      assert.ok(k && k.action.kind === 'kill' && k.action.victim.app.unit === LEAK_UNIT, 'killed when memory ran out');
+    }
+  });
+
+  test('no swap left to take the frozen app\'s memory: no pause (it would hold the desktop at the floor)', () => {
+    const looks = leak(70, 20 * MiB).map((l) => ({ ...l, swapFree: 0 }));
+    const ds = run(looks);
+    assert.equal(firstOf(ds, 'pause'), -1);
+    assert.ok(firstOf(ds, 'kill') > 0);
+  });
+
+  test('a fast hog leaves no time to ask: no pause, it is killed', () => {
+    const ds = run(leak(12, 200 * MiB));
+    assert.equal(firstOf(ds, 'pause'), -1);
+    assert.ok(firstOf(ds, 'kill') > 0);
+  });
+
+  test('memory falling for another reason: the heaviest app holds still and is not paused', () => {
+    const looks = leak(14).map((l) => ({ ...l, app: leaky(1.5 * GiB) }));
+    const ds = run(looks);
+    assert.equal(firstOf(ds, 'pause'), -1);
+  });
+
+  test('the unit that shows the question, a plain service, or an app whose tab goes instead: never paused', () => {
+    const asker = run(leak(12), { canAsk: true, askerUnits: new Set([LEAK_UNIT]) });
+    assert.equal(firstOf(asker, 'pause'), -1, 'the notification server');
+    const service = run(leak(12, 40 * MiB, { kind: 'unit' }));
+    assert.equal(firstOf(service, 'pause'), -1, 'a user service nobody launched');
+    const tabOf = (i: number): ExpendableProcess => ({ pid: 101, startTicks: 5, comm: 'chromium', kind: 'renderer', oomScoreAdj: 300, unreclaimableBytes: 600 * MiB + i * 40 * MiB });
+    const browser = leak(12).map((l, i) => ({ ...l, app: leaky(1 * GiB + i * 40 * MiB, { expendable: [tabOf(i)], heaviestKeptBytes: 300 * MiB }) }));
+    assert.equal(firstOf(run(browser), 'pause'), -1, 'its runaway tab is the least loss');
+  });
+});
+
+describe('pause: while paused', () => {
+  /** The leak up to its pause, then `after` looks with the app frozen at its size. */
+  function pausedThen(after: (atMs: number, pausedBytes: number, available: number) => Look[]): { ds: Decision[]; at: number } {
+    const first = run(leak(12));
+    const i = firstOf(first, 'pause');
+    const p = leak(12)[i]!;
+    const ds = run([...leak(12).slice(0, i + 1), ...after(p.atMs, p.app.memoryBytes, p.available)]);
+    return { ds, at: i };
+  }
+
+  test('no answer and memory still short: it waits its minute, then the paused app is stopped', () => {
+    const { ds, at } = pausedThen((t0, bytes, avail) => Array.from({ length: 62 }, (_, k) => ({ atMs: t0 + (k + 1) * 1000, available: avail, app: leaky(bytes) })));
+    const waited = ds.slice(at + 1, at + 60);
+    assert.ok(waited.every((d) => d.action.kind === 'none'), 'nothing during the minute');
+    assert.match(waited[10]!.because, /Leaky is paused .* until you answer, at most 49\.0 s more/);
+    const s = firstOf(ds, 'kill');
+    assert.equal(s, at + 60, 'stopped at its deadline');
+    const d = ds[s]!;
+    assert.ok(d.action.kind === 'kill' && d.action.victim.app.unit === LEAK_UNIT && d.action.child === null);
+    assert.match(d.because, /Leaky was paused 60\.0 s ago and no answer came, and memory is still short; at its pace of .* it would use the .* left within/);
+    assert.equal(d.policyState.paused, null);
+  });
+
+  test('memory recovers meanwhile (another app was closed): it is resumed, and not paused again for 10 min', () => {
+    const { ds, at } = pausedThen((t0, bytes, avail) => [
+      { atMs: t0 + 1000, available: avail, app: leaky(bytes) },
+      { atMs: t0 + 2000, available: avail + 3 * GiB, app: leaky(bytes), others: [] },
+      // it leaks on, and memory falls again
+      ...Array.from({ length: 40 }, (_, k) => ({ atMs: t0 + 3000 + k * 1000, available: avail + 3 * GiB - (k + 1) * 120 * MiB, app: leaky(bytes + (k + 1) * 120 * MiB), others: [] })),
+    ]);
+    const r = ds[at + 2]!;
+    assert.ok(r.action.kind === 'resume' && r.action.victim.app.unit === LEAK_UNIT);
+    assert.match(r.because, /memory recovered while Leaky was paused/);
+    assert.equal(r.policyState.paused, null);
+    assert.equal(r.policyState.resumedAtMs.get(LEAK_UNIT), r.policyState.prev!.atMs);
+    const later = ds.slice(at + 3);
+    assert.equal(later.filter((d) => d.action.kind === 'pause').length, 0, 'resumed apps are left to the kill path');
+    assert.ok(later.some((d) => d.action.kind === 'kill'), 'which stops it when memory runs out');
+    assert.ok(PAUSE_AGAIN_MS >= 10 * 60_000);
+  });
+
+  test('the paused app is quit (gone): forgotten, nothing else is done for it', () => {
+    const { ds, at } = pausedThen((t0, _bytes, avail) => [{ atMs: t0 + 1000, available: avail + 1 * GiB, app: editor, others: [] }]);
+    assert.equal(ds[at + 1]!.policyState.paused, null);
+    assert.equal(ds[at + 1]!.action.kind, 'none');
+  });
+
+  test('memory runs out anyway (another app grows fast): the kill path decides, as for any unit', () => {
+    const { ds, at } = pausedThen((t0, bytes, avail) => Array.from({ length: 8 }, (_, k) => ({
+      atMs: t0 + (k + 1) * 1000, available: avail - (k + 1) * 300 * MiB, app: leaky(bytes),
+      others: [app('app-gnome-hog-9.scope', { memoryBytes: 500 * MiB + (k + 1) * 300 * MiB })],
+    })));
+    const k = firstOf(ds, 'kill');
+    assert.ok(k > at, 'a kill');
+    const d = ds[k]!;
+    assert.ok(d.action.kind === 'kill');
+    assert.equal(d.action.victim.app.unit, 'app-gnome-hog-9.scope', 'the fast grower, ranked as ever');
+    assert.equal(d.policyState.paused?.unit, LEAK_UNIT, 'the paused app stays paused');
+  });
+});
