@@ -23,10 +23,10 @@ export class ProcRoot {
     symlinkSync('/proc/self', join(this.path, 'self'));
     this.setAvailable(availablePct);
   }
-  /** Replace meminfo atomically: MemTotal 8 GiB, MemAvailable at `pct`, no swap. */
-  setAvailable(pct: number): void {
+  /** Replace meminfo atomically: MemTotal 8 GiB, MemAvailable at `pct`, no swap unless given (KiB; no /proc/swaps: the agent counts it as disk swap). */
+  setAvailable(pct: number, swap: { totalKb: number; freeKb: number } = { totalKb: 0, freeKb: 0 }): void {
     const totalKb = 8 * 1024 * 1024;
-    const text = `MemTotal:       ${totalKb} kB\nMemFree:        ${Math.round(totalKb * pct / 200)} kB\nMemAvailable:   ${Math.round(totalKb * pct / 100)} kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n`;
+    const text = `MemTotal:       ${totalKb} kB\nMemFree:        ${Math.round(totalKb * pct / 200)} kB\nMemAvailable:   ${Math.round(totalKb * pct / 100)} kB\nSwapTotal:      ${swap.totalKb} kB\nSwapFree:       ${swap.freeKb} kB\n`;
     writeFileSync(join(this.path, 'meminfo.tmp'), text);
     renameSync(join(this.path, 'meminfo.tmp'), join(this.path, 'meminfo'));
   }
