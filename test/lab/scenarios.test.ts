@@ -39,6 +39,8 @@ const GROUPS: BootGroup[] = [
   { name: 'D', scenarios: ['install', 'vte', 'snap', 'burst', 'ssh'], timeoutMs: 1_080_000 },
   // A storm like B's storm (~100-200 s under TCG with the browser's four Node start-ups).
   { name: 'E', scenarios: ['install', 'tab'], timeoutMs: 480_000 },
+  // Two leaks to their pause (~60-120 s each under TCG), a click, a 15 s deadline.
+  { name: 'F', scenarios: ['install', 'pause'], timeoutMs: 720_000 },
   // Boot A again with both host cores busy (#13: on a loaded host A ran out of its fixed
   // 423 s). It passes only if every budget follows the measured pace, not the clock.
   { name: 'A-busy', scenarios: ['install', 'gnome', 'restart', 'dryrun'], timeoutMs: 480_000, hostLoad: { cpus: 2, quietGroup: 'A' } },
@@ -74,6 +76,7 @@ const TITLES: Record<string, string> = {
   snap: 'hog in a snap scope (snap.firefox.firefox-<uuid>.scope) killed as firefox_firefox; innocent spared',
   burst: 'a burst that stops above 11 % MemAvailable and ends by itself is not killed',
   tab: 'a runaway tab of a browser (app-gnome-chromium-<pid>.scope, renderers at oom_score_adj 300) is stopped alone: the browser, its other tabs and the innocent app live; Killed says child-killed with its pid',
+  pause: 'a slow leak with zram is paused through the user manager and asked about in dunst; Resume clicked there thaws it; a second, unanswered, is stopped at its deadline',
   ssh: 'a hog in an ssh login\'s session-N.scope (out of reach): the agent names it and stops no bystander in its place',
 };
 

@@ -893,6 +893,78 @@ scenario_ssh() {
 }
 
 
+# ---- pause: a slow leak with zram still taking memory is paused through the real user manager
+# (FreezeUnit: FreezerState frozen) and asked about in dunst; Resume, clicked there, thaws it
+# (ThawUnit). A second leak, left unanswered, is stopped at its deadline. ----
+# agent_logged TEXT: the agent's journal of this boot has a line holding TEXT
+agent_logged() { agent_log | grep -qF -- "$1"; }
+freezer_state() { as_lab systemctl --user show -P FreezerState "$1" 2>/dev/null; }
+# pause_leak NAME: a leak of ~40 MiB/s (hog.js fills each MiB with one byte value: zram keeps such
+# pages for nothing, so swap goes on taking memory) in its own scope; sets LEAK_UNIT
+pause_leak() {
+    app_start "$1" "$HR" run --id "$1" -- sh -c "$GATE_SH" "$(gate_file "$1")" "$FIX/hog.js" 64 4 100
+    check "${1}_scope_started" wait_scope "$1" "$APPS_TIMEOUT_S"
+    LEAK_UNIT=$(app_unit "$1")
+    rec "${1}_unit" "$LEAK_UNIT"
+    hog_go "$1"
+}
+scenario_pause() {
+    scen_begin pause
+    local dev d cfg=$LAB_HOME/.config/headroom/config.toml paused_s
+    storm_preflight || { scen_end; return; }
+    if ! dev=$(zram_swap 2G); then
+        fail zram_swap_on
+        scen_end
+        return
+    fi
+    pass zram_swap_on
+    check notify_server_up notify_server_start
+    monitor_launch pause
+    check monitor_ready monitor_ready
+
+    # 1. Paused, asked, resumed through dunst.
+    pause_leak leaky
+    check paused_by_agent wait_until "$(paced 180)" agent_logged "paused $LEAK_UNIT (systemd)"
+    paused_s=$(secs_between "$T0" "$(now_ms)")
+    rec paused_after_seconds "$paused_s"
+    expect freezer_state_frozen "$(freezer_state "$LEAK_UNIT")" frozen
+    d=$(unit_dir "$LEAK_UNIT")
+    check cgroup_frozen grep -q '^frozen 1' "$d/cgroup.events"
+    check paused_notice_sent wait_until 15 grep -q 'is paused: memory is nearly full' "$LAB_OUT/notify-wire.txt"
+    notify_call 'is paused: memory is nearly full' >"$LAB_OUT/notify-pause-call.txt"
+    check notice_offers_resume grep -q 'string "Resume"' "$LAB_OUT/notify-pause-call.txt"
+    check notice_offers_force_quit grep -q 'string "Force quit"' "$LAB_OUT/notify-pause-call.txt"
+    paced_sleep 1 # let dunst draw it
+    echo "Resume" >"$NOTIFY_DIR/pick"
+    as_lab env DISPLAY=:9 dunstctl context
+    check resumed_by_click wait_until "$(paced 30)" agent_logged "resumed $LEAK_UNIT: resumed on request"
+    expect freezer_state_running "$(freezer_state "$LEAK_UNIT")" running
+    check cgroup_thawed grep -q '^frozen 0' "$d/cgroup.events"
+    check still_running unit_populated "$LEAK_UNIT"
+    unit_kill "$LEAK_UNIT"
+    settle
+
+    # 2. Paused, no answer within the (shortened) answer time: stopped at its deadline.
+    printf '[pause]\nanswer_seconds = 15\n' | as_lab tee "$cfg" >/dev/null
+    as_lab systemctl --user reload "$AGENT_UNIT"
+    check reloaded wait_until "$(paced 30)" agent_logged 'reloaded the config'
+    pause_leak leaky2
+    check paused2_by_agent wait_until "$(paced 180)" agent_logged "paused $LEAK_UNIT (systemd)"
+    storm_watch Killed "$LEAK_UNIT" "$(paced 90)"
+    storm_assert Killed "$LEAK_UNIT" leaky2 killed
+    check stopped_for_no_answer eval "mon_event '$MON_FILE' Killed | grep -q 'no answer came'"
+    check leak_gone unit_gone "$LEAK_UNIT"
+    expect one_kill_only "$(mon_count "$MON_FILE" Killed)" 1
+    storm_assert_oom
+    rm -f "$cfg"
+    as_lab systemctl --user reload "$AGENT_UNIT"
+    monitor_stop
+    notify_server_stop
+    settle
+    timeout 120 swapoff "$dev" && zramctl --reset "$dev"
+    scen_end
+}
+
 failed=0
 lab_measure_pace boot
 for s in ${LAB_SCENARIOS:-install}; do
