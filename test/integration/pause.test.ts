@@ -4,7 +4,7 @@
 // /proc/meminfo stand-in whose MemAvailable falls exactly as the leak grows, with disk
 // swap still free. Answers are clicked through dunst's own menu, as a user would.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { AppRecord, EventRecord } from '../../shared/records.js';
@@ -160,6 +160,28 @@ describe('pause and ask through a real notification server', { skip: missing || 
     assert.match(k.because, /Leaky was paused [\d.]+ s ago and no answer came, and memory is still short; at its pace of/);
     await waitFor(() => (hog.alive() ? undefined : true), 'the leak to exit');
     await waitFor(() => desktop.notifyCalls().find((c) => c.summary === 'Leaky was stopped to keep your desktop responsive'), 'the kill notice, in the paused notice\'s place');
+  });
+
+  test('an agent that stops leaves nothing frozen, and one that starts thaws what an earlier one left paused', async () => {
+    const { unit, rel, hog } = await leak();
+    await pausedOf(unit);
+    assert.ok(frozen(rel));
+    const state = join(home.env.XDG_STATE_HOME!, 'headroom', 'paused.json');
+    assert.equal(JSON.parse(readFileSync(state, 'utf8')).unit, unit, 'the pause is on disk');
+    await agent.stop();
+    assert.equal(frozen(rel), false, 'thawed on the way out (SIGTERM)');
+    assert.equal(existsSync(state), false);
+    assert.equal(hog.alive(), true);
+
+    // As if an agent had been SIGKILLed with the app frozen: the next one thaws it at start.
+    writeFileSync(join(tree.path, rel, 'cgroup.freeze'), '1');
+    await waitFor(() => (frozen(rel) ? true : undefined), 'the freeze');
+    writeFileSync(state, JSON.stringify({ unit, cgroupDir: join(tree.path, rel), via: 'cgroup.freeze', atWallMs: Date.now() }));
+    agent = await AgentProcess.start(home, ['--user-tree', tree.path, '--proc-root', proc.path, '--config', join(home.dir, 'config.toml')]);
+    await agent.waitForLog(new RegExp(`resumed ${unit.replace(/\./g, '\\.')}, which an earlier agent paused and left frozen`));
+    assert.equal(frozen(rel), false);
+    assert.equal(existsSync(state), false);
+    hog.child.kill('SIGKILL');
   });
 });
 
