@@ -167,7 +167,7 @@ describe('pause and ask through a real notification server', { skip: missing || 
     await pausedOf(unit);
     assert.ok(frozen(rel));
     const state = join(home.env.XDG_STATE_HOME!, 'headroom', 'paused.json');
-    assert.equal(JSON.parse(readFileSync(state, 'utf8')).unit, unit, 'the pause is on disk');
+    assert.equal((JSON.parse(readFileSync(state, 'utf8')) as { unit: string }).unit, unit, 'the pause is on disk');
     await agent.stop();
     assert.equal(frozen(rel), false, 'thawed on the way out (SIGTERM)');
     assert.equal(existsSync(state), false);
