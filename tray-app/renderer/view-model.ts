@@ -1,7 +1,7 @@
 // What the page shows, computed from DashboardState without touching the DOM: the badge, the
 // summary, the chart's series and kill markers, the apps table, the kill history, and how a
 // live event changes the state. Plain data in, plain data out, so Node's tests hold it.
-import { PRESSURE_WINDOW_MS, preferenceOf, prependKill, withPreference, withPressure } from '../../shared/agent-view.js';
+import { PRESSURE_WINDOW_MS, preferenceOf, prependKill, withPause, withPreference, withPressure } from '../../shared/agent-view.js';
 import type { BridgeEvent, DashboardState, SystemFacts } from '../../shared/bridge.js';
 import { isChildEvent, stoppedChildText } from '../../shared/event-words.js';
 import { formatBytes, formatPct, formatSeconds, PREFERENCE_LABELS } from '../../shared/format.js';
@@ -203,6 +203,8 @@ export function applyEvent(s: DashboardState, e: BridgeEvent): DashboardState {
   switch (e.kind) {
     case 'killed': case 'would-kill': case 'warned':
       return { ...s, history: prependKill(s.history, e.kill) };
+    case 'paused': case 'resumed':
+      return { ...s, apps: withPause(s.apps, e.kill), history: prependKill(s.history, e.kill) };
     case 'state':
       return { ...s, state: e.state, pressure: e.pressure, pressureHistory: withPressure(s.pressureHistory, e.pressure) };
     case 'pressure':
@@ -217,4 +219,4 @@ export function applyEvent(s: DashboardState, e: BridgeEvent): DashboardState {
 
 /** Events after which the apps, explanation and state must be asked for again. */
 export const needsReload = (e: BridgeEvent): boolean =>
-  e.kind === 'killed' || e.kind === 'state' || (e.kind === 'agent' && e.running) || e.kind === 'preference';
+  e.kind === 'killed' || e.kind === 'paused' || e.kind === 'resumed' || e.kind === 'state' || (e.kind === 'agent' && e.running) || e.kind === 'preference';
