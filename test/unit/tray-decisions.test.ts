@@ -74,11 +74,14 @@ describe('first run (AppImage)', () => {
 });
 
 describe('bridge calls from the page', () => {
-  test('accepts the four methods with well-formed parameters', () => {
+  test('accepts the methods with well-formed parameters', () => {
     assert.deepEqual(parseBridgeCall('load', []), { method: 'load', params: [] });
     assert.deepEqual(parseBridgeCall('listLaunchers', []), { method: 'listLaunchers', params: [] });
     assert.deepEqual(parseBridgeCall('setPreference', ['firefox', 'avoid']), { method: 'setPreference', params: ['firefox', 'avoid'] });
     assert.deepEqual(parseBridgeCall('launch', ['org.gnome.TextEditor']), { method: 'launch', params: ['org.gnome.TextEditor'] });
+    assert.deepEqual(parseBridgeCall('resumeApp', ['app-gnome-firefox-1.scope']), { method: 'resumeApp', params: ['app-gnome-firefox-1.scope'] });
+    assert.deepEqual(parseBridgeCall('quitApp', ['firefox', false]), { method: 'quitApp', params: ['firefox', false] });
+    assert.deepEqual(parseBridgeCall('quitApp', ['firefox', true]), { method: 'quitApp', params: ['firefox', true] });
   });
   const bad: [unknown, unknown, RegExp][] = [
     ['close', [], /unknown method "close"/],
@@ -92,6 +95,14 @@ describe('bridge calls from the page', () => {
     ['setPreference', [{}, 'avoid'], /non-empty string/],
     ['launch', ['x'.repeat(256)], /at most 255/],
     ['launch', [], /takes \[desktopId\]/],
+    ['resumeApp', [], /takes \[target\]/],
+    ['resumeApp', ['a', 'b'], /takes \[target\]/],
+    ['resumeApp', [''], /non-empty string/],
+    ['resumeApp', ['x'.repeat(256)], /at most 255/],
+    ['quitApp', ['firefox'], /takes \[target, force\]/],
+    ['quitApp', ['firefox', 'true'], /force must be true or false \(got "true"\)/],
+    ['quitApp', ['firefox', 1], /force must be true or false/],
+    ['quitApp', [7, false], /non-empty string/],
   ];
   for (const [method, params, why] of bad) {
     test(`refuses ${JSON.stringify(method)} ${JSON.stringify(params).slice(0, 40)}`, () => {
