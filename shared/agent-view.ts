@@ -54,6 +54,15 @@ export function withPreference<S extends { apps: AppRecord[] }>(s: S, appId: str
   return { ...s, apps: s.apps.map((a) => (a.appId === appId ? { ...a, preference } : a)) };
 }
 
+/**
+ * A Paused or Resumed signal applied to a view's app list: the paused unit shows its deadline
+ * at once (and loses it on Resumed), before the next ListApps says the same.
+ */
+export function withPause(apps: readonly AppRecord[], event: EventRecord): AppRecord[] {
+  const until = event.outcome === 'paused' ? event.pausedUntilMs : 0;
+  return apps.map((a) => (a.unit === event.unit ? { ...a, pausedUntilMs: until } : a));
+}
+
 /** A Killed signal applied to a view's app list: a scope that emptied is gone now, not at the next refresh. */
 export const withoutKilled = (apps: readonly AppRecord[], kill: EventRecord): AppRecord[] =>
   kill.outcome === 'killed' ? apps.filter((a) => a.unit !== kill.unit) : [...apps];

@@ -15,6 +15,8 @@ export interface UncheckedBridge {
   setPreference(appId: string, preference: Preference): Promise<unknown>;
   listLaunchers(): Promise<unknown>;
   launch(desktopId: string): Promise<unknown>;
+  resumeApp(target: string): Promise<unknown>;
+  quitApp(target: string, force: boolean): Promise<unknown>;
   subscribe(listener: (event: unknown) => void): () => void;
 }
 
@@ -95,7 +97,7 @@ export const parseLaunchers = (v: unknown): LauncherRecord[] => listAt(v, 'launc
 export function parseBridgeEvent(v: unknown): BridgeEvent {
   const e = objectAt(v, 'event');
   switch (e.kind) {
-    case 'killed': case 'would-kill': case 'warned':
+    case 'killed': case 'would-kill': case 'warned': case 'paused': case 'resumed':
       return { kind: e.kind, kill: killAt(e.kill, 'event.kill') };
     case 'state': {
       const state = stringAt(e.state, 'event.state');
@@ -146,6 +148,8 @@ export function checkedBridge(raw: UncheckedBridge): DashboardBridge {
     setPreference: async (appId, preference) => { await raw.setPreference(appId, preference); },
     listLaunchers: async () => parseLaunchers(await raw.listLaunchers()),
     launch: async (desktopId) => stringAt(await raw.launch(desktopId), 'launch'),
+    resumeApp: async (target) => killAt(await raw.resumeApp(target), 'resumeApp'),
+    quitApp: async (target, force) => killAt(await raw.quitApp(target, force), 'quitApp'),
     subscribe: (listener) => raw.subscribe((event) => {
       let parsed: BridgeEvent;
       try {

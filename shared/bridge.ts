@@ -38,6 +38,8 @@ export type BridgeEvent =
   | { kind: 'killed'; kill: EventRecord }
   | { kind: 'would-kill'; kill: EventRecord }
   | { kind: 'warned'; kill: EventRecord }
+  | { kind: 'paused'; kill: EventRecord }
+  | { kind: 'resumed'; kill: EventRecord }
   | { kind: 'state'; state: AgentState; previous: AgentState; because: string; pressure: PressureRecord }
   | { kind: 'pressure'; pressure: PressureRecord }
   | { kind: 'preference'; appId: string; preference: Preference }
@@ -49,12 +51,16 @@ export interface DashboardBridge {
   listLaunchers(): Promise<LauncherRecord[]>;
   /** Resolves to the new scope's unit name. */
   launch(desktopId: string): Promise<string>;
+  /** Thaw an app the agent paused (its unit or app id); resolves to the resumed record. */
+  resumeApp(target: string): Promise<EventRecord>;
+  /** Stop an app the agent paused: force false asks it to quit, true kills it at once. */
+  quitApp(target: string, force: boolean): Promise<EventRecord>;
   /** Returns the unsubscribe function. */
   subscribe(listener: (event: BridgeEvent) => void): () => void;
 }
 
 /** The request/response methods, by name: what both transports carry. */
-export const BRIDGE_METHODS = ['load', 'setPreference', 'listLaunchers', 'launch'] as const;
+export const BRIDGE_METHODS = ['load', 'setPreference', 'listLaunchers', 'launch', 'resumeApp', 'quitApp'] as const;
 export type BridgeMethod = (typeof BRIDGE_METHODS)[number];
 export const isBridgeMethod = (v: unknown): v is BridgeMethod => typeof v === 'string' && (BRIDGE_METHODS as readonly string[]).includes(v);
 
@@ -63,7 +69,9 @@ export type BridgeCall =
   | { method: 'load'; params: [] }
   | { method: 'setPreference'; params: [string, Preference] }
   | { method: 'listLaunchers'; params: [] }
-  | { method: 'launch'; params: [string] };
+  | { method: 'launch'; params: [string] }
+  | { method: 'resumeApp'; params: [string] }
+  | { method: 'quitApp'; params: [string, boolean] };
 
 /** Longer than any app id or desktop id (systemd unit names stop at 255). */
 const MAX_ID_LENGTH = 255;
@@ -72,7 +80,7 @@ const notAnId = (what: string): string => `${what} must be a non-empty string of
 
 /**
  * Check one call from a page, for both transports, before anything reaches the agent: the page
- * is ours, but a compromised one must still not get anything but the four methods with
+ * is ours, but a compromised one must still not get anything but the methods with
  * well-formed arguments through. The typed call, or a sentence saying what is wrong.
  */
 export function checkBridgeCall(method: BridgeMethod, params: readonly unknown[]): BridgeCall | string {
@@ -92,6 +100,19 @@ export function checkBridgeCall(method: BridgeMethod, params: readonly unknown[]
       const [desktopId] = params;
       return isId(desktopId) ? { method, params: [desktopId] } : `launch: ${notAnId('desktopId')}`;
     }
+    case 'resumeApp': {
+      if (params.length !== 1) return 'resumeApp takes [target]';
+      const [target] = params;
+      return isId(target) ? { method, params: [target] } : `resumeApp: ${notAnId('target')}`;
+    }
+    case 'quitApp': {
+      if (params.length !== 2) return 'quitApp takes [target, force]';
+      const [target, force] = params;
+      if (!isId(target)) return `quitApp: ${notAnId('target')}`;
+      // A boolean only: a truthy string must not turn a polite quit into a kill.
+      if (typeof force !== 'boolean') return `quitApp: force must be true or false (got ${JSON.stringify(force)})`;
+      return { method, params: [target, force] };
+    }
   }
 }
 
@@ -102,6 +123,8 @@ export function callBridge(bridge: DashboardBridge, call: BridgeCall): Promise<u
     case 'setPreference': return bridge.setPreference(...call.params);
     case 'listLaunchers': return bridge.listLaunchers();
     case 'launch': return bridge.launch(...call.params);
+    case 'resumeApp': return bridge.resumeApp(...call.params);
+    case 'quitApp': return bridge.quitApp(...call.params);
   }
 }
 

@@ -115,6 +115,10 @@ export class AgentClient {
   async explain(): Promise<ExplanationRecord> { return recordFromWire(ExplanationSpec, await this.call('Explain')); }
   async killApp(target: string): Promise<EventRecord> { return recordFromWire(KillSpec, await this.call('KillApp', target)); }
   async setPreference(appId: string, pref: Preference): Promise<void> { await this.call('SetPreference', appId, pref); }
+  /** Thaw an app the agent paused; resolves to its record (outcome resumed). */
+  async resumeApp(target: string): Promise<EventRecord> { return recordFromWire(KillSpec, await this.call('ResumeApp', target)); }
+  /** Stop an app the agent paused: force false asks it to quit first, true kills it at once. */
+  async quitApp(target: string, force: boolean): Promise<EventRecord> { return recordFromWire(KillSpec, await this.call('QuitApp', target, force)); }
   async pressureHistory(seconds = 0): Promise<PressureRecord[]> {
     return ((await this.call('GetPressureHistory', seconds)) as unknown[]).map((p) => recordFromWire(PressureSpec, p));
   }
@@ -130,6 +134,8 @@ export class AgentClient {
   onKilled(cb: (k: EventRecord) => void): void { this.iface.on('Killed', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
   onWouldKill(cb: (k: EventRecord) => void): void { this.iface.on('WouldKill', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
   onWarned(cb: (k: EventRecord) => void): void { this.iface.on('Warned', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
+  onPaused(cb: (k: EventRecord) => void): void { this.iface.on('Paused', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
+  onResumed(cb: (k: EventRecord) => void): void { this.iface.on('Resumed', (w: unknown) => cb(recordFromWire(KillSpec, w))); }
   /** The Pressure property changed (PropertiesChanged; at most once a second while not calm). */
   onPressureChanged(cb: (p: PressureRecord) => void): void {
     this.props.on('PropertiesChanged', (iface: string, changed: Record<string, { value: unknown } | undefined>) => {

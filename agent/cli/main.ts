@@ -81,6 +81,11 @@ entries without Exec= are refused. Example: headroom run org.mozilla.firefox.des
     .action((o: { json?: boolean }) => query.explain(Boolean(o.json)));
   program.command('kill').description('stop an app now (a unit name, or an app id: its heaviest unit)').argument('<target>').addOption(json())
     .action((target: string, o: { json?: boolean }) => query.kill(target, Boolean(o.json)));
+  program.command('resume').description('resume an app Headroom paused (a unit name, or an app id)').argument('<target>').addOption(json())
+    .action((target: string, o: { json?: boolean }) => query.resume(target, Boolean(o.json)));
+  program.command('quit').description('stop an app Headroom paused: ask it to quit, or --force to kill it at once').argument('<target>')
+    .option('--force', 'kill it at once (SIGKILL)', false).addOption(json())
+    .action((target: string, o: { force?: boolean; json?: boolean }) => query.quit(target, Boolean(o.force), Boolean(o.json)));
   program.command('prefer').description('set an app\'s preference: none, avoid (killed last) or omit (never killed)')
     .argument('<app-id>').argument('<preference>', 'none | avoid | omit').addOption(json())
     .action((appId: string, pref: string, o: { json?: boolean }) => query.prefer(appId, pref, Boolean(o.json)));

@@ -1,4 +1,4 @@
-// Commands that ask the running agent over the bus: status, list, history, explain, kill, prefer.
+// Commands that ask the running agent over the bus: status, list, history, explain, kill, resume, quit, prefer.
 import { printable, printableDeep } from '../../shared/format.js';
 import { isPreference } from '../../shared/names.js';
 import { toJsonSafe } from '../../shared/records.js';
@@ -64,6 +64,20 @@ export const explain = (json: boolean): Promise<void> => withAgent(async (c) => 
 
 export const kill = (target: string, json: boolean): Promise<void> => withAgent(async (c) => {
   const k = await c.killApp(target);
+  if (json) return printJson(k);
+  console.log(renderKill(printableDeep(k)));
+  if (k.outcome === 'partial' || k.outcome === 'failed') throw new CliError(`${k.processesLeft} processes of ${k.unit} survived`);
+});
+
+export const resume = (target: string, json: boolean): Promise<void> => withAgent(async (c) => {
+  const k = await c.resumeApp(target);
+  if (json) return printJson(k);
+  console.log(renderKill(printableDeep(k)));
+});
+
+/** Stop a paused app: the same exit codes as kill (1 when processes survived). */
+export const quit = (target: string, force: boolean, json: boolean): Promise<void> => withAgent(async (c) => {
+  const k = await c.quitApp(target, force);
   if (json) return printJson(k);
   console.log(renderKill(printableDeep(k)));
   if (k.outcome === 'partial' || k.outcome === 'failed') throw new CliError(`${k.processesLeft} processes of ${k.unit} survived`);

@@ -33,6 +33,11 @@ export const renderKill = (k: EventRecord): string => {
   if (k.outcome === 'warned') {
     return `${when}  warned about ${k.displayName || k.appId} (${formatBytes(k.memoryFreedBytes)}, ${k.processCount} processes) [${k.reason}]: ${k.because}`;
   }
+  if (k.outcome === 'paused') {
+    const until = new Date(k.pausedUntilMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    return `${when}  paused ${k.displayName || k.appId} (${formatBytes(k.memoryFreedBytes + k.swapFreedBytes)}, ${k.processCount} processes) until ${until} [${k.reason}]: ${k.because}`;
+  }
+  if (k.outcome === 'resumed') return `${when}  resumed ${k.displayName || k.appId} [${k.reason}]: ${k.because}`;
   const what = k.dryRun ? 'would kill' : k.outcome === 'killed' ? 'killed' : `${k.outcome} kill of`;
   const left = k.processesLeft > 0 && !k.dryRun ? `, ${k.processesLeft} processes survived` : '';
   return `${when}  ${what} ${k.displayName || k.appId} (${formatBytes(k.memoryFreedBytes)}, ${k.processCount} processes${left}) [${k.reason}]: ${k.because}`;

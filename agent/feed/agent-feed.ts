@@ -9,7 +9,8 @@
 //
 // What a refresh costs, once seeded:
 //   never asked again (signals): state (StateChanged), pressure while not calm
-//     (PropertiesChanged), kills and warnings (Killed, WouldKill, Warned); version and
+//     (PropertiesChanged), kills, warnings and pauses (Killed, WouldKill, Warned, Paused,
+//     Resumed; a pause also marks its app, which the next ListApps shows); version and
 //     history come with the seed. Preferences need no call at all: each app record carries
 //     its own, and the views apply PreferenceChanged to the records they hold.
 //   asked, because nothing signals them: ListApps (sizes change silently), DryRun (a Reload
@@ -32,7 +33,8 @@ export const CATCH_UP_AFTER_MS = 2000;
 /** What the feed uses of the agent's client (agent/bus/agent-client.ts): its calls and signals. */
 export type FeedClient = Pick<AgentClient,
   'state' | 'version' | 'dryRun' | 'pressure' | 'listApps' | 'explain' | 'history' | 'pressureHistory' | 'setPreference' | 'listLaunchers' | 'launch'
-  | 'onKilled' | 'onWouldKill' | 'onWarned' | 'onStateChanged' | 'onPressureChanged' | 'onPreferenceChanged' | 'close'>;
+  | 'resumeApp' | 'quitApp'
+  | 'onKilled' | 'onWouldKill' | 'onWarned' | 'onPaused' | 'onResumed' | 'onStateChanged' | 'onPressureChanged' | 'onPreferenceChanged' | 'close'>;
 
 /**
  * Follow whether the agent owns its bus name: `onChange` each time that changes, and whether
@@ -109,6 +111,8 @@ export class AgentFeed implements DashboardBridge {
     c.onKilled((kill) => this.#onKill('killed', kill));
     c.onWouldKill((kill) => this.#onKill('would-kill', kill));
     c.onWarned((kill) => this.#onKill('warned', kill));
+    c.onPaused((kill) => this.#onKill('paused', kill));
+    c.onResumed((kill) => this.#onKill('resumed', kill));
     c.onStateChanged((state, previous, because, pressure) => {
       this.#state = state;
       this.#notePressure([pressure]);
@@ -158,6 +162,14 @@ export class AgentFeed implements DashboardBridge {
 
   launch(desktopId: string): Promise<string> {
     return this.#guarded(() => this.client.launch(desktopId));
+  }
+
+  resumeApp(target: string): Promise<EventRecord> {
+    return this.#guarded(() => this.client.resumeApp(target));
+  }
+
+  quitApp(target: string, force: boolean): Promise<EventRecord> {
+    return this.#guarded(() => this.client.quitApp(target, force));
   }
 
   async #refresh({ explain, facts }: { explain: boolean; facts: SystemFacts | null }): Promise<DashboardState> {
@@ -280,7 +292,7 @@ export class AgentFeed implements DashboardBridge {
     this.#emit({ kind: 'agent', running });
   }
 
-  #onKill(kind: 'killed' | 'would-kill' | 'warned', kill: EventRecord): void {
+  #onKill(kind: 'killed' | 'would-kill' | 'warned' | 'paused' | 'resumed', kill: EventRecord): void {
     this.#history = prependKill(this.#history, kill);
     this.#killsDuringSeed?.push(kill);
     this.#emit({ kind, kill });

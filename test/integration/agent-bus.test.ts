@@ -129,6 +129,18 @@ describe('agent on a private bus', { skip: unavailable || false }, () => {
     assert.equal(unknown.code, 2);
   });
 
+  test("ResumeApp and QuitApp through the client: nothing is paused, so the agent's NoSuchApp comes back by name", async () => {
+    const client = await AgentClient.connect({ address: bus.address });
+    try {
+      const noSuchApp = (err: Error & { busName?: string }): boolean => err.busName === 'org.headroom.Agent1.Error.NoSuchApp';
+      await assert.rejects(client.resumeApp('app-gnome-nothing-1.scope'), noSuchApp);
+      await assert.rejects(client.quitApp('app-gnome-nothing-1.scope', false), noSuchApp);
+      await assert.rejects(client.quitApp('nothing', true), noSuchApp);
+    } finally {
+      client.close();
+    }
+  });
+
   test('bad calls straight on the bus get D-Bus errors, and the agent carries on', async () => {
     const client = connectSessionBus(bus.address);
     try {

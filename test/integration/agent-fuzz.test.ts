@@ -29,7 +29,8 @@ function rng(seed: number): () => number {
 
 const METHODS: [string, string][] = [
   ['ListApps', ''], ['GetHistory', 'u'], ['GetPressureHistory', 'u'], ['ListLaunchers', ''], ['Launch', 'sas'], ['Explain', ''],
-  ['KillApp', 's'], ['SetPreference', 'ss'], ['GetPreferences', ''], ['Reload', ''], ['NoSuchMethod', 's'],
+  ['KillApp', 's'], ['SetPreference', 'ss'], ['GetPreferences', ''], ['Reload', ''], ['ResumeApp', 's'], ['QuitApp', 'sb'],
+  ['NoSuchMethod', 's'],
 ];
 const SIGNATURES = ['', 's', 'u', 'i', 'b', 'd', 'ss', 'sas', 'as', 'us', 'a{ss}'];
 // Scripts, emoji, right-to-left marks, combining marks, escape-like text: anything but NUL.

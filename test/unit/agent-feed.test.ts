@@ -25,6 +25,7 @@ class StandInAgent implements FeedClient {
   duringHistory: () => void = () => undefined;
   readonly on: {
     killed?: (k: EventRecord) => void; wouldKill?: (k: EventRecord) => void; warned?: (k: EventRecord) => void;
+    paused?: (k: EventRecord) => void; resumed?: (k: EventRecord) => void;
     state?: (s: AgentState, p: AgentState, because: string, pressure: PressureRecord) => void;
     pressure?: (p: PressureRecord) => void; preference?: (id: string, p: Preference) => void;
   } = {};
@@ -54,9 +55,13 @@ class StandInAgent implements FeedClient {
   setPreference(appId: string, p: Preference): Promise<void> { return this.answer(`SetPreference ${appId} ${p}`, undefined); }
   listLaunchers(): Promise<never[]> { return this.answer('ListLaunchers', []); }
   launch(id: string): Promise<string> { return this.answer(`Launch ${id}`, `app-headroom-${id}-1.scope`); }
+  resumeApp(target: string): Promise<EventRecord> { return this.answer(`ResumeApp ${target}`, killRecord('firefox', 'resumed')); }
+  quitApp(target: string, force: boolean): Promise<EventRecord> { return this.answer(`QuitApp ${target} ${force}`, killRecord('firefox', 'killed')); }
   onKilled(cb: (k: EventRecord) => void): void { this.on.killed = cb; }
   onWouldKill(cb: (k: EventRecord) => void): void { this.on.wouldKill = cb; }
   onWarned(cb: (k: EventRecord) => void): void { this.on.warned = cb; }
+  onPaused(cb: (k: EventRecord) => void): void { this.on.paused = cb; }
+  onResumed(cb: (k: EventRecord) => void): void { this.on.resumed = cb; }
   onStateChanged(cb: (s: AgentState, p: AgentState, because: string, pressure: PressureRecord) => void): void { this.on.state = cb; }
   onPressureChanged(cb: (p: PressureRecord) => void): void { this.on.pressure = cb; }
   onPreferenceChanged(cb: (id: string, p: Preference) => void): void { this.on.preference = cb; }
@@ -156,6 +161,22 @@ describe('signals', () => {
     assert.equal(d.state, 'elevated');
     assert.deepEqual(d.history.map((k) => k.outcome), ['warned', 'killed', 'killed']);
     assert.equal(d.pressure?.sampledAtMs, T0 + 500);
+  });
+
+  test('Paused and Resumed are passed on as events and kept in the history', async () => {
+    const { agent, feed, events } = await setup();
+    await feed.load();
+    agent.on.paused!(killRecord('firefox', 'paused', { pausedUntilMs: T0 + 60_000 }));
+    agent.on.resumed!(killRecord('firefox', 'resumed'));
+    assert.deepEqual(events.map((e) => e.kind), ['paused', 'resumed']);
+    assert.deepEqual((await feed.load()).history.map((k) => k.outcome), ['resumed', 'paused', 'killed']);
+  });
+
+  test('resume and quit go to the agent as asked, force included', async () => {
+    const { agent, feed } = await setup();
+    assert.deepEqual(await callsOf(agent, () => feed.resumeApp('app-gnome-firefox-1234.scope')), ['ResumeApp app-gnome-firefox-1234.scope']);
+    assert.deepEqual(await callsOf(agent, () => feed.quitApp('firefox', false)), ['QuitApp firefox false']);
+    assert.deepEqual(await callsOf(agent, () => feed.quitApp('firefox', true)), ['QuitApp firefox true']);
   });
 
   test('a kill signalled while the seed asks for the history is kept', async () => {

@@ -71,11 +71,13 @@ describe('events and messages', () => {
 });
 
 describe('checkedBridge', () => {
-  const raw = (answers: { load?: unknown; launch?: unknown }, events: unknown[] = []): UncheckedBridge => ({
+  const raw = (answers: { load?: unknown; launch?: unknown; resume?: unknown }, events: unknown[] = []): UncheckedBridge => ({
     load: () => Promise.resolve(answers.load),
     setPreference: () => Promise.resolve(null),
     listLaunchers: () => Promise.resolve([]),
     launch: () => Promise.resolve(answers.launch),
+    resumeApp: () => Promise.resolve(answers.resume),
+    quitApp: () => Promise.resolve(answers.resume),
     subscribe: (listener) => { for (const e of events) listener(e); return () => undefined; },
   });
   test('answers are parsed; one that is not what it should be fails its call', async () => {

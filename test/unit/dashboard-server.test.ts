@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import type { BridgeEvent, DashboardBridge, DashboardState } from '../../shared/bridge.js';
 import type { Preference } from '../../shared/names.js';
+import type { EventRecord } from '../../shared/records.js';
 import { startDashboardServer, type DashboardServer } from '../../agent/dashboard/server.js';
 import { DENIED_CLOSE_CODE } from '../../shared/bridge.js';
 
@@ -22,6 +23,8 @@ class FakeBridge implements DashboardBridge {
   }
   listLaunchers(): Promise<never[]> { return Promise.resolve([]); }
   launch(): Promise<string> { return Promise.resolve('app-headroom-x-1.scope'); }
+  resumeApp(): Promise<EventRecord> { return Promise.reject(new Error('nothing is paused')); }
+  quitApp(): Promise<EventRecord> { return Promise.reject(new Error('nothing is paused')); }
   subscribe(l: (e: BridgeEvent) => void): () => void { this.listeners.add(l); return () => { this.listeners.delete(l); }; }
 }
 

@@ -185,3 +185,33 @@ describe('the rings every view keeps (shared/agent-view.ts)', () => {
     assert.equal(prependKill(h, kill('c', 'z', 'killed', 3), 2).map((k) => k.id).join(), 'c,b');
   });
 });
+
+describe('a paused app', () => {
+  const time = (ms: number): string => `t${ms - NOW}`;
+  const hog = app('app-headroom-hog-1.scope', 'hog', GiB, { pausedUntilMs: NOW + 60_000 });
+
+  test('its row says paused, until when, and names the paused unit for Resume and Quit', () => {
+    const [paused, running] = appRowsOf([hog, app('app-x-1.scope', 'x', MiB)], null, 8 * GiB, time);
+    assert.equal(paused!.pausedUnit, 'app-headroom-hog-1.scope');
+    assert.equal(paused!.pausedText, 'paused, stopped at t60000 unless resumed');
+    assert.equal(running!.pausedUnit, '');
+    assert.equal(running!.pausedText, '');
+  });
+
+  test('the history says paused (with the deadline) and resumed in words', () => {
+    const rows = killRowsOf([kill('r', 'hog', 'resumed', NOW + 5), kill('p', 'hog', 'paused', NOW, { pausedUntilMs: NOW + 60_000 })], time);
+    assert.deepEqual(rows.map((r) => r.outcomeText), ['resumed', 'paused until t60000, the user asked to resume or quit']);
+  });
+
+  test('Paused and Resumed mark and unmark the app at once, and ask for a reload', () => {
+    const paused = kill('p', 'hog', 'paused', NOW, { unit: hog.unit, pausedUntilMs: NOW + 60_000 });
+    let s = applyEvent(state({ apps: [{ ...hog, pausedUntilMs: 0 }] }), { kind: 'paused', kill: paused });
+    assert.equal(s.apps[0]!.pausedUntilMs, NOW + 60_000);
+    assert.equal(s.history[0]!.id, 'p');
+    s = applyEvent(s, { kind: 'resumed', kill: kill('r', 'hog', 'resumed', NOW + 5, { unit: hog.unit }) });
+    assert.equal(s.apps[0]!.pausedUntilMs, 0);
+    assert.deepEqual(s.history.map((k) => k.id).slice(0, 2), ['r', 'p']);
+    assert.equal(needsReload({ kind: 'paused', kill: paused }), true);
+    assert.equal(needsReload({ kind: 'resumed', kill: paused }), true);
+  });
+});

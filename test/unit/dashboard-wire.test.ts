@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { callBridge, type DashboardBridge, type DashboardState } from '../../shared/bridge.js';
 import type { Preference } from '../../shared/names.js';
+import { killRecord } from '../support/tray-fixtures.js';
 import {
   contentTypeOf, hostAllowed, MAX_MESSAGE_BYTES, originAllowed, parseBridgeRequest, resolveStaticPath, tokenMatches,
 } from '../../agent/dashboard/wire.js';
@@ -70,14 +71,17 @@ describe('callBridge', () => {
       setPreference: (appId: string, p: Preference) => { calls.push(['setPreference', appId, p]); return Promise.resolve(); },
       listLaunchers: () => { calls.push(['listLaunchers']); return Promise.resolve([]); },
       launch: (id: string) => { calls.push(['launch', id]); return Promise.resolve('app-headroom-x-1.scope'); },
+      resumeApp: (target: string) => { calls.push(['resumeApp', target]); return Promise.resolve(killRecord('hog', 'resumed')); },
+      quitApp: (target: string, force: boolean) => { calls.push(['quitApp', target, force]); return Promise.resolve(killRecord('hog', 'killed')); },
       subscribe: () => () => undefined,
     };
-    for (const text of ['{"id":1,"method":"load"}', '{"id":2,"method":"setPreference","params":["hog","omit"]}', '{"id":3,"method":"listLaunchers"}', '{"id":4,"method":"launch","params":["x"]}']) {
+    for (const text of ['{"id":1,"method":"load"}', '{"id":2,"method":"setPreference","params":["hog","omit"]}', '{"id":3,"method":"listLaunchers"}', '{"id":4,"method":"launch","params":["x"]}',
+      '{"id":5,"method":"resumeApp","params":["hog.scope"]}', '{"id":6,"method":"quitApp","params":["hog.scope",true]}']) {
       const r = parseBridgeRequest(text);
       assert.ok(r.ok);
       await callBridge(bridge, r.call);
     }
-    assert.deepEqual(calls, [['load'], ['setPreference', 'hog', 'omit'], ['listLaunchers'], ['launch', 'x']]);
+    assert.deepEqual(calls, [['load'], ['setPreference', 'hog', 'omit'], ['listLaunchers'], ['launch', 'x'], ['resumeApp', 'hog.scope'], ['quitApp', 'hog.scope', true]]);
   });
 });
 

@@ -8,7 +8,8 @@ import {
   ACTIVATION_MAX_ATTEMPTS, ACTIVATION_MAX_RETRY_MS, APPS_REFRESH_CALM_MS, APPS_REFRESH_TIGHT_MS, activationDelayMs, appsRefreshMs,
 } from '../../tray-app/main/reconnect.js';
 import type { BridgeEvent, DashboardBridge, DashboardState } from '../../shared/bridge.js';
-import { dashboardState, launcherRecord } from '../support/tray-fixtures.js';
+import type { EventRecord } from '../../shared/records.js';
+import { dashboardState, killRecord, launcherRecord } from '../support/tray-fixtures.js';
 
 describe('agent activation', () => {
   test('an installed, stopped agent is started at once, then retried with a doubling delay, then given up', () => {
@@ -73,11 +74,14 @@ describe('first run (AppImage)', () => {
 });
 
 describe('bridge calls from the page', () => {
-  test('accepts the four methods with well-formed parameters', () => {
+  test('accepts the methods with well-formed parameters', () => {
     assert.deepEqual(parseBridgeCall('load', []), { method: 'load', params: [] });
     assert.deepEqual(parseBridgeCall('listLaunchers', []), { method: 'listLaunchers', params: [] });
     assert.deepEqual(parseBridgeCall('setPreference', ['firefox', 'avoid']), { method: 'setPreference', params: ['firefox', 'avoid'] });
     assert.deepEqual(parseBridgeCall('launch', ['org.gnome.TextEditor']), { method: 'launch', params: ['org.gnome.TextEditor'] });
+    assert.deepEqual(parseBridgeCall('resumeApp', ['app-gnome-firefox-1.scope']), { method: 'resumeApp', params: ['app-gnome-firefox-1.scope'] });
+    assert.deepEqual(parseBridgeCall('quitApp', ['firefox', false]), { method: 'quitApp', params: ['firefox', false] });
+    assert.deepEqual(parseBridgeCall('quitApp', ['firefox', true]), { method: 'quitApp', params: ['firefox', true] });
   });
   const bad: [unknown, unknown, RegExp][] = [
     ['close', [], /unknown method "close"/],
@@ -91,6 +95,14 @@ describe('bridge calls from the page', () => {
     ['setPreference', [{}, 'avoid'], /non-empty string/],
     ['launch', ['x'.repeat(256)], /at most 255/],
     ['launch', [], /takes \[desktopId\]/],
+    ['resumeApp', [], /takes \[target\]/],
+    ['resumeApp', ['a', 'b'], /takes \[target\]/],
+    ['resumeApp', [''], /non-empty string/],
+    ['resumeApp', ['x'.repeat(256)], /at most 255/],
+    ['quitApp', ['firefox'], /takes \[target, force\]/],
+    ['quitApp', ['firefox', 'true'], /force must be true or false \(got "true"\)/],
+    ['quitApp', ['firefox', 1], /force must be true or false/],
+    ['quitApp', [7, false], /non-empty string/],
   ];
   for (const [method, params, why] of bad) {
     test(`refuses ${JSON.stringify(method)} ${JSON.stringify(params).slice(0, 40)}`, () => {
@@ -105,12 +117,16 @@ describe('bridge calls from the page', () => {
       setPreference: (a, p) => { calls.push(`pref ${a} ${p}`); return Promise.resolve(); },
       listLaunchers: () => { calls.push('list'); return Promise.resolve([launcherRecord('a', 'A')]); },
       launch: (id) => { calls.push(`launch ${id}`); return Promise.resolve('app-headroom-a-1.scope'); },
+      resumeApp: (target) => { calls.push(`resume ${target}`); return Promise.resolve(killRecord('a', 'resumed')); },
+      quitApp: (target, force) => { calls.push(`quit ${target} ${force}`); return Promise.resolve(killRecord('a', 'killed')); },
       subscribe: (_l: (e: BridgeEvent) => void) => () => undefined,
     };
     assert.equal(await dispatchBridgeCall(bridge, parseBridgeCall('load', [])), state);
     await dispatchBridgeCall(bridge, parseBridgeCall('setPreference', ['x', 'omit']));
     assert.deepEqual(await dispatchBridgeCall(bridge, parseBridgeCall('listLaunchers', [])), [launcherRecord('a', 'A')]);
     assert.equal(await dispatchBridgeCall(bridge, parseBridgeCall('launch', ['a'])), 'app-headroom-a-1.scope');
-    assert.deepEqual(calls, ['load', 'pref x omit', 'list', 'launch a']);
+    assert.equal((await dispatchBridgeCall(bridge, parseBridgeCall('resumeApp', ['a.scope'])) as EventRecord).outcome, 'resumed');
+    await dispatchBridgeCall(bridge, parseBridgeCall('quitApp', ['a.scope', false]));
+    assert.deepEqual(calls, ['load', 'pref x omit', 'list', 'launch a', 'resume a.scope', 'quit a.scope false']);
   });
 });

@@ -172,3 +172,36 @@ describe('tray menu model', () => {
     assert.equal(first.label, 'Headroom: memory is fine (dry run: kills nothing)');
   });
 });
+
+describe('a paused app in the menu', () => {
+  const UNTIL = 1_700_000_060_000;
+  const pausedFirefox = appRecord('firefox', 2 * GiB, { displayName: 'Firefox', pausedUntilMs: UNTIL });
+
+  test('shown as paused, with Resume, Quit and Force quit on its unit before the preferences', () => {
+    const apps = submenu(menu(run(loaded({ state: 'elevated', apps: [pausedFirefox, appRecord('gimp', GiB)] }))), 'Apps');
+    assert.deepEqual(labels(apps.items), ['Firefox — paused', 'gimp — 1.0 GiB']);
+    const firefox = submenu(apps.items, 'Firefox — paused');
+    assert.deepEqual(labels(firefox.items), [`Stopped at T${UNTIL} unless resumed`, 'Resume', 'Quit', 'Force quit', '---', 'Normal', 'Avoid', 'Omit']);
+    const actions = firefox.items.flatMap((e) => (e.type === 'normal' && e.action !== null ? [[e.enabled, e.action]] : []));
+    assert.deepEqual(actions, [
+      [true, { kind: 'resume-app', unit: pausedFirefox.unit }],
+      [true, { kind: 'quit-app', unit: pausedFirefox.unit, force: false }],
+      [true, { kind: 'quit-app', unit: pausedFirefox.unit, force: true }],
+    ]);
+    const gimp = submenu(apps.items, 'gimp — 1.0 GiB');
+    assert.ok(gimp.items.every((e) => e.type === 'radio'), 'a running app has only its preferences');
+  });
+
+  test('recent events list pauses and resumes in words, warnings still left out', () => {
+    const history = [
+      killRecord('firefox', 'resumed', { displayName: 'Firefox', atMs: 3 }),
+      killRecord('gimp', 'warned', { atMs: 2 }),
+      killRecord('firefox', 'paused', { displayName: 'Firefox', atMs: 1, memoryFreedBytes: 1.2 * GiB, pausedUntilMs: UNTIL }),
+    ];
+    assert.deepEqual(recentKills(history).map((k) => k.outcome), ['resumed', 'paused']);
+    assert.equal(killLabel(history[2]!, timeOf), 'T1  Paused Firefox (1.2 GiB)');
+    assert.equal(killLabel(history[0]!, timeOf), 'T3  Resumed Firefox');
+    const recent = submenu(menu(run(loaded({ history }))), 'Recent kills');
+    assert.deepEqual(labels(recent.items), ['T3  Resumed Firefox', 'T1  Paused Firefox (1.2 GiB)']);
+  });
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HISTORY_LIMIT, preferenceOf } from '../../shared/agent-view.js';
 import {
-  initialTrayState, reduceTray, trayIcon, trayTooltip, type TrayEvent, type TrayState,
+  initialTrayState, pausedApps, reduceTray, reloadsApps, statusLine, trayIcon, trayTooltip, type TrayEvent, type TrayState,
 } from '../../tray-app/main/tray-state.js';
 import { GiB, appRecord, dashboardState, killRecord, pressureRecord } from '../support/tray-fixtures.js';
 
@@ -112,5 +112,40 @@ describe('tray state', () => {
     // Ids that are Object.prototype names (issue 13): no inherited function passes for a preference.
     for (const id of ['constructor', 'toString', '__proto__']) assert.equal(preferenceOf(appRecord(id, 1)), 'none', id);
     assert.equal(preferenceOf(appRecord('x', 1, { preference: 'avoid' })), 'avoid');
+  });
+});
+
+describe('a paused app', () => {
+  const UNTIL = 1_700_000_060_000;
+  const firefox = appRecord('firefox', 2 * GiB);
+  const paused = killRecord('firefox', 'paused', { pausedUntilMs: UNTIL });
+
+  test('Paused marks the app with its deadline and is kept in the history; Resumed clears it', () => {
+    const s = run(loaded({ state: 'elevated', apps: [firefox, appRecord('gimp', GiB)] }), { kind: 'paused', kill: paused });
+    assert.deepEqual(s.apps.map((a) => a.pausedUntilMs), [UNTIL, 0]);
+    assert.deepEqual(pausedApps(s).map((a) => a.appId), ['firefox']);
+    assert.equal(s.history[0]!.outcome, 'paused');
+    const r = reduceTray(s, { kind: 'resumed', kill: killRecord('firefox', 'resumed') });
+    assert.deepEqual(r.apps.map((a) => a.pausedUntilMs), [0, 0]);
+    assert.deepEqual(pausedApps(r), []);
+    assert.deepEqual(r.history.map((k) => k.outcome).slice(0, 2), ['resumed', 'paused']);
+  });
+
+  test('the status line and tooltip name it; the icon stays with the memory state', () => {
+    const s = run(loaded({ state: 'elevated', apps: [{ ...firefox, displayName: 'Firefox', pausedUntilMs: UNTIL }] }));
+    assert.equal(statusLine(s), 'Headroom: memory is getting tight; Firefox is paused');
+    assert.ok(trayTooltip(s).startsWith('Headroom: memory is getting tight; Firefox is paused'));
+    assert.equal(trayIcon(s), 'elevated');
+    // Gone agent: what it said about apps no longer holds, nothing is said to be paused.
+    assert.equal(statusLine(reduceTray(s, { kind: 'agent', running: false })), 'Headroom: the agent is not installed or running');
+  });
+
+  test('a pause, a resume and the agent coming back re-read the app list; pressure does not', () => {
+    assert.equal(reloadsApps({ kind: 'paused', kill: paused }), true);
+    assert.equal(reloadsApps({ kind: 'resumed', kill: paused }), true);
+    assert.equal(reloadsApps({ kind: 'agent', running: true }), true);
+    assert.equal(reloadsApps({ kind: 'agent', running: false }), false);
+    assert.equal(reloadsApps({ kind: 'pressure', pressure: pressureRecord() }), false);
+    assert.equal(reloadsApps({ kind: 'warned', kill: paused }), false);
   });
 });

@@ -17,7 +17,7 @@ import { installStep } from './first-run.js';
 import { agentActivatable, readAppImageInstall, readInstallAnswer, rememberNeverInstall } from './install-check.js';
 import { buildMenuModel, type MenuAction } from './menu-model.js';
 import { activationDelayMs, appsRefreshMs, type ActivationCause } from './reconnect.js';
-import { initialTrayState, reduceTray, trayIcon, trayTooltip, TRAY_ICONS, type TrayEvent, type TrayIcon, type TrayState } from './tray-state.js';
+import { initialTrayState, reduceTray, reloadsApps, trayIcon, trayTooltip, TRAY_ICONS, type TrayEvent, type TrayIcon, type TrayState } from './tray-state.js';
 
 /** The package root: dist/tray-app/main/main.js is three levels below it. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -84,7 +84,8 @@ class TrayApp {
     this.dispatch(event);
     this.forwardToDashboard(event);
     // The agent came back (restart, activation): read everything again, launchers included.
-    if (event.kind === 'agent' && event.running) void this.reload();
+    // A pause or resume: read the app list now, with the agent's own deadline.
+    if (reloadsApps(event)) void this.reload();
   }
 
   /** Ask the feed for the app list (the rest it knows from signals); then wait for the next. */
@@ -159,6 +160,12 @@ class TrayApp {
           return;
         case 'launch':
           await this.feed?.launch(action.desktopId);
+          return;
+        case 'resume-app':
+          await this.feed?.resumeApp(action.unit);
+          return;
+        case 'quit-app':
+          await this.feed?.quitApp(action.unit, action.force);
           return;
         case 'open-dashboard':
           this.openDashboard();

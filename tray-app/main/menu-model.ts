@@ -12,6 +12,8 @@ import { pressureLine, statusLine, type TrayState } from './tray-state.js';
 export type MenuAction =
   | { kind: 'set-preference'; appId: string; preference: Preference }
   | { kind: 'launch'; desktopId: string }
+  | { kind: 'resume-app'; unit: string }
+  | { kind: 'quit-app'; unit: string; force: boolean }
   | { kind: 'open-dashboard' }
   | { kind: 'start-agent' }
   | { kind: 'install-agent' }
@@ -42,13 +44,22 @@ const separator: MenuEntry = { type: 'separator' };
 /** dbusmenu hosts treat "_" as a mnemonic marker: a literal one must be doubled. */
 export const menuText = (text: string): string => text.replace(/_/g, '__');
 
-/** The real kills (not warnings, not dry-run would-kills), newest first, at most five. */
+/** Whether a record is a pause or a resume: the menu lists them beside the kills. */
+const isPauseEvent = (outcome: string): boolean => outcome === 'paused' || outcome === 'resumed';
+
+/**
+ * The real kills (not warnings, not dry-run would-kills) and the pauses and resumes (each asked
+ * the user something or answered it), newest first, at most five.
+ */
 export function recentKills(history: readonly EventRecord[]): EventRecord[] {
-  return history.filter((k) => isKillAttempt(k.outcome)).slice(0, RECENT_KILLS);
+  return history.filter((k) => isKillAttempt(k.outcome) || isPauseEvent(k.outcome)).slice(0, RECENT_KILLS);
 }
 
 export function killLabel(k: EventRecord, timeOf: (atMs: number) => string): string {
   const name = k.displayName || k.appId || k.unit;
+  // A pause or resume freed nothing: its line says what happened, the size being what it held.
+  if (k.outcome === 'paused') return `${timeOf(k.atMs)}  Paused ${menuText(name)} (${formatBytes(k.memoryFreedBytes + k.swapFreedBytes)})`;
+  if (k.outcome === 'resumed') return `${timeOf(k.atMs)}  Resumed ${menuText(name)}`;
   const outcome = k.outcome === 'killed' ? '' : k.outcome === 'child-killed' ? ' (one tab; still running)' : ` (${k.outcome})`;
   return `${timeOf(k.atMs)}  ${menuText(name)}  ${formatBytes(k.memoryFreedBytes)}  ${k.reason}${outcome}`;
 }
@@ -69,13 +80,25 @@ export function buildMenuModel(s: TrayState, opts: MenuOptions): MenuEntry[] {
     const current = preferenceOf(app);
     // Preferences are stored per app id; a unit without one cannot be given a preference.
     const settable = running && app.appId !== '';
-    return {
-      type: 'submenu', label: `${name} — ${formatBytes(app.memoryBytes + app.swapBytes)}`, enabled: true,
-      items: PREFERENCE_ORDER.map((preference): MenuEntry => ({
-        type: 'radio', label: PREFERENCE_LABELS[preference], checked: preference === current, enabled: settable,
-        action: { kind: 'set-preference', appId: app.appId, preference },
-      })),
-    };
+    const preferences = PREFERENCE_ORDER.map((preference): MenuEntry => ({
+      type: 'radio', label: PREFERENCE_LABELS[preference], checked: preference === current, enabled: settable,
+      action: { kind: 'set-preference', appId: app.appId, preference },
+    }));
+    if (app.pausedUntilMs > 0) {
+      // Paused: the agent is waiting for the answer, so the answers come first. The unit, not the
+      // app id: it names this one paused scope.
+      return {
+        type: 'submenu', label: `${name} — paused`, enabled: true,
+        items: [
+          info(`Stopped at ${opts.timeOf(app.pausedUntilMs)} unless resumed`),
+          item('Resume', { kind: 'resume-app', unit: app.unit }, running),
+          item('Quit', { kind: 'quit-app', unit: app.unit, force: false }, running),
+          item('Force quit', { kind: 'quit-app', unit: app.unit, force: true }, running),
+          separator, ...preferences,
+        ],
+      };
+    }
+    return { type: 'submenu', label: `${name} — ${formatBytes(app.memoryBytes + app.swapBytes)}`, enabled: true, items: preferences };
   });
   entries.push({ type: 'submenu', label: 'Apps', enabled: running, items: apps.length > 0 ? apps : [info(running ? 'No apps running in their own scope' : 'The agent is not running')] });
 

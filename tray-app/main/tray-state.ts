@@ -1,7 +1,7 @@
 // What the tray knows about the agent, as one value, and how each event changes it.
 // Pure (no Electron, no IO, no clock): main.ts feeds it the agent feed's events and redraws the
 // icon, tooltip and menu from the result, so every picture the tray can show is a unit test.
-import { prependKill, withoutKilled, withPreference } from '../../shared/agent-view.js';
+import { prependKill, withoutKilled, withPause, withPreference } from '../../shared/agent-view.js';
 import type { BridgeEvent, DashboardState } from '../../shared/bridge.js';
 import { formatBytes, formatPct } from '../../shared/format.js';
 import type { AgentState } from '../../shared/names.js';
@@ -62,6 +62,9 @@ export function reduceTray(s: TrayState, e: TrayEvent): TrayState {
       return { ...s, pressure: e.pressure };
     case 'killed':
       return { ...s, apps: withoutKilled(s.apps, e.kill), history: prependKill(s.history, e.kill) };
+    case 'paused':
+    case 'resumed':
+      return { ...s, apps: withPause(s.apps, e.kill), history: prependKill(s.history, e.kill) };
     case 'would-kill':
     case 'warned':
       return { ...s, history: prependKill(s.history, e.kill) };
@@ -75,6 +78,16 @@ export function reduceTray(s: TrayState, e: TrayEvent): TrayState {
       return { ...s, error: e.message };
   }
 }
+
+/**
+ * Events after which the tray asks for the app list at once rather than at its next refresh:
+ * the agent came back, or an app was paused or resumed (sizes and deadline from the agent).
+ */
+export const reloadsApps = (e: BridgeEvent): boolean =>
+  (e.kind === 'agent' && e.running) || e.kind === 'paused' || e.kind === 'resumed';
+
+/** The apps Headroom holds paused now (pausedUntilMs set), as the agent last listed them. */
+export const pausedApps = (s: TrayState): AppRecord[] => (s.link === 'running' ? s.apps.filter((a) => a.pausedUntilMs > 0) : []);
 
 /** Which of the four tray images: one per agent state, and one for "agent not running". */
 export type TrayIcon = 'calm' | 'elevated' | 'critical' | 'stopped';
@@ -97,7 +110,11 @@ export function statusLine(s: TrayState): string {
   if (s.link === 'stopped' || s.state === null) {
     return s.installed ? 'Headroom: the agent is not running' : 'Headroom: the agent is not installed or running';
   }
-  return `Headroom: ${STATE_WORDS[s.state]}${s.dryRun ? ' (dry run: kills nothing)' : ''}`;
+  // A paused app waits for the user's answer: say so where every host shows it. The icon keeps
+  // to the memory state (a paused app goes with elevated or critical memory anyway).
+  const paused = pausedApps(s)[0];
+  const pausedWords = paused === undefined ? '' : `; ${paused.displayName || paused.appId || paused.unit} is paused`;
+  return `Headroom: ${STATE_WORDS[s.state]}${pausedWords}${s.dryRun ? ' (dry run: kills nothing)' : ''}`;
 }
 
 /** The memory figures, or '' before the first sample. */

@@ -17,6 +17,8 @@ const bridge: UncheckedBridge = {
   setPreference: (appId: string, preference: Preference) => call('setPreference', appId, preference),
   listLaunchers: () => call('listLaunchers'),
   launch: (desktopId: string) => call('launch', desktopId),
+  resumeApp: (target: string) => call('resumeApp', target),
+  quitApp: (target: string, force: boolean) => call('quitApp', target, force),
   subscribe(listener: (event: unknown) => void): () => void {
     // Wrapped, so the page never receives Electron's IpcRendererEvent (it holds the sender).
     const onEvent = (_e: unknown, event: unknown): void => listener(event);

@@ -34,7 +34,7 @@ const formatTime = (ms: number): string => {
 class Dashboard {
   private state: DashboardState | null = null;
   private readonly chart = new PressureChart(byId('chart'));
-  private readonly apps = new AppsTable(byId<HTMLTableSectionElement>('apps-body'), (id, p) => this.setPreference(id, p));
+  private readonly apps = new AppsTable(byId<HTMLTableSectionElement>('apps-body'), (id, p) => this.setPreference(id, p), (unit, answer) => this.answerPaused(unit, answer));
   private readonly history = new HistoryList(byId<HTMLOListElement>('history'));
   private reloadTimer = 0;
   private loading = false;
@@ -84,7 +84,7 @@ class Dashboard {
     byId('chart').setAttribute('aria-label', chartLabel(model, s.pressure));
     byId('chart-note').textContent = model.xs.length === 0 ? 'No pressure samples yet.' : '';
     const memTotal = s.facts?.memTotalBytes ?? s.pressure?.memTotalBytes ?? 0;
-    this.apps.render(appRowsOf(s.apps, s.explanation, memTotal));
+    this.apps.render(appRowsOf(s.apps, s.explanation, memTotal, formatTime));
     byId('apps-empty').textContent = s.agentRunning ? 'No apps are running in their own scopes.' : 'The agent is not running.';
     this.history.render(killRowsOf(s.history, formatTime));
     byId('explanation').textContent = explanationOf(s.explanation, s.agentRunning);
@@ -101,6 +101,18 @@ class Dashboard {
       this.showError('');
     } catch (err) {
       this.showError(`Could not set ${appId} to ${preference}: ${messageOf(err)}`);
+      throw err;
+    }
+  }
+
+  /** Resume a paused app, or ask it to quit (the tray's menu has Force quit too). */
+  private async answerPaused(unit: string, answer: 'resume' | 'quit'): Promise<void> {
+    try {
+      await (answer === 'resume' ? this.bridge.resumeApp(unit) : this.bridge.quitApp(unit, false));
+      this.showError('');
+      void this.reload();
+    } catch (err) {
+      this.showError(`Could not ${answer} ${unit}: ${messageOf(err)}`);
       throw err;
     }
   }

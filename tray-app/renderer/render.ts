@@ -23,7 +23,10 @@ export const renderFacts = (f: SystemFacts | null): void => renderSummary(byId('
 /** Set a preference; resolves to what the agent now holds (rejects: nothing changed). */
 export type PreferenceHandler = (appId: string, preference: Preference) => Promise<void>;
 
-interface AppRowElements { row: HTMLTableRowElement; name: HTMLElement; memory: HTMLElement; bar: HTMLElement; meter: HTMLElement; procs: HTMLElement; radios: Map<Preference, HTMLInputElement> }
+/** Resume (or quit) a paused unit; rejects when the agent refused. */
+export type PausedHandler = (unit: string, answer: 'resume' | 'quit') => Promise<void>;
+
+interface AppRowElements { row: HTMLTableRowElement; name: HTMLElement; paused: HTMLElement; pausedText: HTMLElement; pausedUnit: string; memory: HTMLElement; bar: HTMLElement; meter: HTMLElement; procs: HTMLElement; radios: Map<Preference, HTMLInputElement> }
 
 export class AppsTable {
   private readonly rows = new Map<string, AppRowElements>();
@@ -32,7 +35,7 @@ export class AppsTable {
   /** Apps with a toggle on its way to the agent: refreshes leave their radios alone. */
   private readonly busy = new Set<string>();
 
-  constructor(private readonly body: HTMLTableSectionElement, private readonly onPreference: PreferenceHandler) {}
+  constructor(private readonly body: HTMLTableSectionElement, private readonly onPreference: PreferenceHandler, private readonly onPaused: PausedHandler) {}
 
   render(rows: AppRow[]): void {
     const seen = new Set<string>();
@@ -47,6 +50,10 @@ export class AppsTable {
       e.meter.setAttribute('aria-valuenow', String(Math.round(r.shareOfTotalPct)));
       e.meter.setAttribute('aria-valuetext', `${r.memoryText}, ${r.shareOfTotalPct.toFixed(1)}% of memory`);
       e.procs.textContent = String(r.processCount);
+      e.pausedUnit = r.pausedUnit;
+      e.paused.hidden = r.pausedUnit === '';
+      e.pausedText.textContent = r.pausedText;
+      e.row.classList.toggle('paused', r.pausedUnit !== '');
       this.confirmed.set(r.appId, r.preference);
       if (!this.busy.has(r.appId)) this.check(e, r.preference);
       placeAt(this.body, e.row, seen.size - 1);
@@ -74,7 +81,20 @@ export class AppsTable {
     const procs = el('td', { class: 'procs' });
     const radios = new Map<Preference, HTMLInputElement>();
     const group = el('div', { class: 'prefs', role: 'radiogroup', 'aria-label': `Preference for ${r.name}` });
-    const e: AppRowElements = { row: el('tr', { 'data-app-id': r.appId }), name, memory, bar, meter, procs, radios };
+    const pausedText = el('span', { class: 'paused-text' });
+    const resume = el('button', { type: 'button', class: 'resume' }, 'Resume');
+    const quit = el('button', { type: 'button', class: 'quit' }, 'Quit');
+    const paused = el('div', { class: 'paused-answer' }, pausedText, ' ', resume, ' ', quit);
+    paused.hidden = true;
+    const e: AppRowElements = { row: el('tr', { 'data-app-id': r.appId }), name, paused, pausedText, pausedUnit: '', memory, bar, meter, procs, radios };
+    for (const [button, answer] of [[resume, 'resume'], [quit, 'quit']] as const) {
+      button.addEventListener('click', () => {
+        if (e.pausedUnit === '') return;
+        // One answer at a time: a second click would reach an app that is no longer paused.
+        resume.disabled = quit.disabled = true;
+        this.onPaused(e.pausedUnit, answer).catch(() => undefined).finally(() => { resume.disabled = quit.disabled = false; });
+      });
+    }
     for (const value of PREFERENCES) {
       const input = el('input', { type: 'radio', name: `pref-${r.appId}`, value });
       input.addEventListener('change', () => {
@@ -89,7 +109,7 @@ export class AppsTable {
       group.appendChild(el('label', { class: `pref pref-${value}` }, input, el('span', {}, PREFERENCE_LABELS[value])));
     }
     e.row.append(
-      el('th', { scope: 'row' }, name, el('span', { class: 'next-tag', title: 'would be killed next' }, 'next')),
+      el('th', { scope: 'row' }, name, el('span', { class: 'next-tag', title: 'would be killed next' }, 'next'), paused),
       el('td', { class: 'memory' }, meter, memory),
       procs,
       el('td', {}, group));

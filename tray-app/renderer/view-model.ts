@@ -1,7 +1,7 @@
 // What the page shows, computed from DashboardState without touching the DOM: the badge, the
 // summary, the chart's series and kill markers, the apps table, the kill history, and how a
 // live event changes the state. Plain data in, plain data out, so Node's tests hold it.
-import { PRESSURE_WINDOW_MS, preferenceOf, prependKill, withPreference, withPressure } from '../../shared/agent-view.js';
+import { PRESSURE_WINDOW_MS, preferenceOf, prependKill, withPause, withPreference, withPressure } from '../../shared/agent-view.js';
 import type { BridgeEvent, DashboardState, SystemFacts } from '../../shared/bridge.js';
 import { isChildEvent, stoppedChildText } from '../../shared/event-words.js';
 import { formatBytes, formatPct, formatSeconds, PREFERENCE_LABELS } from '../../shared/format.js';
@@ -98,16 +98,25 @@ export interface AppRow {
   shareOfTotalPct: number;
   preference: Preference;
   nextToGo: boolean;
+  /** The unit Headroom holds paused ('' when none): Resume and Quit name it, not the app id. */
+  pausedUnit: string;
+  /** "paused, stopped at 14:05 unless resumed"; '' while it runs. */
+  pausedText: string;
 }
 
-export function appRowsOf(apps: readonly AppRecord[], explanation: ExplanationRecord | null, memTotalBytes: number): AppRow[] {
+export function appRowsOf(apps: readonly AppRecord[], explanation: ExplanationRecord | null, memTotalBytes: number,
+  formatTime: (ms: number) => string = (ms) => new Date(ms).toLocaleTimeString()): AppRow[] {
   const byId = new Map<string, AppRow>();
   for (const a of apps) {
     const id = a.appId || a.unit;
     const row = byId.get(id) ?? {
       appId: id, name: a.displayName || id, units: [], memoryBytes: 0, swapBytes: 0, processCount: 0,
-      memoryText: '', barPct: 0, shareOfTotalPct: 0, preference: preferenceOf(a), nextToGo: false,
+      memoryText: '', barPct: 0, shareOfTotalPct: 0, preference: preferenceOf(a), nextToGo: false, pausedUnit: '', pausedText: '',
     };
+    if (a.pausedUntilMs > 0) {
+      row.pausedUnit = a.unit;
+      row.pausedText = `paused, stopped at ${formatTime(a.pausedUntilMs)} unless resumed`;
+    }
     row.units.push(a.unit);
     row.memoryBytes += a.memoryBytes;
     row.swapBytes += a.swapBytes;
@@ -147,6 +156,8 @@ const OUTCOME_TEXT: Readonly<Record<string, string>> = {
   'child-killed': 'one tab stopped, the app runs on',
   'dry-run': 'would have been killed (dry run)',
   warned: 'warned (named as next)',
+  paused: 'paused, the user asked to resume or quit',
+  resumed: 'resumed',
 };
 
 export function candidateRowsOf(candidates: readonly CandidateRecord[]): CandidateRow[] {
@@ -170,7 +181,9 @@ export function killRowsOf(history: readonly EventRecord[], formatTime: (ms: num
       sizeText: formatBytes(k.memoryFreedBytes + k.swapFreedBytes),
       reason: k.reason,
       outcome: k.outcome,
-      outcomeText: `${OUTCOME_TEXT[k.outcome] ?? k.outcome}${took}${left}`,
+      outcomeText: k.outcome === 'paused' && k.pausedUntilMs > 0
+        ? `paused until ${formatTime(k.pausedUntilMs)}, the user asked to resume or quit`
+        : `${OUTCOME_TEXT[k.outcome] ?? k.outcome}${took}${left}`,
       because: k.because,
       candidates: candidateRowsOf(k.candidates),
     };
@@ -203,6 +216,8 @@ export function applyEvent(s: DashboardState, e: BridgeEvent): DashboardState {
   switch (e.kind) {
     case 'killed': case 'would-kill': case 'warned':
       return { ...s, history: prependKill(s.history, e.kill) };
+    case 'paused': case 'resumed':
+      return { ...s, apps: withPause(s.apps, e.kill), history: prependKill(s.history, e.kill) };
     case 'state':
       return { ...s, state: e.state, pressure: e.pressure, pressureHistory: withPressure(s.pressureHistory, e.pressure) };
     case 'pressure':
@@ -217,4 +232,4 @@ export function applyEvent(s: DashboardState, e: BridgeEvent): DashboardState {
 
 /** Events after which the apps, explanation and state must be asked for again. */
 export const needsReload = (e: BridgeEvent): boolean =>
-  e.kind === 'killed' || e.kind === 'state' || (e.kind === 'agent' && e.running) || e.kind === 'preference';
+  e.kind === 'killed' || e.kind === 'paused' || e.kind === 'resumed' || e.kind === 'state' || (e.kind === 'agent' && e.running) || e.kind === 'preference';

@@ -90,6 +90,8 @@ export class WebSocketBridge implements UncheckedBridge {
   setPreference(appId: string, preference: Preference): Promise<unknown> { return this.call('setPreference', [appId, preference]); }
   listLaunchers(): Promise<unknown> { return this.call('listLaunchers', []); }
   launch(desktopId: string): Promise<unknown> { return this.call('launch', [desktopId]); }
+  resumeApp(target: string): Promise<unknown> { return this.call('resumeApp', [target]); }
+  quitApp(target: string, force: boolean): Promise<unknown> { return this.call('quitApp', [target, force]); }
 
   subscribe(listener: (event: unknown) => void): () => void {
     this.listeners.add(listener);
