@@ -16,6 +16,8 @@ export async function monitor(json: boolean): Promise<never> {
   client.onKilled((k) => out('Killed', { kill: k }, renderKill(printableDeep(k))));
   client.onWouldKill((k) => out('WouldKill', { kill: k }, renderKill(printableDeep(k))));
   client.onWarned((k) => out('Warned', { kill: k }, renderKill(printableDeep(k))));
+  client.onPaused((k) => out('Paused', { kill: k }, renderKill(printableDeep(k))));
+  client.onResumed((k) => out('Resumed', { kill: k }, renderKill(printableDeep(k))));
   client.onStateChanged((state, previous, because, pressure) =>
     out('StateChanged', { state, previous, because, pressure }, `${previous} → ${state} (full ${formatPct(pressure.fullAvg10)}): ${printable(because)}`));
   client.onPreferenceChanged((appId, preference) => out('PreferenceChanged', { appId, preference }, printable(`${appId}: ${preference}`)));

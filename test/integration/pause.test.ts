@@ -98,6 +98,8 @@ describe('pause and ask through a real notification server', { skip: missing || 
     await agent.waitForLog(new RegExp(`paused ${unit.replace(/\./g, '\\.')} \\(cgroup\\.freeze\\)`), 40_000);
     const paused = (await cliJson<EventRecord[]>(home, ['history'])).find((k) => k.unit === unit && k.outcome === 'paused');
     assert.ok(paused, 'in history');
+    const signalled = (await monitor.waitFor((e) => e.event === 'Paused' && (e.kill as EventRecord).unit === unit)).kill as EventRecord;
+    assert.equal(signalled.id, paused.id, 'the Paused signal carries the same record');
     assert.equal(paused.outcome, 'paused');
     assert.equal(paused.displayName, 'Leaky');
     assert.ok(paused.pausedUntilMs - paused.atMs >= ANSWER_S * 1000 - 1 && paused.pausedUntilMs - paused.atMs <= ANSWER_S * 1000 + 1, `deadline ${paused.pausedUntilMs - paused.atMs} ms after the pause`);
@@ -122,6 +124,8 @@ describe('pause and ask through a real notification server', { skip: missing || 
     await agent.waitForLog(new RegExp(`resumed ${unit.replace(/\./g, '\\.')}: resumed on request`));
     const resumed = (await cliJson<EventRecord[]>(home, ['history'])).find((k) => k.unit === unit && k.outcome === 'resumed');
     assert.ok(resumed, 'in history');
+    const resumedSignal = (await monitor.waitFor((e) => e.event === 'Resumed' && (e.kill as EventRecord).unit === unit)).kill as EventRecord;
+    assert.equal(resumedSignal.id, resumed.id, 'the Resumed signal carries the same record');
     assert.equal(resumed.reason, 'manual');
     assert.match(resumed.because, /resumed on request/);
     assert.equal(frozen(rel), false, 'thawed');
