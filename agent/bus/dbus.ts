@@ -81,10 +81,22 @@ export async function callRaw(bus: MessageBus, m: { destination: string; path: s
   return (reply?.body ?? []) as unknown[];
 }
 
+/** The bus daemon's interface, introspected once per connection (asked often while memory is short). */
+const daemons = new WeakMap<MessageBus, Promise<ClientInterface>>();
+function busDaemon(bus: MessageBus): Promise<ClientInterface> {
+  let d = daemons.get(bus);
+  if (!d) {
+    d = getRemoteInterface(bus, 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus');
+    d.catch(() => daemons.delete(bus));
+    daemons.set(bus, d);
+  }
+  return d;
+}
+
 /** The pid of a name's owner (GetConnectionUnixProcessID), or null when it has none or the daemon will not say. */
 export async function ownerPid(bus: MessageBus, name: string): Promise<number | null> {
   try {
-    const daemon = await getRemoteInterface(bus, 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus');
+    const daemon = await busDaemon(bus);
     const pid = Number(await daemon.GetConnectionUnixProcessID!(name));
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {

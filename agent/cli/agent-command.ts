@@ -145,11 +145,20 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
   // Pause and ask needs someone to ask: a notification server, which must not be the app paused
   // (nor the tray, which shows its Resume); both found by their bus names' owners.
   const freezer = bus ? managerFreezer(bus) : undefined;
-  const asking = bus && notifier ? async (): Promise<AskContext> => {
-    const [server, trayPid] = await Promise.all([ownerPid(bus, 'org.freedesktop.Notifications'), ownerPid(bus, TRAY_BUS_NAME)]);
+  // Asked at each read of the units out of calm (every look under pressure): answered from the
+  // last answer for ASK_FRESH_MS, so a storm costs two bus calls every few seconds, not per look.
+  const ASK_FRESH_MS = 5000;
+  let lastAsk: { atMs: number; ask: Promise<AskContext> } | null = null;
+  const askNow = async (b: MessageBus): Promise<AskContext> => {
+    const [server, trayPid] = await Promise.all([ownerPid(b, 'org.freedesktop.Notifications'), ownerPid(b, TRAY_BUS_NAME)]);
     if (server === null) return { canAsk: false, askerUnits: new Set() };
     const units = await Promise.all([server, trayPid].filter((p): p is number => p !== null).map((p) => readUnitOfPid(tree.procRoot, p)));
     return { canAsk: true, askerUnits: new Set(units.filter((u): u is string => u !== null)) };
+  };
+  const asking = bus && notifier ? (): Promise<AskContext> => {
+    const now = performance.now();
+    if (!lastAsk || now - lastAsk.atMs >= ASK_FRESH_MS) lastAsk = { atMs: now, ask: askNow(bus) };
+    return lastAsk.ask;
   } : undefined;
   const agent = new Agent({
     notices: notifier ? createNoticeSink(notifier, log, Date.now, () => tray?.running() ?? false, (entry) => launcher.canLaunch(entry)) : undefined,
