@@ -102,8 +102,11 @@ describe('automatic kills', { skip: unavailable || false }, () => {
     writeFileSync(config, '[kill]\ncooldown_ms = 30000\n[watch]\npsi_triggers = false\n');
     await startAgent();
     await waitState('elevated');
-    // About 270 MiB/s on an 8 GiB machine: from 7 % that is out in about 2 s.
-    for (let pct = 9; pct >= 5 && !monitor!.events.some((e) => e.event === 'Killed'); pct -= 1) {
+    // About 270 MiB/s on an 8 GiB machine: from 7 % that is out in about 2 s. Two smaller steps
+    // still above the 4 % floor close it: on a loaded host a look can miss the step to 5 %, and
+    // one that sees no change halves the smoothed rate (CI run of 2026-12-02, host busy: no kill).
+    for (const pct of [9, 8, 7, 6, 5, 4.6, 4.3]) {
+      if (monitor!.events.some((e) => e.event === 'Killed')) break;
       proc.setAvailable(pct);
       await new Promise((r) => setTimeout(r, 300));
     }
