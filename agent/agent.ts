@@ -165,8 +165,7 @@ export class Agent {
       } catch (err) {
         this.deps.log.error(`could not resume ${this.#frozen.unit} on the way out: ${(err as Error).message}`);
       }
-      this.#frozen = null;
-      void this.deps.pausedFile?.save(null).catch(() => undefined);
+      this.#forgetFrozen();
     }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
@@ -309,6 +308,11 @@ export class Agent {
     return read.units;
   }
 
+  /** A whole snapshot for a caller: the units read now (or the read under way), then the gauges. */
+  async #readSnapshot(): Promise<Snapshot> {
+    return withUnits(this.deps.readGauges(), await this.#readUnits());
+  }
+
   /** The last units read; the next read starts in the background unless one is under way. */
   #refreshUnits(): Units {
     if (this.#unitsRead === null) {
@@ -363,7 +367,7 @@ export class Agent {
       pressure: () => this.#pressure,
       config: () => this.#config,
       freshLook: () => this.#freshLook(),
-      readSnapshot: async () => withUnits(this.deps.readGauges(), await this.#readUnits()),
+      readSnapshot: () => this.#readSnapshot(),
       decide: (snapshot) => decide(snapshot, this.#policyState, this.#config, this.#askNow()),
       pressureHistory: (seconds) => this.#pressureHistory.since(seconds),
       kill: ({ snapshot, decision }, victim, reason, because) => this.#kill(snapshot, decision, victim, reason, because),
@@ -427,6 +431,12 @@ export class Agent {
     return this.deps.freezeUnit && this.deps.thawUnit ? this.#ask : NO_ASKING;
   }
 
+  /** Nothing is frozen by this agent any more (thawed, or stopped): neither here nor on disk. */
+  #forgetFrozen(): void {
+    this.#frozen = null;
+    void this.deps.pausedFile?.save(null).catch((err: unknown) => this.deps.log.error(`could not clear the paused app: ${(err as Error).message}`));
+  }
+
   #freezeTarget(app: AppUnit): FreezeTarget {
     return { unit: app.unit, cgroupDir: join(this.deps.tree.path, app.cgroup), userTree: this.deps.tree.path };
   }
@@ -472,8 +482,7 @@ export class Agent {
     const frozen = this.#frozen;
     if (frozen && frozen.unit === app.unit) {
       await this.deps.thawUnit!(this.#freezeTarget(app), frozen.via);
-      this.#frozen = null;
-      void this.deps.pausedFile?.save(null).catch((err: unknown) => this.deps.log.error(`could not clear the paused app: ${(err as Error).message}`));
+      this.#forgetFrozen();
     }
     const record = resumedRecord(snapshot, decision, victim, reason, because, eventNonce());
     this.deps.log.warn(`resumed ${app.unit}: ${because}`);
@@ -488,7 +497,7 @@ export class Agent {
   async #pausedLook(target: string): Promise<{ snapshot: Snapshot; decision: Decision; victim: RankedCandidate }> {
     const paused = this.#policyState.paused;
     if (!paused) throw new AgentError(ERROR_NO_SUCH_APP, `no app is paused (${JSON.stringify(target)})`);
-    const snapshot = withUnits(this.deps.readGauges(), await this.#readUnits());
+    const snapshot = await this.#readSnapshot();
     const app = snapshot.apps.find((a) => a.unit === paused.unit && a.processCount > 0);
     if (!app || (target !== app.unit && target !== app.appId)) {
       throw new AgentError(ERROR_NO_SUCH_APP, app ? `${JSON.stringify(target)} is not paused (${app.unit} is)` : `${paused.unit} is no longer running`);
@@ -545,8 +554,7 @@ export class Agent {
         .finally(() => this.#unitsNowStale());
       // A paused app that is stopped is no longer frozen by us (the kill thawed what it signalled).
       if (this.#frozen?.unit === app.unit) {
-        this.#frozen = null;
-        void this.deps.pausedFile?.save(null).catch(() => undefined);
+        this.#forgetFrozen();
       }
       record = killRecord(snapshot, decision, victim, reason, because, graceMs, result, nonce);
       const how = result.exitedOnTerm ? 'exited on SIGTERM' : result.usedCgroupKill ? 'cgroup.kill' : 'SIGKILL';
