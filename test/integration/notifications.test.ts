@@ -11,6 +11,7 @@ import { AgentProcess, cli, cliJson, makeHome, Monitor, ProcRoot, REPO, type Hom
 import { CgroupTree, cgroupTreeUnavailable, fixture, type Proc } from '../support/cgroup-tree.js';
 import { DesktopSession, desktopToolsMissing } from '../support/desktop-session.js';
 import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
+import { waitFor as waitUntil } from '../support/wait-for.js';
 
 const missing = cgroupTreeUnavailable() || (dbusDaemonAvailable() ? '' : 'dbus-daemon is not installed') || desktopToolsMissing();
 if (missing && process.env.CI === 'true') throw new Error(`notification tests cannot run in CI: ${missing}`);
@@ -212,12 +213,4 @@ exec "$@" >/dev/null
 });
 
 let debugInfo = (): string => '';
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${debugInfo()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> => waitUntil(probe, what, timeoutMs, debugInfo);

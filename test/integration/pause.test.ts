@@ -12,6 +12,7 @@ import { AgentProcess, cliJson, makeHome, Monitor, ProcRoot, type Home } from '.
 import { CgroupTree, cgroupTreeUnavailable, type Proc } from '../support/cgroup-tree.js';
 import { DesktopSession, desktopToolsMissing } from '../support/desktop-session.js';
 import { dbusDaemonAvailable, startPrivateBus, type PrivateBus } from '../support/private-bus.js';
+import { waitFor as waitUntil } from '../support/wait-for.js';
 
 const missing = cgroupTreeUnavailable() || (dbusDaemonAvailable() ? '' : 'dbus-daemon is not installed') || desktopToolsMissing();
 if (missing && process.env.CI === 'true') throw new Error(`pause tests cannot run in CI: ${missing}`);
@@ -193,12 +194,4 @@ function writeConfig(path: string): void {
   writeFileSync(path, `[kill]\ngrace_ms = 300\n[exhaustion]\nmem_available_pct = 4\nhorizon_ms = 250\n[elevated]\nmem_available_pct = 15\n[watch]\npsi_triggers = false\n[pause]\nanswer_seconds = ${ANSWER_S}\n`);
 }
 
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> => waitUntil(probe, what, timeoutMs);
