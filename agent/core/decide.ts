@@ -378,7 +378,9 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig, as
   const none = (because: string, outOfReach: OutsideGroup | null = null): Decision =>
     ({ state, policyState: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp, nextRelief: relief });
 
-  const pm: PauseMeasures = { runwayBytes: m.runwayBytes, floorBytes: floor, declineBytesPerSec: m.declineBytesPerSec, exhaustionInMs: m.exhaustionInMs, swapAbsorbBytes: m.swapAbsorbBytes };
+  const pm: PauseMeasures = {
+    availableBytes: s.meminfo.memAvailableBytes, memTotalBytes: s.meminfo.memTotalBytes, runwayBytes: m.runwayBytes, floorBytes: floor, declineBytesPerSec: m.declineBytesPerSec, exhaustionInMs: m.exhaustionInMs, swapAbsorbBytes: m.swapAbsorbBytes,
+  };
 
   if (!trigger) {
     if (next.paused && pausedApp) {
@@ -411,6 +413,8 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig, as
           action: { kind: 'pause', victim: nextUp.victim, paused },
         };
       }
+      // Why it is not paused, where the question arises at all (headroom explain shows it).
+      if (verdict.because !== '') return none(`${describeCalm(state, m)}; ${verdict.because}`);
     }
     return none(describeCalm(state, m));
   }

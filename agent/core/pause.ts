@@ -9,16 +9,24 @@
 //   - swap still takes memory: a frozen app keeps what it holds, and only swap can move it out
 //     of the desktop's way (without swap a pause leaves the desktop at the floor: no pause);
 //   - the app is the runaway (PAUSE_RUNAWAY_SHARE of the decline is its own growth) and without
-//     its growth memory holds for PAUSE_ANSWER_MIN_MS;
+//     its growth MemAvailable itself, not the runway, holds above the floor for
+//     PAUSE_ANSWER_MIN_MS, by PAUSE_FLOOR_MARGIN_PCT of RAM at least. Swap may take the frozen
+//     app's pages, but nothing makes the kernel do it: in lab boot F it took none, and a runway
+//     that counted zram's free space let MemAvailable sink to 50 MiB, under the 82 MiB floor,
+//     while the app waited for its answer;
+//   - memory (not swap) lacks room for PAUSE_RECOVERED_ROOM_MS of its growth: with that room it
+//     would be resumed at the next look;
 //   - the app is one the user launched (an app, a snap, a terminal tab's job), the least-loss
 //     choice is not one of its tabs (relief.ts stops that instead), and it was not resumed
 //     within PAUSE_AGAIN_MS.
-// While it is paused: memory recovered (room for PAUSE_RECOVERED_ROOM_MS of its growth) → thaw
-// it and say so; no answer by its deadline and memory still short → stop it; memory running
-// out anyway (a kill trigger) → the kill path, which ranks it as any other unit.
+// While it is paused: MemAvailable down to the floor (swap is not taking its pages, whatever the
+// runway says) → stop it; memory recovered (MemAvailable has room for PAUSE_RECOVERED_ROOM_MS of
+// its growth) → thaw it and say so; no answer by its deadline and memory still short → stop it;
+// memory running out anyway (a kill trigger) → the kill path, which ranks it as any other unit.
 import { formatBytes, formatSeconds } from '../../shared/format.js';
 import {
-  PAUSE_AGAIN_MS, PAUSE_ANSWER_MIN_MS, PAUSE_HORIZON_MS, PAUSE_MIN_EXHAUSTION_MS, PAUSE_RECOVERED_ROOM_MS, PAUSE_RUNAWAY_SHARE, PAUSE_SETTLE_MS,
+  PAUSE_AGAIN_MS, PAUSE_ANSWER_MIN_MS, PAUSE_FLOOR_MARGIN_PCT, PAUSE_HORIZON_MS, PAUSE_MIN_EXHAUSTION_MS, PAUSE_RECOVERED_ROOM_MS, PAUSE_RUNAWAY_SHARE,
+  PAUSE_SETTLE_MS,
 } from './constants.js';
 import { footprintBytes, type RankedCandidate } from './rank.js';
 
@@ -37,6 +45,9 @@ export interface PausedUnit {
 
 /** What the pause needs to know of the moment. */
 export interface PauseMeasures {
+  /** MemAvailable: what the desktop lives on while the app is frozen, if swap takes nothing. */
+  availableBytes: number;
+  memTotalBytes: number;
   runwayBytes: number;
   floorBytes: number;
   declineBytesPerSec: number;
@@ -84,7 +95,12 @@ export function pauseVerdict(
   if (growth < PAUSE_RUNAWAY_SHARE * m.declineBytesPerSec) {
     return no(`${name} is not what uses memory up (${formatBytes(growth)}/s of ${formatBytes(m.declineBytesPerSec)}/s): pausing it would not help`);
   }
-  const margin = m.runwayBytes - m.floorBytes;
+  const margin = m.availableBytes - m.floorBytes;
+  const minMargin = (m.memTotalBytes * PAUSE_FLOOR_MARGIN_PCT) / 100;
+  if (margin < minMargin) {
+    return no(`only ${formatBytes(Math.max(0, margin))} of memory is left above the floor: a paused ${name} would hold the desktop there, so it is stopped if memory runs out`);
+  }
+  if (roomForGrowthMs(growth, margin) >= PAUSE_RECOVERED_ROOM_MS) return no('');
   const restDecline = Math.max(0, m.declineBytesPerSec - growth);
   const restHoldsMs = restDecline > 0 ? (margin / restDecline) * 1000 : Infinity;
   if (restHoldsMs < PAUSE_ANSWER_MIN_MS) return no(`memory would run out within ${formatSeconds(restHoldsMs)} even with ${name} paused: no time to ask`);
@@ -103,14 +119,28 @@ export type PausedVerdict =
   | { kind: 'resume'; because: string }
   | { kind: 'stop'; because: string };
 
-/** Whether memory now has room for the paused app to go on at its old pace. */
-export const hasRecovered = (p: PausedUnit, m: Pick<PauseMeasures, 'runwayBytes' | 'floorBytes'>): boolean =>
-  m.runwayBytes - m.floorBytes >= (Math.max(0, p.growthBytesPerSec) * PAUSE_RECOVERED_ROOM_MS) / 1000;
+/** How long `marginBytes` lasts an app growing `growthBytesPerSec`. */
+const roomForGrowthMs = (growthBytesPerSec: number, marginBytes: number): number =>
+  growthBytesPerSec > 0 ? (marginBytes / growthBytesPerSec) * 1000 : Infinity;
+
+/**
+ * Whether memory now has room for the paused app to go on at its old pace: MemAvailable, not
+ * the runway, since the pause began when the runway's swap part was all that was left.
+ */
+export const hasRecovered = (p: PausedUnit, m: Pick<PauseMeasures, 'availableBytes' | 'floorBytes'>): boolean =>
+  roomForGrowthMs(Math.max(0, p.growthBytesPerSec), m.availableBytes - m.floorBytes) >= PAUSE_RECOVERED_ROOM_MS;
 
 export function pausedVerdict(p: PausedUnit, app: RankedCandidate, m: PauseMeasures, atMs: number): PausedVerdict {
   const name = nameOf(app);
-  const margin = Math.max(0, m.runwayBytes - m.floorBytes);
+  const margin = Math.max(0, m.availableBytes - m.floorBytes);
   if (app.excluded !== '') return { kind: 'resume', because: `${name} may no longer be stopped (${app.excluded}): resumed` };
+  if (m.availableBytes <= m.floorBytes) {
+    return {
+      kind: 'stop',
+      because: `${name} was paused ${formatSeconds(atMs - p.atMs)} ago and no answer came in time: available memory fell to ${formatBytes(Math.max(0, m.availableBytes))}, ` +
+        `the floor, as swap took none of what it holds`,
+    };
+  }
   if (hasRecovered(p, m)) {
     return { kind: 'resume', because: `memory recovered while ${name} was paused (${formatBytes(margin)} above the floor): resumed` };
   }

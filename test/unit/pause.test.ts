@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_POLICY, PAUSE_AGAIN_MS, type PolicyConfig } from '../../agent/core/constants.js';
 import { decide, INITIAL_POLICY_STATE, type Decision, type PolicyState } from '../../agent/core/decide.js';
-import type { AskContext } from '../../agent/core/pause.js';
+import { hasRecovered, pauseVerdict, type AskContext, type PauseMeasures, type PausedUnit } from '../../agent/core/pause.js';
 import { explanationRecord } from '../../agent/core/records.js';
 import type { AppUnit, ExpendableProcess, Snapshot } from '../../agent/core/snapshot.js';
 import { app, GiB, meminfo, MiB, snapshot } from '../support/snapshots.js';
@@ -73,6 +73,29 @@ describe('pause: when to pause and ask', () => {
     assert.ok(firstOf(ds, 'kill') > 0);
   });
 
+  test('swap takes the growth but MemAvailable is at the floor already: no pause, however much swap is left (lab boot F)', () => {
+    // The kernel keeps MemAvailable just above the floor (328 MiB of 8 GiB) and swaps the leak out.
+    const looks = Array.from({ length: 60 }, (_, i) => ({ atMs: i * 1000, available: 380 * MiB, swapFree: 2.5 * GiB - i * 40 * MiB, app: leaky(1 * GiB + i * 40 * MiB) }));
+    const ds = run(looks);
+    assert.equal(firstOf(ds, 'pause'), -1);
+    assert.ok(ds.some((d) => /only 52 MiB of memory is left above the floor: a paused Leaky would hold the desktop there/.test(d.because)), 'and the refusal says why');
+  });
+
+  test('MemAvailable already has room for a minute of the app\'s growth: no pause, it would be resumed at the next look', () => {
+    const d = run(leak(12)).at(-1)!;
+    const victim = d.ranked.find((c) => c.app.unit === LEAK_UNIT)!;
+    const m: PauseMeasures = {
+      availableBytes: 1200 * MiB, memTotalBytes: 8 * GiB, runwayBytes: 1700 * MiB, floorBytes: 328 * MiB,
+      declineBytesPerSec: 25 * MiB, exhaustionInMs: (1372 / 25) * 1000, swapAbsorbBytes: 500 * MiB,
+    };
+    const at = { ...victim, growthBytesPerSec: 14 * MiB };
+    assert.equal(pauseVerdict(at, m, 60_000, ASK, 10_000, new Map(), false, 20_000).pause, false, '872 MiB above the floor is a minute of 14 MiB/s');
+    assert.equal(pauseVerdict({ ...at, growthBytesPerSec: 16 * MiB }, m, 60_000, ASK, 10_000, new Map(), false, 20_000).pause, true, 'but not of 16 MiB/s');
+    const p: PausedUnit = { unit: LEAK_UNIT, atMs: 0, untilMs: 60_000, untilWallMs: 0, growthBytesPerSec: 16 * MiB, footprintBytes: 1 * GiB };
+    assert.equal(hasRecovered(p, { availableBytes: 400 * MiB, floorBytes: 328 * MiB }), false, 'recovered is measured on MemAvailable, not on the runway');
+    assert.equal(hasRecovered(p, { availableBytes: 1300 * MiB, floorBytes: 328 * MiB }), true);
+  });
+
   test('a fast hog leaves no time to ask: no pause, it is killed', () => {
     const ds = run(leak(12, 200 * MiB));
     assert.equal(firstOf(ds, 'pause'), -1);
@@ -117,6 +140,17 @@ describe('pause: while paused', () => {
     assert.ok(d.action.kind === 'kill' && d.action.victim.app.unit === LEAK_UNIT && d.action.child === null);
     assert.match(d.because, /Leaky was paused 60\.0 s ago and no answer came, and memory is still short; at its pace of .* it would use the .* left within/);
     assert.equal(d.policyState.paused, null);
+  });
+
+  test('MemAvailable sinks to the floor while swap takes none of it: the paused app is stopped before its deadline (lab boot F)', () => {
+    const { ds, at } = pausedThen((t0, bytes, avail) => Array.from({ length: 50 }, (_, k) => ({ atMs: t0 + (k + 1) * 1000, available: avail - (k + 1) * 25 * MiB, app: leaky(bytes) })));
+    const s = firstOf(ds, 'kill');
+    assert.ok(s > at && s < at + 60, `stopped at look ${s - at} of the pause, before its minute was up`);
+    const d = ds[s]!;
+    assert.ok(d.action.kind === 'kill' && d.action.victim.app.unit === LEAK_UNIT);
+    assert.ok(d.policyState.prev!.memAvailableBytes <= 328 * MiB && d.measures.runwayBytes > 600 * MiB, 'at the floor by MemAvailable, far from it by the runway');
+    assert.match(d.because, /Leaky was paused .* ago and no answer came in time: available memory fell to .*, the floor, as swap took none of what it holds/);
+    assert.ok(ds.slice(at + 1, s).every((x) => x.action.kind === 'none'), 'it waited until then');
   });
 
   test('memory recovers meanwhile (another app was closed): it is resumed, and not paused again for 10 min', () => {
