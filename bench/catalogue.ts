@@ -58,6 +58,10 @@ export const WORKLOADS = [
   // scope, the sixth renderer the hog (issue #15): right is the hog gone and every bystander
   // alive; whether the browser's main lived is reported beside it, not judged.
   { id: 'browser', label: '(10) zram, browser-like app with a hog tab', needsKill: true },
+  // Lab boot F's leak (40 MiB/s of same-filled pages beside 2 GiB of zram) with a notification
+  // server up for every killer; a hog someone froze is answered Quit 5 s later (issue #15):
+  // right is the hog gone and every bystander alive, paused or not.
+  { id: 'pause', label: '(11) zram, slow leak with time to pause and ask', needsKill: true },
 ] as const;
 export type WorkloadId = (typeof WORKLOADS)[number]['id'];
 

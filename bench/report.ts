@@ -7,7 +7,7 @@ import { OWN_KILLERS, WORKLOADS, killerLabel, workloadLabel } from './catalogue.
 import type { RunResult } from './run-result.js';
 import { median, rankTestP } from './statistics.js';
 import { killTimeForRatio, ratioToBestAnchor, summarize, type Cell } from './summary.js';
-import { renderBrowserRuns, renderBrowserTable, renderHeadline, renderNoKillTable, renderRatios, renderTable } from './tables.js';
+import { renderBrowserRuns, renderBrowserTable, renderHeadline, renderNoKillTable, renderPauseRuns, renderRatios, renderTable } from './tables.js';
 import type { RankScale } from './scale.js';
 import { DEFAULT_POLICY } from '../agent/core/constants.js';
 import { describePolicy } from './replay.js';
@@ -272,6 +272,18 @@ export function renderReport(r: BenchResults): string {
     L.push(browser);
     L.push('');
     L.push(renderBrowserRuns(r.runs));
+    L.push('');
+  }
+  const pause = renderPauseRuns(r.runs);
+  if (pause !== '') {
+    L.push('## (11) A slow leak with time to pause and ask');
+    L.push('');
+    L.push('Lab boot F\'s leak: `app-bench-hog-IDX.scope` grows by 4 MiB of same-filled pages every 100 ms beside 2 GiB of zram, the innocent app and the canary; dunst runs on Xvfb ' +
+      'in every killer\'s run, so only Headroom has someone to ask. The guest watches the hog\'s `cgroup.events`: once it reads `frozen 1` it answers **Quit** 5 s later ' +
+      '(`headroom quit UNIT`), as a user would. "Thawed before the answer": the killer resumed it first (memory recovered). "Ended by": Quit, as asked, where the hog went after the answer; ' +
+      'else the killer, the kernel, or nothing before the cap. The canary\'s record runs from hog start to 5 s after the hog was gone.');
+    L.push('');
+    L.push(pause);
     L.push('');
   }
   const noKill = renderNoKillTable(cells);

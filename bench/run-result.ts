@@ -93,6 +93,8 @@ export interface RunResult {
   killPath?: KillPath | null;
   /** Workload browser: what of the browser-like app died, and who picked which process. */
   browser?: BrowserResult;
+  /** Workload pause: whether the hog was frozen, and what came of it. */
+  pause?: PauseResult;
   /** For the plot: seconds from hog start, MemAvailable MiB, full avg10 of the user tree. */
   trace: Array<[number, number, number]>;
   notes: string[];
@@ -146,6 +148,31 @@ export function browserOutcome(x: { bystanderDied: boolean; hogKilled: boolean; 
   if (!x.hogKilled) return restAlive ? 'nothing' : 'the app but not the hog';
   if (restAlive) return 'hog child only';
   return !x.mainSurvived && x.renderersSurvived === 0 && !x.unitSurvived ? 'whole unit' : 'hog and part of the app';
+}
+
+/**
+ * Workload pause, from the guest's watch of the hog's cgroup.events (whoever froze it): seconds
+ * from hog start to the freeze, to the bench's Quit (PAUSE_ANSWER_S after it), and to a thaw
+ * that came before the answer (the killer resumed it); MemAvailable when the freeze was seen.
+ */
+export interface PauseResult {
+  pausedS: number | null;
+  memAvailableAtPauseMiB: number | null;
+  answeredS: number | null;
+  thawedS: number | null;
+  /** What `headroom quit` printed. */
+  answer: string | null;
+}
+
+function pauseResult(kv: Map<string, string>, t0: number): PauseResult {
+  const at = (k: string): number | null => {
+    const ms = num(kv.get(k));
+    return ms === null ? null : round1((ms - t0) / 1000);
+  };
+  return {
+    pausedS: at('paused_ms'), memAvailableAtPauseMiB: num(kv.get('mem_available_mib_at_pause')), answeredS: at('answered_ms'), thawedS: at('thawed_ms'),
+    answer: kv.get('answer')?.trim() || null,
+  };
 }
 
 const pidList = (v: string | undefined): number[] => (v ?? '').trim().split(/\s+/).filter((w) => w !== '').map(Number).filter(Number.isFinite);
@@ -343,6 +370,7 @@ export function summarizeRun(item: { idx: number; round: number; killer: string;
     killerMajorFaults: faultsT0 !== null && faultsEnd !== null && faultsEnd >= faultsT0 ? faultsEnd - faultsT0 : null,
     killPath: paths[0] ?? null,
     ...(item.workload === 'browser' ? { browser: browserResult(kv, hogKilled, !othersAlive, killerLog) } : {}),
+    ...(item.workload === 'pause' ? { pause: pauseResult(kv, t0) } : {}),
     trace: series.filter((_, i) => i % 5 === 0).map((s) => [round1((s.atMs - t0) / 1000), Math.round(s.memAvailableKiB / 1024), s.treeFull10]),
   };
 }

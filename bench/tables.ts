@@ -141,3 +141,21 @@ export function renderBrowserRuns(runs: readonly RunResult[]): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * Workload pause run by run: whether and when the hog was frozen, MemAvailable then, the Quit
+ * answer, what ended it, the canary's worst stall and the lowest MemAvailable of the storm.
+ */
+export function renderPauseRuns(runs: readonly RunResult[]): string {
+  const rs = runs.filter((r) => r.complete && r.workload === 'pause' && r.pause !== undefined).sort((a, b) => a.idx - b.idx);
+  if (rs.length === 0) return '';
+  const lines: string[] = [];
+  lines.push('| run | killer | paused at, s | MemAvailable at the pause, MiB | answered Quit at, s | thawed before the answer, s | hog gone at, s | ended by | wrong kill | canary worst, ms | lowest MemAvailable, MiB | kernel OOM kills |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rs) {
+    const p = r.pause!;
+    const endedBy = !r.hogKilled ? 'nothing (cap)' : r.killedBy === 'kernel' ? 'the kernel' : p.answeredS !== null && r.secondsToKill !== null && r.secondsToKill >= p.answeredS ? 'Quit, as asked' : r.killedBy === 'killer' ? 'the killer' : r.killedBy;
+    lines.push(`| ${r.idx} | ${killerLabel(r.killer)} | ${dash(p.pausedS, 1)} | ${dash(p.memAvailableAtPauseMiB)} | ${dash(p.answeredS, 1)} | ${dash(p.thawedS, 1)} | ${dash(r.secondsToKill, 1)} | ${endedBy} | ${r.wrongKill === true ? 'yes' : 'no'} | ${dash(r.canaryWorstMs)} | ${dash(r.lowestMemAvailableMiB)} | ${r.kernelOomKills} |`);
+  }
+  return lines.join('\n');
+}

@@ -272,7 +272,9 @@ run_one() {
     # stop_pct/total_pct/hold_s: a hog that stops by itself and exits 0 (workloads that need no
     # kill); place: where the hog's unit lives (app: app-bench-hog-IDX.scope; vte: a GNOME
     # Terminal tab's scope; snap: a snap app's tracking scope)
-    local swap=none hog_mode=fill mib0=64 step=32 every=100 smalls=0 stop_pct=0 total_pct=0 hold_s=0 place=app
+    # ask: a notification server runs (every killer's run has it), and a paused hog (its
+    # cgroup.events "frozen 1", whoever froze it) is answered Quit PAUSE_ANSWER_S later
+    local swap=none hog_mode=fill mib0=64 step=32 every=100 smalls=0 stop_pct=0 total_pct=0 hold_s=0 place=app ask=0
     case $workload in
     nosw) ;;
     zram) swap=zram hog_mode=random ;;
@@ -284,6 +286,9 @@ run_one() {
     vte) place=vte ;;
     snap) swap=zram hog_mode=random place=snap ;;
     browser) swap=zram hog_mode=random place=browser ;;
+    # lab boot F's leak: 40 MiB/s of same-filled pages, which zram keeps for next to nothing, so
+    # swap goes on taking memory and a pause has time
+    pause) swap=zram hog_mode=fill step=4 ask=1 ;;
     esac
     # browser: the main process's MiB, its children (the last of them the hog) and what each
     # other child holds
@@ -297,6 +302,9 @@ run_one() {
     kv swap_total_mib "$(( $(meminfo_kib SwapTotal) / 1024 ))"
     kv hog "$mib0 MiB then $step MiB every $every ms, $hog_mode$([ "$stop_pct" -gt 0 ] && echo ", stops before MemAvailable < $stop_pct % of MemTotal")$([ "$total_pct" -gt 0 ] && echo ", stops at $total_pct % of MemTotal")$([ "$hold_s" -gt 0 ] && echo ", holds $hold_s s, exits 0")"
     kv hog_place "$place"
+    if [ "$ask" = 1 ]; then
+        notify_server_start && kv notify_server yes || kv notify_server FAIL
+    fi
     local t_ks
     t_ks=$(now_ms)
     killer_start "$killer" && kv killer_started yes || kv killer_started FAIL
@@ -418,10 +426,29 @@ run_one() {
     # the killer's major faults from hog start to the storm's end: its own pages read back in
     kv killer_majflt_t0 "$(majflt "$kpid")"
     touch "$gate"
-    local deadline=$(( T0 + CAP_S * 1000 )) ended=cap stop_seen= a b c _
+    local deadline=$(( T0 + CAP_S * 1000 )) ended=cap stop_seen= a b c _ paused_at= answer_at= thawed=
     while [ "$(now_ms)" -lt "$deadline" ]; do
         hog_alive "$hogd" || { ended=gone; break; }
         watch_deaths
+        if [ "$ask" = 1 ]; then
+            if grep -q '^frozen 1' "$hogd/cgroup.events" 2>/dev/null; then
+                if [ -z "$paused_at" ]; then
+                    paused_at=$(now_ms)
+                    answer_at=$(( paused_at + ${PAUSE_ANSWER_S:-5} * 1000 ))
+                    kv paused_ms "$paused_at"
+                    kv mem_available_mib_at_pause "$(mem_avail_mib)"
+                fi
+                if [ -n "$answer_at" ] && [ "$(now_ms)" -ge "$answer_at" ]; then
+                    answer_at=
+                    kv answered_ms "$(now_ms)"
+                    kv answer "$(hr quit "$hogu" 2>&1 | tr '\n' ' ')"
+                fi
+            elif [ -n "$paused_at" ] && [ -z "$thawed" ] && [ -n "$answer_at" ]; then
+                # thawed before the bench answered: the killer resumed it (memory recovered)
+                thawed=1
+                kv thawed_ms "$(now_ms)"
+            fi
+        fi
         # the hog stopped by itself: zram's figures at that moment
         if [ -z "$stop_seen" ] && [ "$hold_s" -gt 0 ] && hog_line stopped >/dev/null; then
             stop_seen=1
@@ -494,6 +521,7 @@ run_one() {
     kv killer_kill_lines "$(grep -cE "$KILL_RE" "$LAB_OUT/run-$idx.killer.log")"
     kv killer_first_kill "$(grep -E "$KILL_RE" "$LAB_OUT/run-$idx.killer.log" | head -n 1)"
     killer_stop "$killer"
+    [ "$ask" = 1 ] && notify_server_stop
     kv swap_used_mib_at_end "$(( ($(meminfo_kib SwapTotal) - $(meminfo_kib SwapFree)) / 1024 ))"
     stop_all_apps || kv apps_left_after yes
     stop_extras || kv extras_left_after yes

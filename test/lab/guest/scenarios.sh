@@ -385,28 +385,6 @@ scenario_dryrun() {
 # the user); its "Don't kill … again" action, clicked through dunst's own menu, protects the
 # app on its next launch: `headroom run` puts the remembered preference on the new scope, and
 # SetPreference reaches running scopes through the user manager's SetUnitProperties ----
-# In the user's home: /run is mounted noexec, and dunst must execute the dmenu script.
-NOTIFY_DIR=/home/$LAB_USER/.cache/headroom-lab-notify
-notify_server_start() {
-    mkdir -p "$NOTIFY_DIR" /tmp/.X11-unix && chown "$LAB_USER" "$NOTIFY_DIR" && chmod 1777 /tmp/.X11-unix
-    # dunst's context menu runs "dmenu" with the action lines on stdin; this one picks the
-    # line holding the text in $NOTIFY_DIR/pick, as a user clicking it would.
-    printf '#!/bin/sh\ncat >"%s/menu"\ngrep -F -- "$(cat "%s/pick")" "%s/menu" | head -n 1\n' "$NOTIFY_DIR" "$NOTIFY_DIR" "$NOTIFY_DIR" >"$NOTIFY_DIR/dmenu.sh"
-    chmod 0755 "$NOTIFY_DIR/dmenu.sh"
-    printf '[global]\ndmenu = %s\nhistory_length = 50\n[urgency_critical]\ntimeout = 0\n[urgency_normal]\ntimeout = 0\n' "$NOTIFY_DIR/dmenu.sh" >"$NOTIFY_DIR/dunstrc"
-    as_lab systemd-run --user --quiet --collect --slice=session.slice --unit=lab-xvfb Xvfb :9 -screen 0 1024x768x24 -nolisten tcp
-    wait_until 30 test -S /tmp/.X11-unix/X9 || return 1
-    as_lab systemd-run --user --quiet --collect --slice=session.slice --unit=lab-dunst --setenv=DISPLAY=:9 dunst -config "$NOTIFY_DIR/dunstrc"
-    wait_until 30 eval 'as_lab busctl --user status org.freedesktop.Notifications >/dev/null 2>&1' || return 1
-    # What the server is sent, off the wire (the same user may monitor its own bus).
-    as_lab sh -c 'echo $$ >"$0"; exec dbus-monitor --session "type=method_call,interface=org.freedesktop.Notifications,member=Notify"' \
-        "$RUN_DIR/wire.pid" >"$LAB_OUT/notify-wire.txt" 2>&1 &
-    sleep 1
-}
-notify_server_stop() {
-    kill "$(cat "$RUN_DIR/wire.pid" 2>/dev/null)" 2>/dev/null
-    as_lab systemctl --user stop lab-dunst.service lab-xvfb.service 2>/dev/null
-}
 # notify_call TEXT: the Notify call (dbus-monitor block) whose arguments contain TEXT
 notify_call() {
     awk -v t="$1" '/^method call/ { if (b ~ t) { print b; exit } b = "" } { b = b $0 "\n" } END { if (b ~ t) print b }' "$LAB_OUT/notify-wire.txt"
