@@ -9,7 +9,7 @@ import { FREEZE_MARGIN_S, batches, makePlan, stormOverdue, type PlanItem } from 
 import { browserOutcome, needlessKillOf, summarizeRun, wrongKillOf, type RunResult } from '../../bench/run-result.js';
 import { median, quantile, rankTestP } from '../../bench/statistics.js';
 import { bestAnchor, killTimeForRatio, ratioToBestAnchor, summarize } from '../../bench/summary.js';
-import { fmtRange, renderBrowserRuns, renderBrowserTable, renderHeadline, renderNoKillTable, renderRatios, renderTable } from '../../bench/tables.js';
+import { fmtRange, renderBrowserRuns, renderBrowserTable, renderHeadline, renderNoKillTable, renderPauseRuns, renderRatios, renderTable } from '../../bench/tables.js';
 
 const T0 = 1_000_000;
 
@@ -474,7 +474,7 @@ describe('tables of the workloads that need no kill, and the headline', () => {
     const h = renderHeadline(cells, 200);
     assert.match(h, /\| \(5\) no swap, burst stopping at 10 % \| no \| 2 runs: 1 right, 1 needless, 0 wrong \| 220 MiB \| earlyoom defaults \| 1 run: 1 right, 0 needless, 0 wrong \| 180 MiB \|/);
     assert.match(h, /\| \(8\) no swap, hog in a GNOME Terminal tab \| yes \| no runs yet \| – \| earlyoom defaults \| 1 run: 1 right, – needless, 0 wrong \| 30\.0 s \|/);
-    assert.equal(h.split('\n').length, 2 + 10, 'one line per workload');
+    assert.equal(h.split('\n').length, 2 + 11, 'one line per workload');
     assert.match(h, /\| \(10\) zram, browser-like app with a hog tab \| yes \| no runs yet \|/);
   });
 });
@@ -633,5 +633,28 @@ describe('workload (10): a browser-like app with a hog tab', () => {
     assert.match(perRun[5]!, /\| 4 \| Headroom defaults \| whole unit \| no \| 0\/5 \| 115 \| 15\.0 \| itself \| – \| – \| 90 \| 1200 \(woke by pressure trigger\) \|/);
     assert.equal(renderBrowserTable(summarize([run('headroom', 'zram', 12, 100)])), '', 'no browser runs: no table');
     assert.equal(renderBrowserRuns([run('headroom', 'zram', 12, 100)]), '');
+  });
+});
+
+describe('bench workload (11): pause and ask', () => {
+  const pauseItem: PlanItem = { idx: 7, round: 1, killer: 'headroom', workload: 'pause' };
+  const log = `${(T0 + 11_500) / 1000} x headroom[1]: killed app-bench-hog-7.scope`;
+  test('the freeze, the Quit answer and what ended the hog, run by run', () => {
+    const quit = summarizeRun(pauseItem, parseKv(kvText({
+      workload: 'pause', paused_ms: String(T0 + 5_000), mem_available_mib_at_pause: '410', answered_ms: String(T0 + 10_000), answer: 'quit app-bench-hog-7.scope ',
+    })), seriesText(T0 + 12_000), '', null, log);
+    assert.deepEqual(quit.pause, { pausedS: 5, memAvailableAtPauseMiB: 410, answeredS: 10, thawedS: null, answer: 'quit app-bench-hog-7.scope' });
+    assert.equal(quit.rightVictim, true);
+    const anchor = summarizeRun({ ...pauseItem, idx: 8, killer: 'earlyoom' }, parseKv(kvText({ workload: 'pause', killer: 'earlyoom' })), seriesText(T0 + 12_000), '', null,
+      `${(T0 + 11_500) / 1000} lab earlyoom[1]: sending SIGTERM to process 777 uid 1000 "benchbin": badness 900, VmRSS 1500 MiB`);
+    assert.deepEqual(anchor.pause, { pausedS: null, memAvailableAtPauseMiB: null, answeredS: null, thawedS: null, answer: null }, 'never frozen');
+    const kernel = summarizeRun({ ...pauseItem, idx: 9, killer: 'none' }, parseKv(kvText({ workload: 'pause', killer: 'none', kernel_killed_hog: 'yes', kernel_oom_kills: '1', killer_kill_lines: '0' })), seriesText(T0 + 12_000), '', null, '');
+    const table = renderPauseRuns([anchor, kernel, quit]);
+    const rows = table.split('\n').slice(2);
+    assert.equal(rows.length, 3);
+    assert.match(rows[0]!, /^\| 7 \| Headroom defaults \| 5\.0 \| 410 \| 10\.0 \| – \| 12\.0 \| Quit, as asked \| no \|/);
+    assert.match(rows[1]!, /^\| 8 \| earlyoom defaults \| – \| – \| – \| – \| 12\.0 \| the killer \| no \|/);
+    assert.match(rows[2]!, /^\| 9 \| kernel only \| .* \| the kernel \| no \| .* \| 1 \|$/);
+    assert.equal(renderPauseRuns([summarizeRun(item, parseKv(kvText()), seriesText(T0 + 12_000), '')]), '', 'no table without runs of (11)');
   });
 });
