@@ -243,12 +243,6 @@ export const PAUSE_RUNAWAY_SHARE = 0.5;
 /** Memory must then hold without it at least this long, or pausing buys no time to answer. */
 export const PAUSE_ANSWER_MIN_MS = 20_000;
 /**
- * ...and MemAvailable must be at least this % of RAM above the hard floor, whatever swap could
- * take: the desktop's own churn goes on during the pause (lab boot F ended a pause with 50 MiB
- * available on a 2 GiB guest whose floor is 82 MiB). 1 % is 20 MiB there, 82 MiB on 8 GiB.
- */
-export const PAUSE_FLOOR_MARGIN_PCT = 1;
-/**
  * A paused app is thawed once memory has room for this much more of its growth at the pace it
  * had: thawed, it would not run memory out within the pause's own horizon (and it is not paused
  * again soon: PAUSE_AGAIN_MS).

@@ -379,7 +379,7 @@ export function decide(s: Snapshot, prior: PolicyState, config: PolicyConfig, as
     ({ state, policyState: next, measures: m, action: { kind: 'none' }, because, ranked, outOfReach, next: nextUp, nextRelief: relief });
 
   const pm: PauseMeasures = {
-    availableBytes: s.meminfo.memAvailableBytes, memTotalBytes: s.meminfo.memTotalBytes, runwayBytes: m.runwayBytes, floorBytes: floor, declineBytesPerSec: m.declineBytesPerSec, exhaustionInMs: m.exhaustionInMs, swapAbsorbBytes: m.swapAbsorbBytes,
+    availableBytes: s.meminfo.memAvailableBytes, stalling: m.fullRecentPct >= config.elevatedFullPct, runwayBytes: m.runwayBytes, floorBytes: floor, declineBytesPerSec: m.declineBytesPerSec, exhaustionInMs: m.exhaustionInMs, swapAbsorbBytes: m.swapAbsorbBytes,
   };
 
   if (!trigger) {

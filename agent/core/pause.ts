@@ -9,24 +9,23 @@
 //   - swap still takes memory: a frozen app keeps what it holds, and only swap can move it out
 //     of the desktop's way (without swap a pause leaves the desktop at the floor: no pause);
 //   - the app is the runaway (PAUSE_RUNAWAY_SHARE of the decline is its own growth) and without
-//     its growth MemAvailable itself, not the runway, holds above the floor for
-//     PAUSE_ANSWER_MIN_MS, by PAUSE_FLOOR_MARGIN_PCT of RAM at least. Swap may take the frozen
-//     app's pages, but nothing makes the kernel do it: in lab boot F it took none, and a runway
-//     that counted zram's free space let MemAvailable sink to 50 MiB, under the 82 MiB floor,
-//     while the app waited for its answer;
+//     its growth memory holds for PAUSE_ANSWER_MIN_MS;
+//   - MemAvailable itself is still above the floor. The kernel swaps anonymous pages only once
+//     the page cache is used up, that is with MemAvailable near 0 (bench run 365: 10-17 MiB of
+//     2 GiB for 45 s while zram filled, full pressure 12-20 %): a pause is what keeps the
+//     desktop out of that, and once there it would only stall it further;
 //   - memory (not swap) lacks room for PAUSE_RECOVERED_ROOM_MS of its growth: with that room it
 //     would be resumed at the next look;
 //   - the app is one the user launched (an app, a snap, a terminal tab's job), the least-loss
 //     choice is not one of its tabs (relief.ts stops that instead), and it was not resumed
 //     within PAUSE_AGAIN_MS.
-// While it is paused: MemAvailable down to the floor (swap is not taking its pages, whatever the
-// runway says) → stop it; memory recovered (MemAvailable has room for PAUSE_RECOVERED_ROOM_MS of
+// While it is paused: the desktop stalls on memory with MemAvailable at the floor (the frozen app
+// holds what it needs, whatever the runway says) → stop it; memory recovered (MemAvailable has room for PAUSE_RECOVERED_ROOM_MS of
 // its growth) → thaw it and say so; no answer by its deadline and memory still short → stop it;
 // memory running out anyway (a kill trigger) → the kill path, which ranks it as any other unit.
 import { formatBytes, formatSeconds } from '../../shared/format.js';
 import {
-  PAUSE_AGAIN_MS, PAUSE_ANSWER_MIN_MS, PAUSE_FLOOR_MARGIN_PCT, PAUSE_HORIZON_MS, PAUSE_MIN_EXHAUSTION_MS, PAUSE_RECOVERED_ROOM_MS, PAUSE_RUNAWAY_SHARE,
-  PAUSE_SETTLE_MS,
+  PAUSE_AGAIN_MS, PAUSE_ANSWER_MIN_MS, PAUSE_HORIZON_MS, PAUSE_MIN_EXHAUSTION_MS, PAUSE_RECOVERED_ROOM_MS, PAUSE_RUNAWAY_SHARE, PAUSE_SETTLE_MS,
 } from './constants.js';
 import { footprintBytes, type RankedCandidate } from './rank.js';
 
@@ -45,9 +44,10 @@ export interface PausedUnit {
 
 /** What the pause needs to know of the moment. */
 export interface PauseMeasures {
-  /** MemAvailable: what the desktop lives on while the app is frozen, if swap takes nothing. */
+  /** MemAvailable: what the desktop lives on while the app is frozen, before the kernel swaps. */
   availableBytes: number;
-  memTotalBytes: number;
+  /** The user tree's recent full stall is at the elevated level: the desktop waits on memory. */
+  stalling: boolean;
   runwayBytes: number;
   floorBytes: number;
   declineBytesPerSec: number;
@@ -95,12 +95,11 @@ export function pauseVerdict(
   if (growth < PAUSE_RUNAWAY_SHARE * m.declineBytesPerSec) {
     return no(`${name} is not what uses memory up (${formatBytes(growth)}/s of ${formatBytes(m.declineBytesPerSec)}/s): pausing it would not help`);
   }
-  const margin = m.availableBytes - m.floorBytes;
-  const minMargin = (m.memTotalBytes * PAUSE_FLOOR_MARGIN_PCT) / 100;
-  if (margin < minMargin) {
-    return no(`only ${formatBytes(Math.max(0, margin))} of memory is left above the floor: a paused ${name} would hold the desktop there, so it is stopped if memory runs out`);
+  if (m.availableBytes <= m.floorBytes) {
+    return no(`only ${formatBytes(Math.max(0, m.availableBytes))} of memory is available, under the floor: the kernel is swapping, and a paused ${name} would hold the desktop there, so it is stopped if memory runs out`);
   }
-  if (roomForGrowthMs(growth, margin) >= PAUSE_RECOVERED_ROOM_MS) return no('');
+  if (roomForGrowthMs(growth, m.availableBytes - m.floorBytes) >= PAUSE_RECOVERED_ROOM_MS) return no('');
+  const margin = m.runwayBytes - m.floorBytes;
   const restDecline = Math.max(0, m.declineBytesPerSec - growth);
   const restHoldsMs = restDecline > 0 ? (margin / restDecline) * 1000 : Infinity;
   if (restHoldsMs < PAUSE_ANSWER_MIN_MS) return no(`memory would run out within ${formatSeconds(restHoldsMs)} even with ${name} paused: no time to ask`);
@@ -134,11 +133,11 @@ export function pausedVerdict(p: PausedUnit, app: RankedCandidate, m: PauseMeasu
   const name = nameOf(app);
   const margin = Math.max(0, m.availableBytes - m.floorBytes);
   if (app.excluded !== '') return { kind: 'resume', because: `${name} may no longer be stopped (${app.excluded}): resumed` };
-  if (m.availableBytes <= m.floorBytes) {
+  if (m.availableBytes <= m.floorBytes && m.stalling) {
     return {
       kind: 'stop',
-      because: `${name} was paused ${formatSeconds(atMs - p.atMs)} ago and no answer came in time: available memory fell to ${formatBytes(Math.max(0, m.availableBytes))}, ` +
-        `the floor, as swap took none of what it holds`,
+      because: `${name} was paused ${formatSeconds(atMs - p.atMs)} ago and no answer came in time: the desktop is stalling with ${formatBytes(Math.max(0, m.availableBytes))} available, ` +
+        `under the floor, while ${name} holds ${formatBytes(p.footprintBytes)}`,
     };
   }
   if (hasRecovered(p, m)) {

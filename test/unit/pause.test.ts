@@ -8,7 +8,7 @@ import { decide, INITIAL_POLICY_STATE, type Decision, type PolicyState } from '.
 import { hasRecovered, pauseVerdict, type AskContext, type PauseMeasures, type PausedUnit } from '../../agent/core/pause.js';
 import { explanationRecord } from '../../agent/core/records.js';
 import type { AppUnit, ExpendableProcess, Snapshot } from '../../agent/core/snapshot.js';
-import { app, GiB, meminfo, MiB, snapshot } from '../support/snapshots.js';
+import { app, GiB, meminfo, MiB, pressure, snapshot } from '../support/snapshots.js';
 
 const ASK: AskContext = { canAsk: true, askerUnits: new Set(['dunst.service']) };
 const LEAK_UNIT = 'app-gnome-org.example.Leaky-4242.scope';
@@ -21,13 +21,16 @@ const mem = (availableBytes: number, swapFree = 512 * MiB) =>
   meminfo(0, { memAvailableBytes: availableBytes, swapTotalBytes: 4 * GiB, swapFreeBytes: swapFree });
 const disk = (swapFree: number): Snapshot['swaps'] => [{ path: '/swapfile', kind: 'disk', sizeBytes: 4 * GiB, usedBytes: 4 * GiB - swapFree, zram: null }];
 
-interface Look { atMs: number; available: number; app: AppUnit; swapFree?: number; others?: AppUnit[] }
+/** fullUs: the user tree's cumulative full stall, µs. */
+interface Look { atMs: number; available: number; app: AppUnit; swapFree?: number; others?: AppUnit[]; fullUs?: number }
 
 function run(looks: Look[], ask: AskContext = ASK, config: PolicyConfig = DEFAULT_POLICY, state: PolicyState = INITIAL_POLICY_STATE): Decision[] {
   const out: Decision[] = [];
   for (const l of looks) {
     const swapFree = l.swapFree ?? 512 * MiB;
-    const d = decide(snapshot(l.atMs, { meminfo: mem(l.available, swapFree), swaps: disk(swapFree), apps: [l.app, ...(l.others ?? [editor])] }), state, config, ask);
+    const d = decide(snapshot(l.atMs, {
+      meminfo: mem(l.available, swapFree), swaps: disk(swapFree), apps: [l.app, ...(l.others ?? [editor])], tree: pressure(l.fullUs ?? 0, l.fullUs ?? 0),
+    }), state, config, ask);
     state = d.policyState;
     out.push(d);
   }
@@ -73,19 +76,19 @@ describe('pause: when to pause and ask', () => {
     assert.ok(firstOf(ds, 'kill') > 0);
   });
 
-  test('swap takes the growth but MemAvailable is at the floor already: no pause, however much swap is left (lab boot F)', () => {
-    // The kernel keeps MemAvailable just above the floor (328 MiB of 8 GiB) and swaps the leak out.
-    const looks = Array.from({ length: 60 }, (_, i) => ({ atMs: i * 1000, available: 380 * MiB, swapFree: 2.5 * GiB - i * 40 * MiB, app: leaky(1 * GiB + i * 40 * MiB) }));
+  test('the kernel is swapping already (MemAvailable under the floor): no pause, however much swap is left (bench run 365)', () => {
+    // MemAvailable sits under the floor (328 MiB of 8 GiB) while the leak goes to swap.
+    const looks = Array.from({ length: 60 }, (_, i) => ({ atMs: i * 1000, available: 300 * MiB, swapFree: 2.5 * GiB - i * 40 * MiB, app: leaky(1 * GiB + i * 40 * MiB) }));
     const ds = run(looks);
     assert.equal(firstOf(ds, 'pause'), -1);
-    assert.ok(ds.some((d) => /only 52 MiB of memory is left above the floor: a paused Leaky would hold the desktop there/.test(d.because)), 'and the refusal says why');
+    assert.ok(ds.some((d) => /only 300 MiB of memory is available, under the floor: the kernel is swapping, and a paused Leaky would hold the desktop there/.test(d.because)), 'and the refusal says why');
   });
 
   test('MemAvailable already has room for a minute of the app\'s growth: no pause, it would be resumed at the next look', () => {
     const d = run(leak(12)).at(-1)!;
     const victim = d.ranked.find((c) => c.app.unit === LEAK_UNIT)!;
     const m: PauseMeasures = {
-      availableBytes: 1200 * MiB, memTotalBytes: 8 * GiB, runwayBytes: 1700 * MiB, floorBytes: 328 * MiB,
+      availableBytes: 1200 * MiB, stalling: false, runwayBytes: 1700 * MiB, floorBytes: 328 * MiB,
       declineBytesPerSec: 25 * MiB, exhaustionInMs: (1372 / 25) * 1000, swapAbsorbBytes: 500 * MiB,
     };
     const at = { ...victim, growthBytesPerSec: 14 * MiB };
@@ -142,15 +145,28 @@ describe('pause: while paused', () => {
     assert.equal(d.policyState.paused, null);
   });
 
-  test('MemAvailable sinks to the floor while swap takes none of it: the paused app is stopped before its deadline (lab boot F)', () => {
-    const { ds, at } = pausedThen((t0, bytes, avail) => Array.from({ length: 50 }, (_, k) => ({ atMs: t0 + (k + 1) * 1000, available: avail - (k + 1) * 25 * MiB, app: leaky(bytes) })));
-    const s = firstOf(ds, 'kill');
-    assert.ok(s > at && s < at + 60, `stopped at look ${s - at} of the pause, before its minute was up`);
-    const d = ds[s]!;
+  test('the desktop stalls with MemAvailable under the floor: the paused app is stopped before its deadline; either alone is waited out', () => {
+    // MemAvailable sinks 25 MiB/s to 8 GiB's floor of 328 MiB in ~35 s; the runway (with 512 MiB of swap) stays far above it.
+    const sinking = (stallFrom: (avail: number) => boolean) => pausedThen((t0, bytes, avail) => {
+      let fullUs = 0;
+      return Array.from({ length: 62 }, (_, k) => {
+        const available = Math.max(200 * MiB, avail - (k + 1) * 25 * MiB);
+        if (stallFrom(available)) fullUs += 100_000; // 10 % full stall: elevated, under the 20 % trigger
+        return { atMs: t0 + (k + 1) * 1000, available, app: leaky(bytes), fullUs };
+      });
+    });
+    const both = sinking(() => true);
+    const s = firstOf(both.ds, 'kill');
+    assert.ok(s > both.at && s < both.at + 60, `stopped at look ${s - both.at} of the pause, before its minute was up`);
+    const d = both.ds[s]!;
     assert.ok(d.action.kind === 'kill' && d.action.victim.app.unit === LEAK_UNIT);
-    assert.ok(d.policyState.prev!.memAvailableBytes <= 328 * MiB && d.measures.runwayBytes > 600 * MiB, 'at the floor by MemAvailable, far from it by the runway');
-    assert.match(d.because, /Leaky was paused .* ago and no answer came in time: available memory fell to .*, the floor, as swap took none of what it holds/);
-    assert.ok(ds.slice(at + 1, s).every((x) => x.action.kind === 'none'), 'it waited until then');
+    assert.ok(d.policyState.prev!.memAvailableBytes <= 328 * MiB && d.measures.runwayBytes > 600 * MiB, 'under the floor by MemAvailable, far above it by the runway');
+    assert.match(d.because, /Leaky was paused .* ago and no answer came in time: the desktop is stalling with .* available, under the floor, while Leaky holds/);
+    assert.ok(both.ds.slice(both.at + 1, s).every((x) => x.action.kind === 'none'), 'it waited until then');
+    // Under the floor without a stall (lab boot F: 50 MiB of 2 GiB, zram untouched), or stalling above it: the minute is waited out.
+    for (const [what, run2] of [['no stall', sinking(() => false)], ['stall above the floor', sinking((a) => a > 328 * MiB)]] as const) {
+      assert.equal(firstOf(run2.ds, 'kill'), run2.at + 60, `${what}: stopped at its deadline`);
+    }
   });
 
   test('memory recovers meanwhile (another app was closed): it is resumed, and not paused again for 10 min', () => {
