@@ -235,9 +235,13 @@ export const PAUSE_MIN_EXHAUSTION_MS = 20_000;
 export const PAUSE_HORIZON_MS = 60_000;
 /**
  * The decline must have been watched this long out of calm before it can pause anything: the
- * first looks' smoothed rate starts at zero and reads a fast hog as a slow one.
+ * first looks' smoothed rate starts at zero and reads a fast hog as a slow one. At
+ * POLL_ELEVATED_MS that is 8 rates (the EWMA at 99.6 % of a steady decline; 94 % on a machine
+ * that halves the pace). Not longer: a pause must come while MemAvailable is above the floor,
+ * and on a small machine that is short (bench runs 367-368, 2 GiB, 40 MiB/s: 5 s from leaving
+ * calm at 281 MiB to the floor of 82 MiB, so a 5 s settle never paused).
  */
-export const PAUSE_SETTLE_MS = 5000;
+export const PAUSE_SETTLE_MS = 2000;
 /** The paused app must be what makes memory run out: at least this share of the decline is its own growth. */
 export const PAUSE_RUNAWAY_SHARE = 0.5;
 /** Memory must then hold without it at least this long, or pausing buys no time to answer. */
