@@ -33,12 +33,20 @@ export const KILLERS = [
   // Runs 341 and 346 (workload 10) of the build before the child kill (b03447c-f625014), which
   // stopped whole units only: kept as measured, apart from the build that stops the hog tab alone.
   { id: 'headroom-wholeunit', label: 'Headroom, whole units only (before the tab kill)' },
+  // Run 365 (workload 11) of the build whose pause needed MemAvailable 1 % of RAM above the
+  // floor (d2eeffb): it never paused, and was replaced the same day (d14548f). Kept as measured.
+  { id: 'headroom-floormargin', label: 'Headroom, pause only 1 % above the floor (replaced)' },
+  // Runs 367-368 (workload 11) of the build that watched the decline 5 s before a pause
+  // (d14548f): MemAvailable was under the floor by then, so it never paused. Replaced by 0a3dee1.
+  { id: 'headroom-settle5', label: 'Headroom, pause after a 5 s settle (replaced)' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
 /** Killers that only appear in recorded results: nothing can run them any more. */
-export const RECORDED_ONLY_KILLERS: readonly string[] = ['headroom-prev', 'headroom-calm60', 'headroom-pred15', 'headroom-readlead', 'headroom-unitwait', 'headroom-calmlead', 'headroom-wholeunit'];
+export const RECORDED_ONLY_KILLERS: readonly string[] = [
+  'headroom-prev', 'headroom-calm60', 'headroom-pred15', 'headroom-readlead', 'headroom-unitwait', 'headroom-calmlead', 'headroom-wholeunit', 'headroom-floormargin', 'headroom-settle5',
+];
 /** Headroom's own rows, compared against the best anchor in this order. */
-export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-wholeunit', 'headroom-calmlead', 'headroom-unitwait', 'headroom-pred15', 'headroom-prev', 'headroom-calm60', 'headroom-readlead'] as const;
+export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-wholeunit', 'headroom-floormargin', 'headroom-settle5', 'headroom-calmlead', 'headroom-unitwait', 'headroom-pred15', 'headroom-prev', 'headroom-calm60', 'headroom-readlead'] as const;
 
 /**
  * needsKill false: the hog stops by itself and exits 0 (bench/README.md), so the right verdict
