@@ -4,7 +4,8 @@
 //   (agent/core/relief.ts), or freezeUnit to pause the app and ask (agent/core/pause.ts) →
 //   history + Killed (Paused, Resumed) signal + notification.
 // Between ticks the agent sleeps: while calm a PSI trigger or a watch timer sized to the free
-// memory wakes it; while elevated or critical it polls, faster the worse things are.
+// memory wakes it, and so does a unit created or removed (agent/cgroup/unit-watch.ts); while
+// elevated or critical it polls, faster the worse things are.
 // The records it reports are built in agent/core/records.ts; what callers ask of it is
 // answered by agent/api-handler.ts, through the narrow view this loop gives it (LoopView).
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import { formatBytes } from '../shared/format.js';
 import type { KillReason } from '../shared/names.js';
 import type { EventRecord, PressureRecord } from '../shared/records.js';
 import {
-  CALM_FULL_TICK_MAX_MS, LAST_LOOK_FRESH_MS, MAX_GONE_RETRIES, POLL_ELEVATED_MS, POLL_FALLBACK_MS, PRESSURE_SIGNAL_MIN_INTERVAL_MS, QUIT_GRACE_MS,
+  CALM_FULL_TICK_MAX_MS, CALM_FULL_TICK_WATCHED_MS, LAST_LOOK_FRESH_MS, MAX_GONE_RETRIES, POLL_ELEVATED_MS, POLL_FALLBACK_MS, PRESSURE_SIGNAL_MIN_INTERVAL_MS, QUIT_GRACE_MS, UNIT_CHANGE_SETTLE_MS,
   type PolicyConfig,
 } from './core/constants.js';
 import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, INITIAL_POLICY_STATE, graceMsFor, nextLookMs, type Decision, type PolicyState } from './core/decide.js';
@@ -33,6 +34,7 @@ import { thawUnitSync, type FreezeTarget, type FreezeVia } from './cgroup/freeze
 import type { PausedEntry, PausedFile } from './io/paused-file.js';
 import { AgentError, ERROR_NO_SUCH_APP } from './api.js';
 import type { PressureWatch } from './cgroup/pressure-watch.js';
+import type { UnitWatch } from './cgroup/unit-watch.js';
 import type { UserTree } from './cgroup/user-tree.js';
 import type { NoticeSink } from './notice-sink.js';
 import { PressureHistory } from './pressure-history.js';
@@ -59,6 +61,8 @@ export interface AgentDeps extends ApiDeps {
   pausedFile?: PausedFile;
   /** Arm PSI triggers; `onEvent` runs on each. */
   watchPressure(onEvent: () => void): PressureWatch;
+  /** Watch for units created and removed; `onChange` runs on each. Absent: the calm loop reads the tree every CALM_FULL_TICK_MAX_MS. */
+  watchUnits?(onChange: () => void): UnitWatch;
   /** Desktop notifications; absent without a session bus. */
   notices?: NoticeSink;
   /** Re-read the config file; throws (with key and line) when it is invalid. */
@@ -77,7 +81,7 @@ export interface AgentDeps extends ApiDeps {
  * thrash seconds passed between a wake and a kill decision with only synchronous code between.
  */
 interface Wake {
-  /** One word: psi, timer, config, retry, start, tick (a direct call). */
+  /** One word: psi, timer, units, config, retry, start, tick (a direct call). */
   cause: string;
   atMs: number;
   /** -1 when /proc/self/stat could not be read. */
@@ -94,6 +98,9 @@ export class Agent {
   #lastLook: (Look & { startMs: number }) | null = null;
   #signals: AgentSignals | null = null;
   #watch: PressureWatch | null = null;
+  #unitWatch: UnitWatch | null = null;
+  /** Set while a unit change waits out UNIT_CHANGE_SETTLE_MS before the look that reads it. */
+  #unitChangeTimer: NodeJS.Timeout | null = null;
   #timer: NodeJS.Timeout | null = null;
   #running = false;
   #ticking: Promise<void> | null = null;
@@ -143,6 +150,9 @@ export class Agent {
     if (this.#watch.armed.length > 0) log.info(`PSI triggers armed on ${this.#watch.armed.join(', ')}`);
     for (const r of this.#watch.refused) log.info(`no PSI trigger on ${r.file} (${r.why})`);
     if (this.#watch.armed.length === 0) log.warn(`no PSI trigger could be armed: polling every ${POLL_FALLBACK_MS} ms instead`);
+    this.#unitWatch = this.deps.watchUnits?.(() => this.#unitsChanged()) ?? null;
+    if (this.#unitWatch?.watching) log.info(`watching ${this.#unitWatch.slices} slices for new units`);
+    else if (this.#unitWatch) log.warn(`units not watched (${this.#unitWatch.why}): reading them all every ${CALM_FULL_TICK_MAX_MS / 1000} s instead`);
     const lastWarning = (await this.deps.history.recent(20).catch(() => [])).find((k) => k.outcome === 'warned');
     if (lastWarning) this.#lastWarningWallMs = lastWarning.atMs;
     await this.#thawLeftOver();
@@ -169,8 +179,12 @@ export class Agent {
     }
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    if (this.#unitChangeTimer) clearTimeout(this.#unitChangeTimer);
+    this.#unitChangeTimer = null;
     this.#watch?.close();
     this.#watch = null;
+    this.#unitWatch?.close();
+    this.#unitWatch = null;
   }
 
   /** Wake for a tick now (PSI event, config reload). Ticks never overlap. */
@@ -178,6 +192,19 @@ export class Agent {
     this.#noteWake(this.#wakeNow(cause));
     this.deps.log.debug(`wake: ${cause}`);
     void this.tick();
+  }
+
+  /**
+   * A unit came or went. While calm that is read at once (after the burst of an app's start
+   * settles), while memory is plentiful, rather than at the next regular full tick: a storm's
+   * first look then meets apps already read. Out of calm every look reads the units anyway.
+   */
+  #unitsChanged(): void {
+    if (!this.#running || this.#unitChangeTimer) return;
+    this.#unitChangeTimer = setTimeout(() => {
+      this.#unitChangeTimer = null;
+      if (this.#running && this.#policyState.state === 'calm') this.wake('units');
+    }, UNIT_CHANGE_SETTLE_MS);
   }
 
   #wakeNow(cause: string): Wake {
@@ -638,7 +665,8 @@ export class Agent {
 
   /**
    * Calm, with PSI triggers armed: read /proc/meminfo alone, and pay for a full tick only near
-   * the elevated level or when the last one is CALM_FULL_TICK_MAX_MS old.
+   * the elevated level or when the last one is CALM_FULL_TICK_MAX_MS old (CALM_FULL_TICK_WATCHED_MS
+   * while the units are watched: then a new unit wakes a full tick itself).
    */
   #calmLook(wake: Wake): void {
     this.#timer = null;
@@ -652,7 +680,8 @@ export class Agent {
       void this.tick(); // the full tick reports what is wrong
       return;
     }
-    if (calmLookWantsTick(meminfo, this.#config) || this.#now() - this.#lastFullTickMs >= CALM_FULL_TICK_MAX_MS) {
+    const fullEveryMs = this.#unitWatch?.watching ? CALM_FULL_TICK_WATCHED_MS : CALM_FULL_TICK_MAX_MS;
+    if (calmLookWantsTick(meminfo, this.#config) || this.#now() - this.#lastFullTickMs >= fullEveryMs) {
       this.#noteWake(wake);
       void this.tick();
       return;

@@ -29,6 +29,7 @@ import { packageVersion } from '../io/package-root.js';
 import { configFile, historyFile, pausedFile, preferencesFile } from '../io/paths.js';
 import { openPreferences } from '../io/preferences.js';
 import { watchPressure } from '../cgroup/pressure-watch.js';
+import { watchUnits } from '../cgroup/unit-watch.js';
 import { readGauges, readUnits } from '../cgroup/read-snapshot.js';
 import { locateUserTree } from '../cgroup/user-tree.js';
 import { readFileSync } from 'node:fs';
@@ -187,6 +188,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     // user@UID.service/memory.pressure is root-owned (EACCES); /proc/pressure/memory and the
     // user-owned app.slice are where an unprivileged trigger can be armed.
     watchPressure: (onEvent) => watchPressure([join(tree.procRoot, 'pressure', 'memory'), join(tree.path, 'app.slice', 'memory.pressure'), join(tree.path, 'memory.pressure')], PSI_TRIGGER, onEvent),
+    watchUnits: (onChange) => watchUnits(tree.path, onChange),
     history,
     reports: allOf(reports, (err) => log.error(`report failed: ${(err as Error).message}`)),
     preferences,

@@ -113,6 +113,15 @@ export const CALM_WATCH_MAX_MS = 10_000;
  */
 export const CALM_LOOK_MARGIN_PCT = 5;
 export const CALM_FULL_TICK_MAX_MS = 10_000;
+/**
+ * With the units watched (agent/cgroup/unit-watch.ts) a new scope is read when it appears, so
+ * the regular full tick is left only to keep each unit's footprint trend within
+ * GROWTH_MAX_INTERVAL_MS, for the ranking at the first look out of calm: half of it, so a late
+ * timer never loses the trend.
+ */
+export const CALM_FULL_TICK_WATCHED_MS = 30_000;
+/** Units created or removed are read this long after the last such event: an app's start makes several cgroups at once. */
+export const UNIT_CHANGE_SETTLE_MS = 500;
 /** PSI trigger armed while calm: 50 ms of "some" stall within 2 s (unprivileged windows must be multiples of 2 s). */
 export const PSI_TRIGGER = 'some 50000 2000000';
 /** How many candidates a kill report carries. */

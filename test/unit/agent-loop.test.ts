@@ -1,9 +1,9 @@
 // The agent's loop with every dependency faked as plain data (the kill, the snapshot, history):
 // what it does with a decision, not how it reads or kills.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import { Agent, type AgentDeps } from '../../agent/agent.js';
-import { DEFAULT_POLICY, LAST_LOOK_FRESH_MS } from '../../agent/core/constants.js';
+import { CALM_FULL_TICK_MAX_MS, CALM_FULL_TICK_WATCHED_MS, DEFAULT_POLICY, LAST_LOOK_FRESH_MS, UNIT_CHANGE_SETTLE_MS } from '../../agent/core/constants.js';
 import type { ChildKillAttempt } from '../../agent/core/records.js';
 import type { AppUnit, ExpendableProcess, Snapshot } from '../../agent/core/snapshot.js';
 import { ProcessGoneError } from '../../agent/cgroup/kill-process.js';
@@ -11,6 +11,7 @@ import { UnitGoneError, type KillScopeResult } from '../../agent/cgroup/kill-sco
 import type { Preference } from '../../shared/names.js';
 import type { EventRecord } from '../../shared/records.js';
 import type { EventReport } from '../../agent/event-report.js';
+import type { UnitWatch } from '../../agent/cgroup/unit-watch.js';
 import { app, meminfo, MiB, snapshot } from '../support/snapshots.js';
 
 function fakeDeps(snaps: () => Snapshot, kill: (dir: string) => Promise<KillScopeResult>, killChild: (pid: number) => Promise<ChildKillAttempt> = () => Promise.resolve({ exited: true, durationMs: 3 })) {
@@ -380,5 +381,63 @@ describe('Agent loop', () => {
     assert.equal(unitReads, 5, 'KillApp always reads anew');
     assert.deepEqual((await agent.api.listApps()).map((a) => a.unit), [editor.unit], 'the killed app is not listed from the look before the kill');
     assert.equal(unitReads, 6);
+  });
+
+  test('calm: the units are read every CALM_FULL_TICK_WATCHED_MS while watched, soon after one comes or goes, and every CALM_FULL_TICK_MAX_MS when not watched', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      for (const watching of [true, false]) {
+        let clockMs = 0;
+        const f = fakeDeps(() => snapshot(clockMs, { meminfo: meminfo(60), apps: [app('app-gnome-editor-1.scope', { appId: 'editor', memoryBytes: 200 * MiB })] }), () => Promise.resolve(ok));
+        let unitReads = 0;
+        f.deps.readUnits = () => {
+          unitReads++;
+          return Promise.resolve({ atMs: clockMs, apps: [], outside: [] });
+        };
+        let changed: (() => void) | null = null;
+        f.deps.config = { ...DEFAULT_POLICY, psiTriggers: true };
+        f.deps.watchPressure = () => ({ armed: ['/proc/pressure/memory'], refused: [], close: () => undefined });
+        f.deps.watchUnits = (onChange): UnitWatch => {
+          changed = onChange;
+          return { watching, slices: 3, why: watching ? '' : 'ENOSPC', close: () => undefined };
+        };
+        f.deps.now = () => clockMs;
+        const agent = new Agent(f.deps);
+        // The clock and the timers move together, a tenth of a second at a time, letting each look finish.
+        const advance = async (ms: number): Promise<void> => {
+          for (let left = ms; left > 0; left -= 100) {
+            clockMs += 100;
+            mock.timers.tick(100);
+            for (let i = 0; i < 5; i++) await Promise.resolve();
+          }
+        };
+        await agent.start();
+        assert.equal(unitReads, 1, 'the first look');
+        const every = watching ? CALM_FULL_TICK_WATCHED_MS : CALM_FULL_TICK_MAX_MS;
+        await advance(every - 1000);
+        assert.equal(unitReads, 1, `calm looks read /proc/meminfo alone for ${every} ms (watched: ${watching})`);
+        await advance(3000);
+        assert.equal(unitReads, 2, `then one full tick (watched: ${watching})`);
+        if (watching) {
+          // An app's start: three cgroups at once, one look that reads them, once they settle.
+          changed!();
+          changed!();
+          await advance(100);
+          changed!();
+          await advance(UNIT_CHANGE_SETTLE_MS - 200);
+          assert.equal(unitReads, 2, 'not before the burst settles');
+          await advance(300);
+          assert.equal(unitReads, 3, 'one read for the burst');
+          await advance(5000);
+          assert.equal(unitReads, 3);
+          assert.ok(f.logs.includes('watching 3 slices for new units'), f.logs.join('\n'));
+        } else {
+          assert.ok(f.logs.some((l) => l.startsWith('units not watched (ENOSPC)')), f.logs.join('\n'));
+        }
+        agent.stop();
+      }
+    } finally {
+      mock.timers.reset();
+    }
   });
 });
