@@ -4,7 +4,6 @@
 // to someone trying to find out why their guard is not running. No session bus at all still
 // fails with exit 3 (BusUnavailableError, mapped in main.ts).
 import { spawn } from 'node:child_process';
-import { InvalidArgumentError } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,13 +20,6 @@ export interface DashboardOptions {
   open: boolean;
   port?: number;
 }
-
-/** --port: a TCP port a user may bind (1024–65535, so no root is needed). */
-export const portNumber = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1024 || n > 65535) throw new InvalidArgumentError('expected a port number from 1024 to 65535');
-  return n;
-};
 
 /** The built output the server may serve from (the page's files live under it). */
 export const dashboardRoot = (): string => join(packageRoot(), 'dist');
