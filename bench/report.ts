@@ -22,6 +22,8 @@ export interface IdleResult {
   rssKiBEnd: number;
   /** The next window of the same length, right after the first (absent in older results). */
   steady?: { cpuSecondsPerMinute: number; wakeupsPerMinute: number; rssKiBEnd: number };
+  /** RssAnon at the end of the last window: what the kernel cannot evict (absent in older results). */
+  rssAnonKiBEnd?: number;
 }
 
 export interface ScaleResult {
@@ -321,10 +323,10 @@ export function renderReport(r: BenchResults): string {
   if (r.idle.length > 0) {
     L.push('## Idle cost (no pressure)');
     L.push('');
-    L.push('| killer | CPU s / min | wake-ups / min | CPU s / min, next minute | wake-ups / min, next minute | threads | RSS after start | RSS after the idle minute(s) |');
-    L.push('|---|---|---|---|---|---|---|---|');
+    L.push('| killer | CPU s / min | wake-ups / min | CPU s / min, next minute | wake-ups / min, next minute | threads | RSS after start | RSS after the idle minute(s) | of it anonymous |');
+    L.push('|---|---|---|---|---|---|---|---|---|');
     for (const i of r.idle) {
-      L.push(`| ${killerLabel(i.killer)} | ${i.cpuSecondsPerMinute.toFixed(3)} | ${Math.round(i.wakeupsPerMinute)} | ${i.steady ? i.steady.cpuSecondsPerMinute.toFixed(3) : '–'} | ${i.steady ? Math.round(i.steady.wakeupsPerMinute) : '–'} | ${i.threads} | ${kib(i.rssKiBStart)} | ${kib(i.steady?.rssKiBEnd ?? i.rssKiBEnd)} |`);
+      L.push(`| ${killerLabel(i.killer)} | ${i.cpuSecondsPerMinute.toFixed(3)} | ${Math.round(i.wakeupsPerMinute)} | ${i.steady ? i.steady.cpuSecondsPerMinute.toFixed(3) : '–'} | ${i.steady ? Math.round(i.steady.wakeupsPerMinute) : '–'} | ${i.threads} | ${kib(i.rssKiBStart)} | ${kib(i.steady?.rssKiBEnd ?? i.rssKiBEnd)} | ${i.rssAnonKiBEnd !== undefined ? kib(i.rssAnonKiBEnd) : '–'} |`);
     }
     L.push('');
     L.push('CPU from the unit\'s cgroup `cpu.stat` usage_usec; wake-ups = voluntary + involuntary context switches summed over all threads, over ' +

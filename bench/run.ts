@@ -253,10 +253,11 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
           rssKiBEnd: Number(kv.get('rss_kib_end_2')),
         },
       } : {}),
+      ...(kv.has('rss_anon_kib_end_2') ? { rssAnonKiBEnd: Number(kv.get('rss_anon_kib_end_2')) } : {}),
     };
     r.idle = r.idle.filter((x) => x.killer !== k);
     r.idle.push(entry);
-    log(`idle ${k}: ${entry.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${Math.round(entry.wakeupsPerMinute)} wake-ups/min${entry.steady ? ` (next minute ${entry.steady.cpuSecondsPerMinute.toFixed(3)}, ${Math.round(entry.steady.wakeupsPerMinute)})` : ''}, RSS ${entry.rssKiBStart} KiB`);
+    log(`idle ${k}: ${entry.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${Math.round(entry.wakeupsPerMinute)} wake-ups/min${entry.steady ? ` (next minute ${entry.steady.cpuSecondsPerMinute.toFixed(3)}, ${Math.round(entry.steady.wakeupsPerMinute)})` : ''}, RSS ${entry.rssKiBStart} KiB${entry.rssAnonKiBEnd !== undefined ? `, anonymous ${entry.rssAnonKiBEnd} KiB at the end` : ''}`);
   }
   if (scale) {
     const kv = parseKv(readText(join(out, 'scale.kv')));

@@ -562,6 +562,8 @@ idle_one() {
     kv cpu_usec_2 "$(( $(cpu_usec "$cg") - c1 ))"
     kv wakeups_2 "$(( $(ctxsw "$pid") - w1 ))"
     kv rss_kib_end_2 "$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")"
+    # The part of it the kernel cannot drop under pressure (file pages of the binary it can).
+    kv rss_anon_kib_end_2 "$(awk '/^RssAnon/ { print $2 }' "/proc/$pid/status")"
     killer_stop "$killer"
 }
 
