@@ -12,8 +12,13 @@ import type { RankScale } from './scale.js';
 import { DEFAULT_POLICY } from '../agent/core/constants.js';
 import { describePolicy } from './replay.js';
 
+/** The guest's memory every workload is sized for; idle results without a size were measured at it. */
+export const DEFAULT_GUEST_MIB = 2048;
+
 export interface IdleResult {
   killer: string;
+  /** Guest memory (absent: DEFAULT_GUEST_MIB). */
+  guestMiB?: number;
   seconds: number;
   threads: number;
   cpuSecondsPerMinute: number;
@@ -323,10 +328,12 @@ export function renderReport(r: BenchResults): string {
   if (r.idle.length > 0) {
     L.push('## Idle cost (no pressure)');
     L.push('');
-    L.push('| killer | CPU s / min | wake-ups / min | CPU s / min, next minute | wake-ups / min, next minute | threads | RSS after start | RSS after the idle minute(s) | of it anonymous |');
-    L.push('|---|---|---|---|---|---|---|---|---|');
-    for (const i of r.idle) {
-      L.push(`| ${killerLabel(i.killer)} | ${i.cpuSecondsPerMinute.toFixed(3)} | ${Math.round(i.wakeupsPerMinute)} | ${i.steady ? i.steady.cpuSecondsPerMinute.toFixed(3) : '–'} | ${i.steady ? Math.round(i.steady.wakeupsPerMinute) : '–'} | ${i.threads} | ${kib(i.rssKiBStart)} | ${kib(i.steady?.rssKiBEnd ?? i.rssKiBEnd)} | ${i.rssAnonKiBEnd !== undefined ? kib(i.rssAnonKiBEnd) : '–'} |`);
+    L.push('| guest RAM | killer | CPU s / min | wake-ups / min | CPU s / min, next minute | wake-ups / min, next minute | threads | RSS after start | RSS after the idle minute(s) | of it anonymous |');
+    L.push('|---|---|---|---|---|---|---|---|---|---|');
+    // By guest size, then as measured: the cost against RAM size reads down the table.
+    const bySize = [...r.idle].sort((a, b) => (a.guestMiB ?? DEFAULT_GUEST_MIB) - (b.guestMiB ?? DEFAULT_GUEST_MIB));
+    for (const i of bySize) {
+      L.push(`| ${((i.guestMiB ?? DEFAULT_GUEST_MIB) / 1024).toFixed(0)} GiB | ${killerLabel(i.killer)} | ${i.cpuSecondsPerMinute.toFixed(3)} | ${Math.round(i.wakeupsPerMinute)} | ${i.steady ? i.steady.cpuSecondsPerMinute.toFixed(3) : '–'} | ${i.steady ? Math.round(i.steady.wakeupsPerMinute) : '–'} | ${i.threads} | ${kib(i.rssKiBStart)} | ${kib(i.steady?.rssKiBEnd ?? i.rssKiBEnd)} | ${i.rssAnonKiBEnd !== undefined ? kib(i.rssAnonKiBEnd) : '–'} |`);
     }
     L.push('');
     L.push('CPU from the unit\'s cgroup `cpu.stat` usage_usec; wake-ups = voluntary + involuntary context switches summed over all threads, over ' +

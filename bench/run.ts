@@ -25,7 +25,7 @@ import { parseKv, parseSeries } from './guest-output.js';
 import { batches, makePlan, stormOverdue, type PlanItem } from './plan.js';
 import { summarizeRun, type RunResult } from './run-result.js';
 import { renderPlot } from './plot.js';
-import { renderReadmeTables, renderReport, spliceReadmeTables, type BenchResults, type IdleResult, type ScaleResult } from './report.js';
+import { DEFAULT_GUEST_MIB, renderReadmeTables, renderReport, spliceReadmeTables, type BenchResults, type IdleResult, type ScaleResult } from './report.js';
 import { leakCheck } from './leak.js';
 import { replay, variants } from './replay.js';
 import { rankScale } from './scale.js';
@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     'agent-from': { type: 'string' },
     /** Extra arguments for `headroom agent` in the guest (e.g. --debug, to log every look); for diagnosis, with --out elsewhere. */
     'agent-args': { type: 'string', default: '' },
+    /** Guest memory in MiB (2048: the size every workload is made for; others for idle cost against RAM size). */
+    'guest-mib': { type: 'string', default: '2048' },
   },
   strict: true,
 });
@@ -65,6 +67,8 @@ const outDir = resolve(root, args.out);
 const resultsPath = join(outDir, 'results.json');
 const capS = Number(args.cap);
 const agentArgs = args['agent-args'];
+const guestMiB = Number(args['guest-mib']);
+if (!Number.isInteger(guestMiB) || guestMiB < 1024 || guestMiB > 16384) throw new Error(`--guest-mib: a whole number of MiB from 1024 to 16384, got ${JSON.stringify(args['guest-mib'])}`);
 // Words that go into a unit file's ExecStart line: options only, nothing a shell or sed would read.
 if (!/^(--?[a-z][a-z-]*(=[\w./-]+)?( |$))*$/.test(agentArgs)) throw new Error(`--agent-args: options such as --debug only, got ${JSON.stringify(agentArgs)}`);
 const log = (msg: string): void => {
@@ -208,6 +212,7 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
     },
     timeoutMs,
     outDir: out,
+    memoryMiB: guestMiB,
   });
   const hostLoads = loads.stop();
   const frozen = watch.stop();
@@ -242,7 +247,7 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
     if (!kv.has('cpu_usec')) continue;
     const secs = Number(kv.get('seconds'));
     const entry: IdleResult = {
-      killer: k, seconds: secs, threads: Number(kv.get('threads')),
+      killer: k, seconds: secs, threads: Number(kv.get('threads')), guestMiB,
       cpuSecondsPerMinute: (Number(kv.get('cpu_usec')) / 1e6) * (60 / secs),
       wakeupsPerMinute: Number(kv.get('wakeups')) * (60 / secs),
       rssKiBStart: Number(kv.get('rss_kib_start')), rssKiBEnd: Number(kv.get('rss_kib_end')),
@@ -255,7 +260,7 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
       } : {}),
       ...(kv.has('rss_anon_kib_end_2') ? { rssAnonKiBEnd: Number(kv.get('rss_anon_kib_end_2')) } : {}),
     };
-    r.idle = r.idle.filter((x) => x.killer !== k);
+    r.idle = r.idle.filter((x) => x.killer !== k || (x.guestMiB ?? DEFAULT_GUEST_MIB) !== guestMiB);
     r.idle.push(entry);
     log(`idle ${k}: ${entry.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${Math.round(entry.wakeupsPerMinute)} wake-ups/min${entry.steady ? ` (next minute ${entry.steady.cpuSecondsPerMinute.toFixed(3)}, ${Math.round(entry.steady.wakeupsPerMinute)})` : ''}, RSS ${entry.rssKiBStart} KiB${entry.rssAnonKiBEnd !== undefined ? `, anonymous ${entry.rssAnonKiBEnd} KiB at the end` : ''}`);
   }

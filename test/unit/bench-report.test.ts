@@ -29,7 +29,7 @@ const results: BenchResults = {
     run(4, 'headroom', 'nosw', 30, 900), run(5, 'earlyoom', 'nosw', 20, 500), run(6, 'headroom', 'nosw', 31, 950, { innocentSurvived: false, rightVictim: false }),
   ],
   idle: [
-    { killer: 'headroom', seconds: 60, threads: 11, cpuSecondsPerMinute: 0.05, wakeupsPerMinute: 120, rssKiBStart: 60000, rssKiBEnd: 60100, steady: { cpuSecondsPerMinute: 0.02, wakeupsPerMinute: 80.4, rssKiBEnd: 60200 } },
+    { killer: 'headroom', seconds: 60, threads: 11, cpuSecondsPerMinute: 0.05, wakeupsPerMinute: 120, rssKiBStart: 60000, rssKiBEnd: 60100, steady: { cpuSecondsPerMinute: 0.02, wakeupsPerMinute: 80.4, rssKiBEnd: 60200 }, rssAnonKiBEnd: 15360 },
     { killer: 'earlyoom', seconds: 60, threads: 1, cpuSecondsPerMinute: 0.2, wakeupsPerMinute: 230, rssKiBStart: 900, rssKiBEnd: 900 },
   ],
   scale: { processes: 2000, headroomKillDurationMs: 2400, headroomGraceMs: 2000, headroomGoneSeconds: 14, headroomCli: '', cgroupKillGoneSeconds: 1.5 },
@@ -78,8 +78,10 @@ describe('bench report', () => {
     assert.match(md, /## Headline\n\n\| workload \| kill needed \|/);
     assert.match(md, /\| \(2\) zram, fast hog \| Headroom defaults \| 1 \| 100 % \| 0\/1 \| 12\.0 \|/);
     assert.match(md, /## Where Headroom loses\n\n- \(1\) no swap/);
-    assert.match(md, /\| Headroom defaults \| 0\.050 \| 120 \| 0\.020 \| 80 \| 11 \| 58\.6 MiB \| 58\.8 MiB \|/);
-    assert.match(md, /\| earlyoom defaults \| 0\.200 \| 230 \| – \| – \| 1 \| 0\.9 MiB \| 0\.9 MiB \|/, 'older results without a second window');
+    assert.match(md, /\| 2 GiB \| Headroom defaults \| 0\.050 \| 120 \| 0\.020 \| 80 \| 11 \| 58\.6 MiB \| 58\.8 MiB \| 15\.0 MiB \|/);
+    assert.match(md, /\| 2 GiB \| earlyoom defaults \| 0\.200 \| 230 \| – \| – \| 1 \| 0\.9 MiB \| 0\.9 MiB \| – \|/, 'older results without a second window or the anonymous part');
+    const sized = renderReport({ ...results, idle: [{ ...results.idle[1]!, guestMiB: 8192, cpuSecondsPerMinute: 0.4 }, ...results.idle] });
+    assert.match(sized, /\| 2 GiB \| Headroom defaults [^\n]*\n\| 2 GiB \| earlyoom defaults [^\n]*\n\| 8 GiB \| earlyoom defaults \| 0\.400 \|/, 'by guest size, the larger guest after');
     assert.match(md, /1000 warn\/kill cycles in 900 s: RSS 58\.6 MiB after start → 59\.6 MiB/);
     assert.match(md, /Ranking 1,000 app scopes/);
     assert.match(md, /scope of 2000 processes .* 14\.0 s .* 2400 ms from SIGTERM to an empty scope, with up to 2000 ms of grace/);
