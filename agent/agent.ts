@@ -653,11 +653,10 @@ export class Agent {
       : triggersArmed ? watchMs
       : Math.min(watchMs, POLL_FALLBACK_MS));
     this.#timer = setTimeout(() => {
-      const wake = this.#wakeNow('timer');
       if (state === 'calm' && triggersArmed && !paused) {
-        this.#calmLook(wake);
+        this.#calmLook(this.#now());
       } else {
-        this.#noteWake(wake);
+        this.#noteWake(this.#wakeNow('timer'));
         void this.tick();
       }
     }, delay);
@@ -668,21 +667,24 @@ export class Agent {
    * the elevated level or when the last one is CALM_FULL_TICK_MAX_MS old (CALM_FULL_TICK_WATCHED_MS
    * while the units are watched: then a new unit wakes a full tick itself).
    */
-  #calmLook(wake: Wake): void {
+  #calmLook(wokeAtMs: number): void {
     this.#timer = null;
+    // The faults are counted from here, once a tick is called for: read at every calm look,
+    // /proc/self/stat cost as much as /proc/meminfo (host profile), for a look that stays calm.
+    const wake = (): Wake => ({ cause: 'timer', atMs: wokeAtMs, majorFaults: this.#majorFaults() });
     // A tick under way (a PSI wake) reschedules when it ends: looking now would only add one.
     if (!this.#running || this.#ticking) return;
     let meminfo: MemInfo;
     try {
       meminfo = this.deps.readMeminfo();
     } catch {
-      this.#noteWake(wake);
+      this.#noteWake(wake());
       void this.tick(); // the full tick reports what is wrong
       return;
     }
     const fullEveryMs = this.#unitWatch?.watching ? CALM_FULL_TICK_WATCHED_MS : CALM_FULL_TICK_MAX_MS;
     if (calmLookWantsTick(meminfo, this.#config) || this.#now() - this.#lastFullTickMs >= fullEveryMs) {
-      this.#noteWake(wake);
+      this.#noteWake(wake());
       void this.tick();
       return;
     }

@@ -10,13 +10,15 @@ export interface MemInfo {
 
 const FIELDS = { MemTotal: 'memTotalBytes', MemAvailable: 'memAvailableBytes', SwapTotal: 'swapTotalBytes', SwapFree: 'swapFreeBytes' } as const;
 
+// The four lines wanted, matched where they are: the calm agent parses this file every look,
+// and splitting all ~55 lines made most of the garbage its collector then spent time on.
+const WANTED_LINE = /^[ \t]*(MemTotal|MemAvailable|SwapTotal|SwapFree):[ \t]+(\d+)(?: kB)?[ \t\r]*$/gm;
+
 export function parseMeminfo(text: string, source = '/proc/meminfo'): MemInfo {
   const found: Partial<MemInfo> = {};
-  for (const line of text.split('\n')) {
-    const m = /^(\w+):\s+(\d+)(?: kB)?$/.exec(line.trim());
-    if (!m) continue;
-    const key = FIELDS[m[1] as keyof typeof FIELDS] as keyof MemInfo | undefined;
-    if (key) found[key] = Number(m[2]) * 1024;
+  WANTED_LINE.lastIndex = 0;
+  for (let m = WANTED_LINE.exec(text); m !== null; m = WANTED_LINE.exec(text)) {
+    found[FIELDS[m[1] as keyof typeof FIELDS]] = Number(m[2]) * 1024;
   }
   for (const [name, key] of Object.entries(FIELDS)) {
     if (found[key] === undefined) throw new ParseError(source, `no ${name} line`);
