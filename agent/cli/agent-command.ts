@@ -32,9 +32,9 @@ import { watchPressure } from '../cgroup/pressure-watch.js';
 import { watchUnits } from '../cgroup/unit-watch.js';
 import { readGauges, readUnits } from '../cgroup/read-snapshot.js';
 import { locateUserTree } from '../cgroup/user-tree.js';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMeminfo } from '../core/meminfo.js';
+import { openProcFile } from '../io/proc-file.js';
 import { CliError, EXIT_FAILURE } from './exit-codes.js';
 import { withoutAppImageEnv } from '../install/core/appimage.js';
 
@@ -161,6 +161,8 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     if (!lastAsk || now - lastAsk.atMs >= ASK_FRESH_MS) lastAsk = { atMs: now, ask: askNow(bus) };
     return lastAsk.ask;
   } : undefined;
+  // Read at every calm look: kept open (agent/io/proc-file.ts).
+  const meminfoFile = openProcFile(join(tree.procRoot, 'meminfo'));
   const agent = new Agent({
     notices: notifier ? createNoticeSink(notifier, log, Date.now, () => tray?.running() ?? false, (entry) => launcher.canLaunch(entry)) : undefined,
     loadConfig: async () => {
@@ -172,7 +174,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     tree,
     config,
     version: packageVersion(),
-    readMeminfo: () => parseMeminfo(readFileSync(join(tree.procRoot, 'meminfo'), 'utf8')),
+    readMeminfo: () => parseMeminfo(meminfoFile.read()),
     readGauges: () => readGauges(sources),
     readUnits: async () => {
       const units = await readUnits(sources);
