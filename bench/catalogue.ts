@@ -39,12 +39,16 @@ export const KILLERS = [
   // Runs 367-368 (workload 11) of the build that watched the decline 5 s before a pause
   // (d14548f): MemAvailable was under the floor by then, so it never paused. Replaced by 0a3dee1.
   { id: 'headroom-settle5', label: 'Headroom, pause after a 5 s settle (replaced)' },
+  // Idle only (bench/node-floor.ts): a bare Node 20 process doing no more than each calm look must.
+  { id: 'nodefloor', label: 'bare Node 20: calm looks alone (the floor)' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
 /** Killers that only appear in recorded results: nothing can run them any more. */
 export const RECORDED_ONLY_KILLERS: readonly string[] = [
   'headroom-prev', 'headroom-calm60', 'headroom-pred15', 'headroom-readlead', 'headroom-unitwait', 'headroom-calmlead', 'headroom-wholeunit', 'headroom-floormargin', 'headroom-settle5',
 ];
+/** Killers measured idle only: no storm can be planned for them. */
+export const IDLE_ONLY_KILLERS: readonly string[] = ['nodefloor'];
 /** Headroom's own rows, compared against the best anchor in this order. */
 export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-wholeunit', 'headroom-floormargin', 'headroom-settle5', 'headroom-calmlead', 'headroom-unitwait', 'headroom-pred15', 'headroom-prev', 'headroom-calm60', 'headroom-readlead'] as const;
 

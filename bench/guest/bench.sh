@@ -12,10 +12,11 @@ set -u
 . "${LAB_REPO:-/mnt/share}/lab/guest/lib.sh"
 . "$LAB_REPO/lab/guest/scenario-lib.sh"
 
-# The host runs a frozen copy of the agent and of the helper (BENCH_HEADROOM, BENCH_BIN,
-# relative to the repository) so rebuilding the checkout during a long set changes nothing.
+# The host runs a frozen copy of the agent and of the helpers (BENCH_HEADROOM, BENCH_BIN,
+# BENCH_NODE_FLOOR, relative to the repository) so rebuilding the checkout during a long set changes nothing.
 HR=$LAB_REPO/${BENCH_HEADROOM:-bin/headroom}
 BIN=$LAB_REPO/${BENCH_BIN:-dist/bench/benchbin}
+NODE_FLOOR=$LAB_REPO/${BENCH_NODE_FLOOR:-dist/bench/node-floor.js}
 CAP_S=${BENCH_CAP_S:-200}
 B=/run/bench
 mkdir -p "$B" && chmod 0777 "$B"
@@ -62,6 +63,9 @@ killer_start() {
         as_lab mkdir -p "$LAB_HOME/.config/headroom"
         printf '%s\n' "${BENCH_HEADROOM_CONFIG:-}" | as_lab tee "$LAB_HOME/.config/headroom/config.toml" >/dev/null
         as_lab timeout 120 systemctl --user start "$AGENT_UNIT" && wait_until 60 agent_on_bus ;;
+    # idle only: the floor of a Node agent (bench/node-floor.ts), with the agent's heap flags
+    nodefloor) systemd-run --quiet --unit=bench-node-floor.service node --max-old-space-size=64 --max-semi-space-size=1 "$NODE_FLOOR" &&
+        wait_until 20 systemctl -q is-active bench-node-floor.service ;;
     *) echo "unknown killer $1"; return 1 ;;
     esac
 }
@@ -69,6 +73,7 @@ killer_stop() {
     case $1 in
     none) ;;
     earlyoom) systemctl stop earlyoom.service ;;
+    nodefloor) systemctl stop bench-node-floor.service ;;
     oomd20 | oomd2) systemctl stop systemd-oomd.service systemd-oomd.socket; oomd_dropins_off ;;
     headroom | headroom-candidate) as_lab timeout 60 systemctl --user stop "$AGENT_UNIT"
         as_lab rm -f "$LAB_HOME/.config/headroom/config.toml" ;;
@@ -77,6 +82,7 @@ killer_stop() {
 killer_pid() {
     case $1 in
     earlyoom) systemctl show -P MainPID earlyoom.service ;;
+    nodefloor) systemctl show -P MainPID bench-node-floor.service ;;
     oomd20 | oomd2) systemctl show -P MainPID systemd-oomd.service ;;
     headroom | headroom-candidate) agent_main_pid ;;
     esac

@@ -1,0 +1,26 @@
+// The floor for any calm Node agent, for the idle table: a bare Node 20 process doing only what
+// every calm look of Headroom must do (a timer, one read of /proc/meminfo, its two figures, the
+// next look as far off as free memory allows: agent/core/decide.ts calmWatchIntervalMs), and
+// nothing else: no bus, no units, no PSI triggers. Run by bench/guest/bench.sh as the idle-only
+// killer "nodefloor", with the agent's heap flags. What Headroom costs above it is Headroom's.
+import { readFileSync } from 'node:fs';
+
+const ELEVATED_PCT = 15;
+const WORST_RATE_BYTES_PER_S = 1024 ** 3;
+const WANTED = /^(MemTotal|MemAvailable):[ \t]+(\d+)/gm;
+
+function look(): void {
+  const text = readFileSync('/proc/meminfo', 'latin1');
+  let totalKiB = 0;
+  let availableKiB = 0;
+  WANTED.lastIndex = 0;
+  for (let m = WANTED.exec(text); m !== null; m = WANTED.exec(text)) {
+    if (m[1] === 'MemTotal') totalKiB = Number(m[2]);
+    else availableKiB = Number(m[2]);
+  }
+  const marginBytes = (availableKiB - (totalKiB * ELEVATED_PCT) / 100) * 1024;
+  const ms = Math.round(Math.min(10_000, Math.max(250, ((marginBytes / WORST_RATE_BYTES_PER_S) * 1000) / 2)));
+  setTimeout(look, ms);
+}
+
+look();
