@@ -39,8 +39,8 @@ export const KILLERS = [
   // Runs 367-368 (workload 11) of the build that watched the decline 5 s before a pause
   // (d14548f): MemAvailable was under the floor by then, so it never paused. Replaced by 0a3dee1.
   { id: 'headroom-settle5', label: 'Headroom, pause after a 5 s settle (replaced)' },
-  // Idle only (bench/node-floor.ts): a bare Node 20 process doing no more than each calm look must.
-  { id: 'nodefloor', label: 'bare Node 20: calm looks alone (the floor)' },
+  // Idle only (bench/node-floor.ts): a bare Node 20 process doing each calm look and nothing else.
+  { id: 'nodefloor', label: 'bare Node 20: calm looks alone, readFileSync each' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
 /** Killers that only appear in recorded results: nothing can run them any more. */

@@ -1,8 +1,10 @@
-// The floor for any calm Node agent, for the idle table: a bare Node 20 process doing only what
-// every calm look of Headroom must do (a timer, one read of /proc/meminfo, its two figures, the
-// next look as far off as free memory allows: agent/core/decide.ts calmWatchIntervalMs), and
-// nothing else: no bus, no units, no PSI triggers. Run by bench/guest/bench.sh as the idle-only
-// killer "nodefloor", with the agent's heap flags. What Headroom costs above it is Headroom's.
+// A bare Node 20 process doing what every calm look of Headroom does (a timer, a read of
+// /proc/meminfo, its two figures, the next look as far off as free memory allows:
+// agent/core/decide.ts calmWatchIntervalMs) and nothing else: no bus, no units, no PSI
+// triggers. Run by bench/guest/bench.sh as the idle-only killer "nodefloor", with the agent's
+// heap flags. It reads the file anew each look (readFileSync), as the agent did before it kept
+// the file open (agent/io/proc-file.ts): in the 2 GiB guest it cost more than the agent itself,
+// so it is a floor for that way of reading, not for Node.
 import { readFileSync } from 'node:fs';
 
 const ELEVATED_PCT = 15;
