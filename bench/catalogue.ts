@@ -82,6 +82,8 @@ export const workloadLabel = (id: string): string => WORKLOADS.find((w) => w.id 
 /** Whether a workload's hog must be killed (unknown ids: yes, as the first four). */
 export const needsKill = (id: string): boolean => WORKLOADS.find((w) => w.id === id)?.needsKill ?? true;
 export const isKiller = (id: string): id is KillerId => KILLERS.some((k) => k.id === id);
+/** Whether a storm run can be planned for this killer id: known, and neither recorded only nor idle only. */
+export const canRunStorms = (id: string): id is KillerId => isKiller(id) && !RECORDED_ONLY_KILLERS.includes(id) && !IDLE_ONLY_KILLERS.includes(id);
 export const isWorkload = (id: string): id is WorkloadId => WORKLOADS.some((w) => w.id === id);
 /** Headroom's own rows (today's and every build kept apart), as against the anchors. */
 export const isHeadroom = (killer: string): boolean => killer.startsWith('headroom');

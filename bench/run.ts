@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 
 import { writeFileAtomic } from '../agent/io/files.js';
 import { bootGuest, ensureLabImage, labAvailable, repoRoot } from '../lab/guest.js';
-import { IDLE_ONLY_KILLERS, KILLERS, RECORDED_ONLY_KILLERS, WORKLOADS, isKiller, isWorkload, type KillerId, type WorkloadId } from './catalogue.js';
+import { IDLE_ONLY_KILLERS, KILLERS, WORKLOADS, canRunStorms, isWorkload, type KillerId, type WorkloadId } from './catalogue.js';
 import { parseKv, parseSeries } from './guest-output.js';
 import { batches, makePlan, stormOverdue, type PlanItem } from './plan.js';
 import { summarizeRun, type RunResult } from './run-result.js';
@@ -33,7 +33,7 @@ import { rankScale } from './scale.js';
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
-    killers: { type: 'string', default: KILLERS.filter((k) => k.id !== 'headroom-candidate' && !RECORDED_ONLY_KILLERS.includes(k.id) && !IDLE_ONLY_KILLERS.includes(k.id)).map((k) => k.id).join(',') },
+    killers: { type: 'string', default: KILLERS.filter((k) => k.id !== 'headroom-candidate' && canRunStorms(k.id)).map((k) => k.id).join(',') },
     /** TOML for the killer "headroom-candidate": defaults to try before they become the defaults. */
     'candidate-config': { type: 'string', default: '' },
     workloads: { type: 'string', default: WORKLOADS.map((w) => w.id).join(',') },
@@ -328,8 +328,8 @@ async function main(): Promise<void> {
   }
   const killers = args.killers.split(',').filter((k) => k !== '');
   const workloads = args.workloads.split(',').filter((w) => w !== '');
-  const runnable = KILLERS.filter((k) => !RECORDED_ONLY_KILLERS.includes(k.id) && !IDLE_ONLY_KILLERS.includes(k.id));
-  for (const k of killers) if (!isKiller(k) || RECORDED_ONLY_KILLERS.includes(k) || IDLE_ONLY_KILLERS.includes(k)) throw new Error(`unknown killer ${k}; known: ${runnable.map((x) => x.id).join(', ')}`);
+  const runnable = KILLERS.filter((k) => canRunStorms(k.id));
+  for (const k of killers) if (!canRunStorms(k)) throw new Error(`unknown killer ${k}; known: ${runnable.map((x) => x.id).join(', ')}`);
   for (const w of workloads) if (!isWorkload(w)) throw new Error(`unknown workload ${w}; known: ${WORKLOADS.map((x) => x.id).join(', ')}`);
 
   // The host-side leak check (light: it mostly sleeps) runs beside the boots.
@@ -357,7 +357,7 @@ async function main(): Promise<void> {
   const plan: PlanItem[] = args.plan !== undefined
     ? args.plan.split(';').flatMap((round, r) => round.split(',').filter((p) => p !== '').map((p) => {
       const [killer = '', workload = ''] = p.split(':');
-      if (!isKiller(killer) || RECORDED_ONLY_KILLERS.includes(killer) || IDLE_ONLY_KILLERS.includes(killer) || !isWorkload(workload)) throw new Error(`--plan: bad item ${p}`);
+      if (!canRunStorms(killer) || !isWorkload(workload)) throw new Error(`--plan: bad item ${p}`);
       return { round: nextRound + r, killer, workload };
     })).map((p, i) => ({ ...p, idx: nextIdx + i }))
     : runs > 0 && killers.length > 0 && workloads.length > 0

@@ -1,6 +1,6 @@
 // The headroom command line. Parsing only: each command is a function in this folder, loaded
 // when it runs. The agent lives all session and should not hold the dashboard's server, the
-// installer or the system facts it never uses (3.6 MiB of anonymous memory on Node 20), and a
+// installer or the system facts it never uses (2.8 MiB of anonymous memory on Node 20), and a
 // CLI answering a notification under memory pressure should not wait for the agent's modules.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PreflightError } from '../cgroup/user-tree.js';

@@ -63,7 +63,7 @@ killer_start() {
         as_lab mkdir -p "$LAB_HOME/.config/headroom"
         printf '%s\n' "${BENCH_HEADROOM_CONFIG:-}" | as_lab tee "$LAB_HOME/.config/headroom/config.toml" >/dev/null
         as_lab timeout 120 systemctl --user start "$AGENT_UNIT" && wait_until 60 agent_on_bus ;;
-    # idle only: the floor of a Node agent (bench/node-floor.ts), with the agent's heap flags
+    # idle only: a bare Node loop doing the calm looks alone (bench/node-floor.ts), with the agent's heap flags
     nodefloor) systemd-run --quiet --unit=bench-node-floor.service node --max-old-space-size=64 --max-semi-space-size=1 "$NODE_FLOOR" &&
         wait_until 20 systemctl -q is-active bench-node-floor.service ;;
     *) echo "unknown killer $1"; return 1 ;;
