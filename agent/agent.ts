@@ -45,8 +45,12 @@ export interface AgentDeps extends ApiDeps {
   config: PolicyConfig;
   /** Pressure, /proc/meminfo and swap: what each look reads. Synchronous (see readGauges). */
   readGauges(): Gauges;
-  /** Every unit and the memory outside the tree: read in the background while not calm. */
-  readUnits(): Promise<Units>;
+  /**
+   * Every unit and the memory outside the tree. Calm, the look waits for them, so they are read
+   * `inline` (synchronously: no thread-pool wake-ups); out of calm they are read through the
+   * thread pool, in the background of the looks.
+   */
+  readUnits(opts: { inline: boolean }): Promise<Units>;
   /** /proc/meminfo alone: the cheap look while calm. Synchronous: one small file, no thread pool hop. */
   readMeminfo(): MemInfo;
   killScope(cgroupDir: string, opts: KillScopeOptions): Promise<KillScopeResult>;
@@ -354,7 +358,7 @@ export class Agent {
       try {
         // The user's per-app choices rank the units: refreshed with them, off the quick path.
         await this.deps.preferences.refresh();
-        const units = await this.deps.readUnits();
+        const units = await this.deps.readUnits({ inline: this.#policyState.state === 'calm' });
         // Who can be asked matters only out of calm, where a pause can come (two bus calls).
         if (this.#policyState.state !== 'calm' && this.deps.asking) this.#ask = await this.deps.asking().catch(() => NO_ASKING);
         if (serial > this.#unitsStaleUpTo && (this.#units === null || units.atMs > this.#units.atMs)) {

@@ -1,14 +1,13 @@
 // The cgroup v2 files Headroom reads (Documentation/admin-guide/cgroup-v2.rst): which units
 // the user runs, the pids in a unit, its pressure and memory files, and the agent's own
 // cgroup. Shared by the snapshot reader and the kill; what the figures mean is agent/core's.
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SESSION_CORE_UNITS } from '../core/constants.js';
 import { parseMemoryStat } from '../core/memory-stat.js';
 import { parseUnifiedCgroup } from '../core/proc-status.js';
 import { parsePressure, type PressureSample } from '../core/psi.js';
 import { classifyUnit, type UserUnitName } from '../core/unit-name.js';
-import { readNumberIfExists, readTextIfExists, readTextSyncIfExists } from '../io/files.js';
+import { readNumberIfExists, readTextIfExists, readTextSyncIfExists, threadPoolReads, type FileReads } from '../io/files.js';
 
 const MAX_DEPTH = 8;
 
@@ -23,24 +22,24 @@ export interface UserUnitDir {
  * init.scope and the session itself (session.slice, where only a terminal tab is the user's
  * job, and SESSION_CORE_UNITS wherever they run).
  */
-export async function findUserUnits(treePath: string): Promise<UserUnitDir[]> {
+export async function findUserUnits(treePath: string, reads: FileReads = threadPoolReads): Promise<UserUnitDir[]> {
   const found: UserUnitDir[] = [];
   const walk = async (dir: string, slice: string, inSession: boolean, depth: number): Promise<void> => {
-    let entries;
+    let names;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      names = await reads.subdirs(dir);
     } catch {
       return; // the cgroup vanished between listing and reading: nothing to report
     }
-    for (const e of entries) {
-      if (!e.isDirectory() || (depth === 0 && e.name === 'init.scope')) continue;
-      const child = join(dir, e.name);
-      const name = classifyUnit(e.name, slice);
+    for (const n of names) {
+      if (depth === 0 && n === 'init.scope') continue;
+      const child = join(dir, n);
+      const name = classifyUnit(n, slice);
       if (name) {
-        const sessionCore = (inSession && name.kind !== 'terminal-tab') || SESSION_CORE_UNITS.some((re) => re.test(e.name));
+        const sessionCore = (inSession && name.kind !== 'terminal-tab') || SESSION_CORE_UNITS.some((re) => re.test(n));
         if (!sessionCore) found.push({ name, dir: child });
-      } else if (e.name.endsWith('.slice') && depth < MAX_DEPTH) {
-        await walk(child, e.name, inSession || e.name === 'session.slice', depth + 1);
+      } else if (n.endsWith('.slice') && depth < MAX_DEPTH) {
+        await walk(child, n, inSession || n === 'session.slice', depth + 1);
       }
     }
   };
@@ -49,22 +48,22 @@ export async function findUserUnits(treePath: string): Promise<UserUnitDir[]> {
 }
 
 /** PIDs in a cgroup and all its descendants. */
-export async function readProcsRecursive(dir: string): Promise<number[]> {
+export async function readProcsRecursive(dir: string, reads: FileReads = threadPoolReads): Promise<number[]> {
   const pids: number[] = [];
-  const text = await readTextIfExists(join(dir, 'cgroup.procs'));
+  const text = await reads.text(join(dir, 'cgroup.procs'));
   if (text !== null) for (const l of text.split('\n')) if (l.trim() !== '') pids.push(Number(l));
-  let entries;
+  let names;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    names = await reads.subdirs(dir);
   } catch {
     return pids;
   }
-  for (const e of entries) if (e.isDirectory()) pids.push(...(await readProcsRecursive(join(dir, e.name))));
+  for (const n of names) pids.push(...(await readProcsRecursive(join(dir, n), reads)));
   return pids;
 }
 
-export async function readPressureFile(path: string): Promise<PressureSample | null> {
-  const text = await readTextIfExists(path);
+export async function readPressureFile(path: string, reads: FileReads = threadPoolReads): Promise<PressureSample | null> {
+  const text = await reads.text(path);
   return text === null ? null : parsePressure(text, path);
 }
 
@@ -75,11 +74,11 @@ export function readPressureFileSync(path: string): PressureSample | null {
 }
 
 /** A cgroup's footprint from its own files: anon + shmem + swap; null without a memory controller. */
-export async function readCgroupFootprint(dir: string): Promise<{ current: number; swap: number; anon: number; file: number; shmem: number; pgscan: number } | null> {
+export async function readCgroupFootprint(dir: string, reads: FileReads = threadPoolReads): Promise<{ current: number; swap: number; anon: number; file: number; shmem: number; pgscan: number } | null> {
   const [current, swap, statText] = await Promise.all([
-    readNumberIfExists(join(dir, 'memory.current')),
-    readNumberIfExists(join(dir, 'memory.swap.current')),
-    readTextIfExists(join(dir, 'memory.stat')),
+    readNumberIfExists(join(dir, 'memory.current'), reads),
+    readNumberIfExists(join(dir, 'memory.swap.current'), reads),
+    reads.text(join(dir, 'memory.stat')),
   ]);
   if (current === null || statText === null) return null;
   const stat = parseMemoryStat(statText, join(dir, 'memory.stat'));

@@ -2,7 +2,6 @@
 // runs, and the memory outside the tree that Headroom cannot stop. Reading is all this does;
 // every judgement happens in agent/core.
 import { readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Preference } from '../../shared/names.js';
@@ -15,7 +14,7 @@ import { withUnits, type AppUnit, type ExpendableProcess, type Gauges, type Outs
 import { parseProcSwaps, parseZramMmStat, type SwapDevice } from '../core/swap.js';
 import { terminalNameFromId, type UserUnitName } from '../core/unit-name.js';
 import type { DesktopLookup } from '../desktop/desktop-entries.js';
-import { readNumberIfExists, readTextIfExists, readTextSyncIfExists } from '../io/files.js';
+import { readNumberIfExists, readTextSyncIfExists, threadPoolReads, type FileReads } from '../io/files.js';
 import { findUserUnits, readCgroupFootprint, readPressureFile, readPressureFileSync, readProcsRecursive, type UserUnitDir } from './cgroupfs.js';
 import type { UserTree } from './user-tree.js';
 
@@ -43,15 +42,15 @@ interface ProcFigures {
   swapBytes: number;
 }
 
-async function readProc(procRoot: string, pid: number): Promise<ProcFigures | null> {
-  const text = await readTextIfExists(join(procRoot, String(pid), 'status')).catch(() => null);
+async function readProc(procRoot: string, pid: number, reads: FileReads): Promise<ProcFigures | null> {
+  const text = await reads.text(join(procRoot, String(pid), 'status')).catch(() => null);
   if (text === null) return null;
   const m = parseProcStatus(text);
   return { pid, comm: m.name, rssBytes: m.rssBytes, unreclaimableBytes: m.anonBytes + m.shmemBytes + m.swapBytes, swapBytes: m.swapBytes };
 }
 
-async function readProcs(procRoot: string, pids: readonly number[]): Promise<ProcFigures[]> {
-  const all = await Promise.all(pids.map((p) => readProc(procRoot, p)));
+async function readProcs(procRoot: string, pids: readonly number[], reads: FileReads): Promise<ProcFigures[]> {
+  const all = await Promise.all(pids.map((p) => readProc(procRoot, p, reads)));
   return all.filter((p): p is ProcFigures => p !== null);
 }
 
@@ -66,10 +65,10 @@ const NONE_MARKED: Marked = { expendable: [], heaviestKeptBytes: 0 };
  * Every pid's oom_score_adj is read (one small file each, up to EXPENDABLE_MAX_PIDS); the rest
  * only for units that marked some: most units have one process, or none marked.
  */
-async function readMarked(procRoot: string, pids: readonly number[]): Promise<Marked> {
+async function readMarked(procRoot: string, pids: readonly number[], reads: FileReads): Promise<Marked> {
   if (pids.length < 2) return NONE_MARKED;
   const considered = pids.slice(0, EXPENDABLE_MAX_PIDS);
-  const adjs = await Promise.all(considered.map((pid) => readNumberIfExists(join(procRoot, String(pid), 'oom_score_adj')).catch(() => null)));
+  const adjs = await Promise.all(considered.map((pid) => readNumberIfExists(join(procRoot, String(pid), 'oom_score_adj'), reads).catch(() => null)));
   const known = adjs.filter((a): a is number => a !== null);
   if (known.length < 2) return NONE_MARKED;
   const lowest = Math.min(...known);
@@ -80,9 +79,9 @@ async function readMarked(procRoot: string, pids: readonly number[]): Promise<Ma
     const adj = adjs[i] ?? null;
     const dir = join(procRoot, String(pid));
     const [figures, stat, cmdline] = await Promise.all([
-      readProc(procRoot, pid),
-      isMarked(adj) ? readTextIfExists(join(dir, 'stat')).catch(() => null) : null,
-      isMarked(adj) ? readTextIfExists(join(dir, 'cmdline')).catch(() => null) : null,
+      readProc(procRoot, pid, reads),
+      isMarked(adj) ? reads.text(join(dir, 'stat')).catch(() => null) : null,
+      isMarked(adj) ? reads.text(join(dir, 'cmdline')).catch(() => null) : null,
     ]);
     return figures ? { figures, adj, stat, cmdline } : null;
   }));
@@ -111,17 +110,17 @@ async function readMarked(procRoot: string, pids: readonly number[]): Promise<Ma
 const heaviest = (procs: readonly ProcFigures[]): ProcFigures | null =>
   procs.reduce<ProcFigures | null>((best, p) => (best === null || p.unreclaimableBytes >= best.unreclaimableBytes ? p : best), null);
 
-export async function readApp(src: SnapshotSources, unit: UserUnitDir): Promise<AppUnit | null> {
+export async function readApp(src: SnapshotSources, unit: UserUnitDir, reads: FileReads = threadPoolReads): Promise<AppUnit | null> {
   const { dir, name } = unit;
-  const pids = await readProcsRecursive(dir);
+  const pids = await readProcsRecursive(dir, reads);
   const [figures, pressure, procs, marked] = await Promise.all([
-    readCgroupFootprint(dir),
-    readPressureFile(join(dir, 'memory.pressure')).catch(() => null),
+    readCgroupFootprint(dir, reads),
+    readPressureFile(join(dir, 'memory.pressure'), reads).catch(() => null),
     // A tab is named by its job, and a cgroup without a memory controller is measured by its processes.
-    name.kind === 'terminal-tab' ? readProcs(src.tree.procRoot, pids) : Promise.resolve(null),
-    readMarked(src.tree.procRoot, pids),
+    name.kind === 'terminal-tab' ? readProcs(src.tree.procRoot, pids, reads) : Promise.resolve(null),
+    readMarked(src.tree.procRoot, pids, reads),
   ]);
-  const fromProcs = figures === null ? (procs ?? (await readProcs(src.tree.procRoot, pids))) : null;
+  const fromProcs = figures === null ? (procs ?? (await readProcs(src.tree.procRoot, pids, reads))) : null;
   const identity = await identify(src, name, procs);
   const cgroup = relative(src.tree.path, dir);
   const absolute = '/' + relative(src.tree.cgroupRoot, dir);
@@ -190,9 +189,9 @@ async function identify(src: SnapshotSources, name: UserUnitName, procs: readonl
   }
 }
 
-export async function readApps(src: SnapshotSources): Promise<AppUnit[]> {
-  const units = await findUserUnits(src.tree.path);
-  const apps = await Promise.all(units.map((u) => readApp(src, u).catch(() => null)));
+export async function readApps(src: SnapshotSources, reads: FileReads = threadPoolReads): Promise<AppUnit[]> {
+  const units = await findUserUnits(src.tree.path, reads);
+  const apps = await Promise.all(units.map((u) => readApp(src, u, reads).catch(() => null)));
   return apps.filter((a): a is AppUnit => a !== null);
 }
 
@@ -253,8 +252,8 @@ function pageBytesFromAuxv(): number {
 }
 
 /** The groups outside the tree to measure, with a person's words for each. */
-async function outsideCandidates(tree: UserTree): Promise<{ dir: string; label: string; ownProcs: boolean }[]> {
-  const list = async (dir: string): Promise<string[]> => readdir(dir, { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => []);
+async function outsideCandidates(tree: UserTree, reads: FileReads): Promise<{ dir: string; label: string; ownProcs: boolean }[]> {
+  const list = async (dir: string): Promise<string[]> => reads.subdirs(dir).catch(() => []);
   const userSlice = dirname(tree.path);
   const out: { dir: string; label: string; ownProcs: boolean }[] = [];
   for (const n of await list(userSlice)) {
@@ -277,17 +276,17 @@ async function outsideCandidates(tree: UserTree): Promise<{ dir: string; label: 
  * more are read further). Only where the tree is systemd's own user@UID.service: a tree given
  * by hand (tests, unusual setups) has no such neighbours.
  */
-export async function readOutside(tree: UserTree): Promise<OutsideGroup[]> {
+export async function readOutside(tree: UserTree, reads: FileReads = threadPoolReads): Promise<OutsideGroup[]> {
   const systemdTree = join(tree.cgroupRoot, 'user.slice', `user-${tree.uid}.slice`, `user@${tree.uid}.service`);
   if (tree.path !== systemdTree) return [];
-  const groups = await Promise.all((await outsideCandidates(tree)).map(async (c): Promise<OutsideGroup | null> => {
-    const current = await readNumberIfExists(join(c.dir, 'memory.current')).catch(() => null);
+  const groups = await Promise.all((await outsideCandidates(tree, reads)).map(async (c): Promise<OutsideGroup | null> => {
+    const current = await readNumberIfExists(join(c.dir, 'memory.current'), reads).catch(() => null);
     if (current === null || current < OUTSIDE_MIN_BYTES) return null;
-    const figures = await readCgroupFootprint(c.dir).catch(() => null);
+    const figures = await readCgroupFootprint(c.dir, reads).catch(() => null);
     const unreclaimableBytes = figures ? figures.anon + figures.shmem + figures.swap : current;
     if (unreclaimableBytes < OUTSIDE_MIN_BYTES) return null;
     // Name the process behind a login session's memory: it is the user's own, and the user can act on it.
-    const top = c.ownProcs ? heaviest(await readProcs(tree.procRoot, await readProcsRecursive(c.dir))) : null;
+    const top = c.ownProcs ? heaviest(await readProcs(tree.procRoot, await readProcsRecursive(c.dir, reads), reads)) : null;
     return { cgroup: '/' + relative(tree.cgroupRoot, c.dir), label: c.label, unreclaimableBytes, topComm: top?.comm ?? '', topPid: top?.pid ?? 0 };
   }));
   return groups.filter((g): g is OutsideGroup => g !== null);
@@ -319,10 +318,14 @@ export function readGauges(src: Pick<SnapshotSources, 'tree' | 'now'>): Gauges {
   return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps: orNone(() => readSwaps(src.tree.procRoot), []) };
 }
 
-/** Every unit the user runs and the memory outside the tree: the costly part of a snapshot. */
-export async function readUnits(src: SnapshotSources): Promise<Units> {
+/**
+ * Every unit the user runs and the memory outside the tree: the costly part of a snapshot.
+ * `reads` says what waits for it (agent/io/files.ts): the pool keeps the loop free, inline
+ * wakes nothing.
+ */
+export async function readUnits(src: SnapshotSources, reads: FileReads = threadPoolReads): Promise<Units> {
   const { atMs } = src.now();
-  const [apps, outside] = await Promise.all([readApps(src), readOutside(src.tree).catch(() => [])]);
+  const [apps, outside] = await Promise.all([readApps(src, reads), readOutside(src.tree, reads).catch(() => [])]);
   return { atMs, apps, outside };
 }
 

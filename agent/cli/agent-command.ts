@@ -31,6 +31,7 @@ import { openPreferences } from '../io/preferences.js';
 import { watchPressure } from '../cgroup/pressure-watch.js';
 import { watchUnits } from '../cgroup/unit-watch.js';
 import { readGauges, readUnits } from '../cgroup/read-snapshot.js';
+import { inlineReads, threadPoolReads } from '../io/files.js';
 import { locateUserTree } from '../cgroup/user-tree.js';
 import { join } from 'node:path';
 import { parseMeminfo } from '../core/meminfo.js';
@@ -176,8 +177,8 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     version: packageVersion(),
     readMeminfo: () => parseMeminfo(meminfoFile.read()),
     readGauges: () => readGauges(sources),
-    readUnits: async () => {
-      const units = await readUnits(sources);
+    readUnits: async ({ inline }) => {
+      const units = await readUnits(sources, inline ? inlineReads : threadPoolReads);
       unitPrefs.retain(new Set(units.apps.map((a) => a.unit)));
       return { ...units, apps: reopened.stamp(units.apps, units.atMs) };
     },

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Preference } from '../../shared/names.js';
 import { createDesktopLookup } from '../../agent/desktop/desktop-entries.js';
-import { kernelPageBytes, readGauges, readSnapshot, readSwaps, type SnapshotSources } from '../../agent/cgroup/read-snapshot.js';
+import { kernelPageBytes, readGauges, readSnapshot, readSwaps, readUnits, type SnapshotSources } from '../../agent/cgroup/read-snapshot.js';
+import { inlineReads, threadPoolReads } from '../../agent/io/files.js';
 import { CGROUP2_ROOT, CgroupTree, cgroupTreeUnavailable } from '../support/cgroup-tree.js';
 
 const unavailable = cgroupTreeUnavailable();
@@ -105,6 +106,26 @@ describe('readSnapshot on real cgroups', { skip: unavailable || false }, () => {
     assert.equal(s.apps.find((a) => a.appId === 'org.example.Editor')?.preference, 'omit');
     assert.equal(asked.length, s.apps.length, 'asked once per unit');
   });
+
+  test('read inline, the units are those read through the thread pool, and no other task runs meanwhile', async () => {
+    const known = { ...sources, preferenceOf: (): Preference => 'none' }; // as the cache answers a unit it knows
+    const seen = (apps: readonly { cgroup: string; kind: string; appId: string; displayName: string; icon: string; processCount: number }[]) =>
+      apps.map((a) => [a.cgroup, a.kind, a.appId, a.displayName, a.icon, a.processCount].join(' ')).sort();
+    const pooled = await readUnits(known, threadPoolReads);
+    // Once the desktop entries are known (the lookup caches them), an inline read settles in
+    // microtasks alone: before a task queued ahead of it can run. Through the pool it cannot.
+    let taskRan = false;
+    setImmediate(() => { taskRan = true; });
+    const inline = await readUnits(known, inlineReads);
+    assert.equal(taskRan, false, 'the inline read waited for nothing');
+    assert.deepEqual(seen(inline.apps), seen(pooled.apps));
+    const tab = (u: typeof inline) => u.apps.find((a) => a.cgroup === TAB)!.unreclaimableBytes;
+    assert.ok(Math.abs(tab(inline) - tab(pooled)) < 4 * MiB, `the tab's footprint read both ways: ${tab(inline)} and ${tab(pooled)} B`);
+    taskRan = false;
+    setImmediate(() => { taskRan = true; });
+    await readUnits(known, threadPoolReads);
+    assert.equal(taskRan, true, 'through the pool the loop ran other tasks meanwhile');
+  });
 });
 
 describe('readSnapshot: what a multi-process app marked to lose first', { skip: unavailable || false }, () => {
@@ -134,6 +155,9 @@ describe('readSnapshot: what a multi-process app marked to lose first', { skip: 
     assert.ok(browser.expendable[0]!.unreclaimableBytes >= 32 * MiB, `the 32 MiB tab holds ${browser.expendable[0]!.unreclaimableBytes} B`);
     assert.ok(browser.heaviestKeptBytes >= 40 * MiB, `the main process (40 MiB) is what the app keeps: ${browser.heaviestKeptBytes} B`);
     assert.deepEqual(s.apps.find((a) => a.cgroup.includes('Editor'))!.expendable, [], 'one process marks nothing');
+    const inline = await readUnits({ tree: { uid: process.getuid?.() ?? 0, cgroupRoot: CGROUP2_ROOT, path: tree.path, procRoot: '/proc' }, desktop: createDesktopLookup([]), selfCgroup: null,
+      now: () => ({ atMs: performance.now(), wallMs: Date.now() }), preferenceOf: () => 'none' }, inlineReads);
+    assert.deepEqual(inline.apps.find((a) => a.cgroup === BROWSER)!.expendable.map((p) => [p.pid, p.kind, p.startTicks]), browser.expendable.map((p) => [p.pid, p.kind, p.startTicks]), 'read inline, the same');
   });
 });
 

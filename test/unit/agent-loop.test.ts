@@ -179,8 +179,10 @@ describe('Agent loop', () => {
     const snaps = (): Snapshot => snapshot((t += 100), { meminfo: meminfo(available), apps: [hog, editor] });
     const f = fakeDeps(snaps, () => Promise.resolve(ok));
     let unitReads = 0;
+    const inline: boolean[] = [];
     let release: () => void = () => undefined;
-    f.deps.readUnits = () => {
+    f.deps.readUnits = (opts) => {
+      inline.push(opts.inline);
       const s = snaps();
       const units = { atMs: s.atMs, apps: s.apps, outside: s.outside };
       // The first read answers at once; the next one hangs as a read under thrash does.
@@ -194,6 +196,7 @@ describe('Agent loop', () => {
     await agent.tick();
     assert.deepEqual(f.killed, [`/tree/${hog.cgroup}`], 'stopped on the units of the last read, while the next read hangs');
     assert.equal(unitReads, 2, 'the look started the next read in the background and did not wait for it');
+    assert.deepEqual(inline, [true, false], 'read inline while calm, where the look waits anyway; through the pool in the background of the looks');
     // After the kill the units it had still list the victim, and so may the read that began
     // before the kill ended: the next look waits for that one and then for a new one.
     let looked = false;
