@@ -46,9 +46,9 @@ export interface AgentDeps extends ApiDeps {
   /** Pressure, /proc/meminfo and swap: what each look reads. Synchronous (see readGauges). */
   readGauges(): Gauges;
   /**
-   * Every unit and the memory outside the tree. Calm, the look waits for them, so they are read
-   * `inline` (synchronously: no thread-pool wake-ups); out of calm they are read through the
-   * thread pool, in the background of the looks.
+   * Every unit and the memory outside the tree. `inline`: synchronously, with no thread-pool
+   * hops to wake the loop, for a calm look that waits for them anyway (Agent.#readsInline says
+   * when); else through the thread pool, out of calm in the background of the looks.
    */
   readUnits(opts: { inline: boolean }): Promise<Units>;
   /** /proc/meminfo alone: the cheap look while calm. Synchronous: one small file, no thread pool hop. */
@@ -255,7 +255,7 @@ export class Agent {
     const wake = this.#pendingWake ?? this.#wakeNow('tick');
     this.#pendingWake = null;
     const startMs = this.#now();
-    const units = this.#policyState.state === 'calm' || this.#units === null ? await this.#readUnits() : this.#refreshUnits();
+    const units = this.#policyState.state === 'calm' || this.#units === null ? await this.#readUnits(this.#readsInline(wake.cause)) : this.#refreshUnits();
     const snapshot = withUnits(this.deps.readGauges(), units);
     const readMs = this.#now() - startMs;
     this.#lastMeminfo = snapshot.meminfo;
@@ -333,32 +333,44 @@ export class Agent {
   }
 
   /** The units, read now (or the read under way, if it began after the last kill ended). */
-  async #readUnits(): Promise<Units> {
-    let read = await this.#startUnitsRead();
-    if (read.serial <= this.#unitsStaleUpTo) read = await this.#startUnitsRead();
+  async #readUnits(inline: boolean): Promise<Units> {
+    let read = await this.#startUnitsRead(inline);
+    if (read.serial <= this.#unitsStaleUpTo) read = await this.#startUnitsRead(inline);
     return read.units;
+  }
+
+  /**
+   * Whether the units may be read inline (synchronously, AgentDeps.readUnits): calm, and
+   * nothing says memory is short. A stall's wake, or a last look near the elevated level, may
+   * be a storm's first look, where the reads fault: the thread pool reads four files at a time
+   * and keeps the loop free, and it is the read the storm runs measured.
+   */
+  #readsInline(cause: string): boolean {
+    if (this.#policyState.state !== 'calm' || cause === 'psi') return false;
+    return this.#lastMeminfo !== null && !calmLookWantsTick(this.#lastMeminfo, this.#config);
   }
 
   /** A whole snapshot for a caller: the units read now (or the read under way), then the gauges. */
   async #readSnapshot(): Promise<Snapshot> {
-    return withUnits(this.deps.readGauges(), await this.#readUnits());
+    return withUnits(this.deps.readGauges(), await this.#readUnits(this.#readsInline('api')));
   }
 
   /** The last units read; the next read starts in the background unless one is under way. */
   #refreshUnits(): Units {
     if (this.#unitsRead === null) {
-      this.#startUnitsRead().catch((err: unknown) => this.deps.log.error(`reading the units failed: ${err instanceof Error ? err.message : String(err)}`));
+      this.#startUnitsRead(false).catch((err: unknown) => this.deps.log.error(`reading the units failed: ${err instanceof Error ? err.message : String(err)}`));
     }
     return this.#units!;
   }
 
-  #startUnitsRead(): Promise<{ units: Units; serial: number }> {
+  /** A read of the units, or the one under way (however it reads). */
+  #startUnitsRead(inline: boolean): Promise<{ units: Units; serial: number }> {
     this.#unitsRead ??= (async () => {
       const serial = ++this.#unitsReads;
       try {
         // The user's per-app choices rank the units: refreshed with them, off the quick path.
         await this.deps.preferences.refresh();
-        const units = await this.deps.readUnits({ inline: this.#policyState.state === 'calm' });
+        const units = await this.deps.readUnits({ inline });
         // Who can be asked matters only out of calm, where a pause can come (two bus calls).
         if (this.#policyState.state !== 'calm' && this.deps.asking) this.#ask = await this.deps.asking().catch(() => NO_ASKING);
         if (serial > this.#unitsStaleUpTo && (this.#units === null || units.atMs > this.#units.atMs)) {
@@ -686,13 +698,14 @@ export class Agent {
       void this.tick(); // the full tick reports what is wrong
       return;
     }
+    // Kept also when a tick follows: near the elevated level, that tick reads through the pool (#readsInline).
+    this.#lastMeminfo = meminfo;
     const fullEveryMs = this.#unitWatch?.watching ? CALM_FULL_TICK_WATCHED_MS : CALM_FULL_TICK_MAX_MS;
     if (calmLookWantsTick(meminfo, this.#config) || this.#now() - this.#lastFullTickMs >= fullEveryMs) {
       this.#noteWake(wake());
       void this.tick();
       return;
     }
-    this.#lastMeminfo = meminfo;
     this.#schedule();
   }
 

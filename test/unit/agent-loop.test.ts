@@ -179,10 +179,8 @@ describe('Agent loop', () => {
     const snaps = (): Snapshot => snapshot((t += 100), { meminfo: meminfo(available), apps: [hog, editor] });
     const f = fakeDeps(snaps, () => Promise.resolve(ok));
     let unitReads = 0;
-    const inline: boolean[] = [];
     let release: () => void = () => undefined;
-    f.deps.readUnits = (opts) => {
-      inline.push(opts.inline);
+    f.deps.readUnits = () => {
       const s = snaps();
       const units = { atMs: s.atMs, apps: s.apps, outside: s.outside };
       // The first read answers at once; the next one hangs as a read under thrash does.
@@ -196,7 +194,6 @@ describe('Agent loop', () => {
     await agent.tick();
     assert.deepEqual(f.killed, [`/tree/${hog.cgroup}`], 'stopped on the units of the last read, while the next read hangs');
     assert.equal(unitReads, 2, 'the look started the next read in the background and did not wait for it');
-    assert.deepEqual(inline, [true, false], 'read inline while calm, where the look waits anyway; through the pool in the background of the looks');
     // After the kill the units it had still list the victim, and so may the read that began
     // before the kill ended: the next look waits for that one and then for a new one.
     let looked = false;
@@ -210,6 +207,41 @@ describe('Agent loop', () => {
     release();
     await next;
     agent.stop();
+  });
+
+  test('calm, the units are read inline; at a stall\'s wake, near the elevated level and out of calm, through the thread pool', async () => {
+    let t = 0;
+    let available = 50;
+    const f = fakeDeps(() => snapshot((t += 100), { meminfo: meminfo(available), apps: [app('app-gnome-editor-1.scope', { memoryBytes: 200 * MiB })] }), () => Promise.resolve(ok));
+    const inline: boolean[] = [];
+    const readUnits = f.deps.readUnits.bind(f.deps);
+    f.deps.readUnits = (opts) => {
+      inline.push(opts.inline);
+      return readUnits(opts);
+    };
+    const agent = new Agent(f.deps);
+    await agent.start();
+    await agent.tick();
+    agent.wake('psi'); // the look it starts, alone (a tick() now would ask for one more)
+    await new Promise((r) => setTimeout(r, 20));
+    available = 18; // calm, within CALM_LOOK_MARGIN_PCT of the elevated level (15 %)
+    await agent.tick();
+    await agent.tick();
+    available = 12;
+    await agent.tick();
+    assert.notEqual(agent.api.state(), 'calm');
+    const calmReads = inline.length;
+    await agent.tick();
+    agent.stop();
+    assert.ok(inline.length > calmReads && inline.slice(calmReads).every((i) => !i), `out of calm, in the background of the looks: ${inline.join(', ')}`);
+    assert.deepEqual(inline.slice(0, calmReads), [
+      false, // the first look: nothing known of memory yet
+      true, // calm, with room
+      false, // a stall woke the look
+      true, // the look that first sees 18 %: the last one had room
+      false, // the last look was near the elevated level
+      false, // so was this one's last: it leaves calm
+    ], inline.join(', '));
   });
 
   test('a preference set under pressure counts at the next look, not after the next read of the units', async () => {
