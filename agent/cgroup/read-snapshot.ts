@@ -296,8 +296,10 @@ export async function readOutside(tree: UserTree, reads: FileReads = threadPoolR
  * What says whether memory is running out, the part of a snapshot each look needs: pressure,
  * /proc/meminfo and swap. Synchronous, a handful of small files the kernel makes up on read:
  * under pressure a look must not wait behind the reads of every unit (readUnits).
+ * `meminfoText` reads /proc/meminfo (the agent's is kept open: agent/io/proc-file.ts); null
+ * when it is missing.
  */
-export function readGauges(src: Pick<SnapshotSources, 'tree' | 'now'>): Gauges {
+export function readGauges(src: Pick<SnapshotSources, 'tree' | 'now'>, meminfoText: () => string | null = () => readTextSyncIfExists(join(src.tree.procRoot, 'meminfo'))): Gauges {
   const { atMs, wallMs } = src.now();
   const treePressure = join(src.tree.path, 'memory.pressure');
   const meminfoPath = join(src.tree.procRoot, 'meminfo');
@@ -313,9 +315,9 @@ export function readGauges(src: Pick<SnapshotSources, 'tree' | 'now'>): Gauges {
     }
   };
   const appSlice = orNone(() => readPressureFileSync(join(src.tree.path, 'app.slice', 'memory.pressure')), null);
-  const meminfoText = readTextSyncIfExists(meminfoPath);
-  if (meminfoText === null) throw new Error(`${meminfoPath} is missing`);
-  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfoText, meminfoPath), swaps: orNone(() => readSwaps(src.tree.procRoot), []) };
+  const meminfo = meminfoText();
+  if (meminfo === null) throw new Error(`${meminfoPath} is missing`);
+  return { atMs, wallMs, tree, appSlice, meminfo: parseMeminfo(meminfo, meminfoPath), swaps: orNone(() => readSwaps(src.tree.procRoot), []) };
 }
 
 /**

@@ -162,7 +162,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     if (!lastAsk || now - lastAsk.atMs >= ASK_FRESH_MS) lastAsk = { atMs: now, ask: askNow(bus) };
     return lastAsk.ask;
   } : undefined;
-  // Read at every calm look: kept open (agent/io/proc-file.ts).
+  // Read at every look, calm or not: kept open (agent/io/proc-file.ts).
   const meminfoFile = openProcFile(join(tree.procRoot, 'meminfo'));
   const agent = new Agent({
     notices: notifier ? createNoticeSink(notifier, log, Date.now, () => tray?.running() ?? false, (entry) => launcher.canLaunch(entry)) : undefined,
@@ -176,7 +176,7 @@ export async function runAgent(opts: AgentOptions): Promise<never> {
     config,
     version: packageVersion(),
     readMeminfo: () => parseMeminfo(meminfoFile.read()),
-    readGauges: () => readGauges(sources),
+    readGauges: () => readGauges(sources, () => meminfoFile.read()),
     readUnits: async ({ inline }) => {
       const units = await readUnits(sources, inline ? inlineReads : threadPoolReads);
       unitPrefs.retain(new Set(units.apps.map((a) => a.unit)));

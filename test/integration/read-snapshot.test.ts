@@ -185,4 +185,15 @@ describe('readSwaps', () => {
     assert.deepEqual(g.swaps, []);
     assert.equal(g.meminfo.memAvailableBytes, 1000000 * 1024);
   });
+  test('/proc/meminfo comes through the reader the agent keeps open; a reader with none is a clear error', () => {
+    const root = mkdtempSync(join(tmpdir(), 'hr-gauges-'));
+    mkdirSync(join(root, 'proc'));
+    mkdirSync(join(root, 'tree'));
+    writeFileSync(join(root, 'proc', 'meminfo'), 'MemTotal: 2000000 kB\nMemAvailable: 1000000 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n');
+    writeFileSync(join(root, 'tree', 'memory.pressure'), 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n');
+    const src = { tree: { uid: 1000, cgroupRoot: root, path: join(root, 'tree'), procRoot: join(root, 'proc') }, now: () => ({ atMs: 1, wallMs: 2 }) };
+    const g = readGauges(src, () => 'MemTotal: 2000000 kB\nMemAvailable: 500000 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n');
+    assert.equal(g.meminfo.memAvailableBytes, 500000 * 1024, 'the reader\'s text, not the file read anew');
+    assert.throws(() => readGauges(src, () => null), new RegExp(`${join(root, 'proc', 'meminfo')} is missing`));
+  });
 });
