@@ -41,6 +41,8 @@ export const KILLERS = [
   { id: 'headroom-settle5', label: 'Headroom, pause after a 5 s settle (replaced)' },
   // Idle only (bench/node-floor.ts): a bare Node 20 process doing each calm look and nothing else.
   { id: 'nodefloor', label: 'bare Node 20: calm looks alone, readFileSync each' },
+  // Idle only: the same process waking on its timer alone, at the interval of its first look.
+  { id: 'nodetimer', label: 'bare Node 20: the look timer alone, no read' },
 ] as const;
 export type KillerId = (typeof KILLERS)[number]['id'];
 /** Killers that only appear in recorded results: nothing can run them any more. */
@@ -48,7 +50,7 @@ export const RECORDED_ONLY_KILLERS: readonly string[] = [
   'headroom-prev', 'headroom-calm60', 'headroom-pred15', 'headroom-readlead', 'headroom-unitwait', 'headroom-calmlead', 'headroom-wholeunit', 'headroom-floormargin', 'headroom-settle5',
 ];
 /** Killers measured idle only: no storm can be planned for them. */
-export const IDLE_ONLY_KILLERS: readonly string[] = ['nodefloor'];
+export const IDLE_ONLY_KILLERS: readonly string[] = ['nodefloor', 'nodetimer'];
 /** Headroom's own rows, compared against the best anchor in this order. */
 export const OWN_KILLERS = ['headroom', 'headroom-candidate', 'headroom-wholeunit', 'headroom-floormargin', 'headroom-settle5', 'headroom-calmlead', 'headroom-unitwait', 'headroom-pred15', 'headroom-prev', 'headroom-calm60', 'headroom-readlead'] as const;
 

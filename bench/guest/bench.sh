@@ -66,6 +66,9 @@ killer_start() {
     # idle only: a bare Node loop doing the calm looks alone (bench/node-floor.ts), with the agent's heap flags
     nodefloor) systemd-run --quiet --unit=bench-node-floor.service node --max-old-space-size=64 --max-semi-space-size=1 "$NODE_FLOOR" &&
         wait_until 20 systemctl -q is-active bench-node-floor.service ;;
+    # idle only: the same process waking on its look timer alone, no read (what Node's wake costs)
+    nodetimer) systemd-run --quiet --unit=bench-node-timer.service node --max-old-space-size=64 --max-semi-space-size=1 "$NODE_FLOOR" timer &&
+        wait_until 20 systemctl -q is-active bench-node-timer.service ;;
     *) echo "unknown killer $1"; return 1 ;;
     esac
 }
@@ -74,6 +77,7 @@ killer_stop() {
     none) ;;
     earlyoom) systemctl stop earlyoom.service ;;
     nodefloor) systemctl stop bench-node-floor.service ;;
+    nodetimer) systemctl stop bench-node-timer.service ;;
     oomd20 | oomd2) systemctl stop systemd-oomd.service systemd-oomd.socket; oomd_dropins_off ;;
     headroom | headroom-candidate) as_lab timeout 60 systemctl --user stop "$AGENT_UNIT"
         as_lab rm -f "$LAB_HOME/.config/headroom/config.toml" ;;
@@ -83,6 +87,7 @@ killer_pid() {
     case $1 in
     earlyoom) systemctl show -P MainPID earlyoom.service ;;
     nodefloor) systemctl show -P MainPID bench-node-floor.service ;;
+    nodetimer) systemctl show -P MainPID bench-node-timer.service ;;
     oomd20 | oomd2) systemctl show -P MainPID systemd-oomd.service ;;
     headroom | headroom-candidate) agent_main_pid ;;
     esac
