@@ -14,10 +14,10 @@ import { formatBytes } from '../shared/format.js';
 import type { KillReason } from '../shared/names.js';
 import type { EventRecord, PressureRecord } from '../shared/records.js';
 import {
-  CALM_FULL_TICK_MAX_MS, CALM_FULL_TICK_WATCHED_MS, LAST_LOOK_FRESH_MS, MAX_GONE_RETRIES, POLL_ELEVATED_MS, POLL_FALLBACK_MS, PRESSURE_SIGNAL_MIN_INTERVAL_MS, QUIT_GRACE_MS, UNIT_CHANGE_SETTLE_MS,
+  CALM_FULL_TICK_MAX_MS, LAST_LOOK_FRESH_MS, MAX_GONE_RETRIES, POLL_ELEVATED_MS, POLL_FALLBACK_MS, PRESSURE_SIGNAL_MIN_INTERVAL_MS, QUIT_GRACE_MS, UNIT_CHANGE_SETTLE_MS,
   type PolicyConfig,
 } from './core/constants.js';
-import { calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, INITIAL_POLICY_STATE, graceMsFor, nextLookMs, type Decision, type PolicyState } from './core/decide.js';
+import { calmFullTickDue, calmLookWantsTick, calmWatchIntervalMs, decide, describeOutOfReach, INITIAL_POLICY_STATE, graceMsFor, nextLookMs, type Decision, type PolicyState } from './core/decide.js';
 import type { MemInfo } from './core/meminfo.js';
 import { WARN_MIN_INTERVAL_MS } from './core/notices.js';
 import type { RankedCandidate } from './core/rank.js';
@@ -123,6 +123,8 @@ export class Agent {
   #unitsStaleUpTo = 0;
   #lastMeminfo: MemInfo | null = null;
   #lastFullTickMs = -Infinity;
+  /** MemAvailable as the last full tick saw it: while it holds, the calm full tick waits longer (calmFullTickDue). */
+  #availableAtFullTick = NaN;
   /** How soon the last decision wants the next look while not calm (nextLookMs). */
   #nextLookMs = POLL_ELEVATED_MS;
   /** Wall clock of the last "out of reach" notice: once per episode, like warnings. */
@@ -261,6 +263,7 @@ export class Agent {
     this.#lastMeminfo = snapshot.meminfo;
     const sinceLastMs = startMs - this.#lastFullTickMs;
     this.#lastFullTickMs = startMs;
+    this.#availableAtFullTick = snapshot.meminfo.memAvailableBytes;
     const decision = decide(snapshot, this.#policyState, this.#config, this.#askNow());
     // Only a kill decision pays for the second read of /proc/self/stat.
     const decided = decision.action.kind === 'kill' ? this.#wakeNow(wake.cause) : null;
@@ -680,8 +683,9 @@ export class Agent {
 
   /**
    * Calm, with PSI triggers armed: read /proc/meminfo alone, and pay for a full tick only near
-   * the elevated level or when the last one is CALM_FULL_TICK_MAX_MS old (CALM_FULL_TICK_WATCHED_MS
-   * while the units are watched: then a new unit wakes a full tick itself).
+   * the elevated level or when the last one is CALM_FULL_TICK_MAX_MS old (while the units are
+   * watched a new unit wakes a full tick itself, and the regular one keeps the trends:
+   * calmFullTickDue).
    */
   #calmLook(wokeAtMs: number): void {
     this.#timer = null;
@@ -700,8 +704,9 @@ export class Agent {
     }
     // Kept also when a tick follows: near the elevated level, that tick reads through the pool (#readsInline).
     this.#lastMeminfo = meminfo;
-    const fullEveryMs = this.#unitWatch?.watching ? CALM_FULL_TICK_WATCHED_MS : CALM_FULL_TICK_MAX_MS;
-    if (calmLookWantsTick(meminfo, this.#config) || this.#now() - this.#lastFullTickMs >= fullEveryMs) {
+    const sinceFullMs = this.#now() - this.#lastFullTickMs;
+    const fullDue = this.#unitWatch?.watching ? calmFullTickDue(sinceFullMs, meminfo.memAvailableBytes - this.#availableAtFullTick) : sinceFullMs >= CALM_FULL_TICK_MAX_MS;
+    if (calmLookWantsTick(meminfo, this.#config) || fullDue) {
       this.#noteWake(wake());
       void this.tick();
       return;

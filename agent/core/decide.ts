@@ -11,7 +11,7 @@
 import type { AgentState, KillReason } from '../../shared/names.js';
 import { formatBytes, formatPct, formatSeconds } from '../../shared/format.js';
 import {
-  CALM_HOLD_MS, CALM_LOOK_MARGIN_PCT, CALM_WATCH_MAX_MS, CALM_WATCH_WORST_RATE_BYTES_PER_S, FAST_LOOK_WITHIN_LOOKS, GROWTH_MAX_INTERVAL_MS,
+  CALM_FULL_TICK_STEADY_MS, CALM_FULL_TICK_WATCHED_MS, CALM_HOLD_MS, CALM_LOOK_MARGIN_PCT, CALM_STEADY_BAND_BYTES, CALM_WATCH_MAX_MS, CALM_WATCH_WORST_RATE_BYTES_PER_S, FAST_LOOK_WITHIN_LOOKS, GROWTH_MAX_INTERVAL_MS,
   MAX_RATE_INTERVAL_MS, POLL_CRITICAL_MS, POLL_ELEVATED_MS, RATE_SMOOTHING, ZRAM_MIN_USEFUL_RATIO, ZRAM_PRIOR_RATIO, ZRAM_RATIO_MIN_DELTA_BYTES, ZRAM_RATIO_MIN_OBSERVED_BYTES,
   type PolicyConfig,
 } from './constants.js';
@@ -513,6 +513,18 @@ export function calmLookWantsTick(meminfo: MemInfo, config: PolicyConfig): boole
   if (meminfo.memTotalBytes <= 0) return true;
   const availablePct = (meminfo.memAvailableBytes / meminfo.memTotalBytes) * 100;
   return availablePct < config.memAvailableElevatedPct + CALM_LOOK_MARGIN_PCT;
+}
+
+/**
+ * While calm with the units watched (new ones wake a tick themselves), is the regular full tick
+ * due, `sinceLastMs` after the last one, with MemAvailable moved by `availableMovedBytes` since?
+ * Every CALM_FULL_TICK_WATCHED_MS while memory moves, every CALM_FULL_TICK_STEADY_MS while it
+ * holds within CALM_STEADY_BAND_BYTES (either way: a unit can grow while another frees).
+ */
+export function calmFullTickDue(sinceLastMs: number, availableMovedBytes: number): boolean {
+  if (sinceLastMs >= CALM_FULL_TICK_STEADY_MS) return true;
+  // NaN (no full tick yet) is not steady.
+  return sinceLastMs >= CALM_FULL_TICK_WATCHED_MS && !(Math.abs(availableMovedBytes) < CALM_STEADY_BAND_BYTES);
 }
 
 /**

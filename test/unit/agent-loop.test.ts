@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
 import { Agent, type AgentDeps } from '../../agent/agent.js';
-import { CALM_FULL_TICK_MAX_MS, CALM_FULL_TICK_WATCHED_MS, DEFAULT_POLICY, LAST_LOOK_FRESH_MS, UNIT_CHANGE_SETTLE_MS } from '../../agent/core/constants.js';
+import { CALM_FULL_TICK_MAX_MS, CALM_FULL_TICK_STEADY_MS, CALM_FULL_TICK_WATCHED_MS, CALM_STEADY_BAND_BYTES, DEFAULT_POLICY, LAST_LOOK_FRESH_MS, UNIT_CHANGE_SETTLE_MS } from '../../agent/core/constants.js';
 import type { ChildKillAttempt } from '../../agent/core/records.js';
 import type { AppUnit, ExpendableProcess, Snapshot } from '../../agent/core/snapshot.js';
 import { ProcessGoneError } from '../../agent/cgroup/kill-process.js';
@@ -418,12 +418,16 @@ describe('Agent loop', () => {
     assert.equal(unitReads, 6);
   });
 
-  test('calm: the units are read every CALM_FULL_TICK_WATCHED_MS while watched, soon after one comes or goes, and every CALM_FULL_TICK_MAX_MS when not watched', async () => {
+  test('calm: while watched the units are read soon after one comes or goes, every CALM_FULL_TICK_STEADY_MS while memory holds and every CALM_FULL_TICK_WATCHED_MS while it moves; every CALM_FULL_TICK_MAX_MS when not watched', async () => {
     mock.timers.enable({ apis: ['setTimeout'] });
     try {
       for (const watching of [true, false]) {
         let clockMs = 0;
-        const f = fakeDeps(() => snapshot(clockMs, { meminfo: meminfo(60), apps: [app('app-gnome-editor-1.scope', { appId: 'editor', memoryBytes: 200 * MiB })] }), () => Promise.resolve(ok));
+        let movedBytes = 0;
+        const f = fakeDeps(() => {
+          const m = meminfo(60);
+          return snapshot(clockMs, { meminfo: { ...m, memAvailableBytes: m.memAvailableBytes - movedBytes }, apps: [app('app-gnome-editor-1.scope', { appId: 'editor', memoryBytes: 200 * MiB })] });
+        }, () => Promise.resolve(ok));
         let unitReads = 0;
         f.deps.readUnits = () => {
           unitReads++;
@@ -448,23 +452,40 @@ describe('Agent loop', () => {
         };
         await agent.start();
         assert.equal(unitReads, 1, 'the first look');
-        const every = watching ? CALM_FULL_TICK_WATCHED_MS : CALM_FULL_TICK_MAX_MS;
+        const every = watching ? CALM_FULL_TICK_STEADY_MS : CALM_FULL_TICK_MAX_MS;
         await advance(every - 1000);
-        assert.equal(unitReads, 1, `calm looks read /proc/meminfo alone for ${every} ms (watched: ${watching})`);
+        assert.equal(unitReads, 1, `calm looks read /proc/meminfo alone for ${every} ms while memory holds (watched: ${watching})`);
         await advance(3000);
         assert.equal(unitReads, 2, `then one full tick (watched: ${watching})`);
         if (watching) {
+          // Memory moves by less than the band: still steady.
+          movedBytes = CALM_STEADY_BAND_BYTES - MiB;
+          await advance(CALM_FULL_TICK_WATCHED_MS + 2000);
+          assert.equal(unitReads, 2, 'MemAvailable within the band of the last full tick: no full tick at CALM_FULL_TICK_WATCHED_MS');
+          // It moves by the band (either way): the full tick comes at CALM_FULL_TICK_WATCHED_MS again.
+          await advance(CALM_FULL_TICK_STEADY_MS - CALM_FULL_TICK_WATCHED_MS - 5000);
+          assert.equal(unitReads, 2);
+          await advance(3000);
+          assert.equal(unitReads, 3, 'and at CALM_FULL_TICK_STEADY_MS one all the same');
+          movedBytes += CALM_STEADY_BAND_BYTES; // the band below what that full tick saw
+          await advance(CALM_FULL_TICK_WATCHED_MS - 1000);
+          assert.equal(unitReads, 3, 'not before CALM_FULL_TICK_WATCHED_MS, however memory moves');
+          await advance(2000);
+          assert.equal(unitReads, 4, 'memory moved by the band: a full tick at CALM_FULL_TICK_WATCHED_MS');
+          movedBytes -= CALM_STEADY_BAND_BYTES; // back up by the band: the other way counts too
+          await advance(CALM_FULL_TICK_WATCHED_MS + 1000);
+          assert.equal(unitReads, 5, 'MemAvailable up by the band: a full tick too');
           // An app's start: three cgroups at once, one look that reads them, once they settle.
           changed!();
           changed!();
           await advance(100);
           changed!();
           await advance(UNIT_CHANGE_SETTLE_MS - 200);
-          assert.equal(unitReads, 2, 'not before the burst settles');
+          assert.equal(unitReads, 5, 'not before the burst settles');
           await advance(300);
-          assert.equal(unitReads, 3, 'one read for the burst');
+          assert.equal(unitReads, 6, 'one read for the burst');
           await advance(5000);
-          assert.equal(unitReads, 3);
+          assert.equal(unitReads, 6);
           assert.ok(f.logs.includes('watching 3 slices for new units'), f.logs.join('\n'));
         } else {
           assert.ok(f.logs.some((l) => l.startsWith('units not watched (ENOSPC)')), f.logs.join('\n'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CALM_HOLD_MS, DEFAULT_POLICY, type PolicyConfig } from '../../agent/core/constants.js';
-import { calmLookWantsTick, calmWatchIntervalMs, decide, INITIAL_POLICY_STATE, graceMsFor, type Measures, type Decision, type PolicyState } from '../../agent/core/decide.js';
+import { CALM_FULL_TICK_STEADY_MS, CALM_FULL_TICK_WATCHED_MS, CALM_HOLD_MS, CALM_STEADY_BAND_BYTES, DEFAULT_POLICY, GROWTH_MAX_INTERVAL_MS, type PolicyConfig } from '../../agent/core/constants.js';
+import { calmFullTickDue, calmLookWantsTick, calmWatchIntervalMs, decide, INITIAL_POLICY_STATE, graceMsFor, type Measures, type Decision, type PolicyState } from '../../agent/core/decide.js';
 import type { Snapshot } from '../../agent/core/snapshot.js';
 import { app, decideAll, GiB, meminfo, MiB, pressure, snapshot } from '../support/snapshots.js';
 
@@ -214,6 +214,22 @@ describe('calmWatchIntervalMs', () => {
       const marginBytes = (8 * GiB * (pct - config.memAvailableElevatedPct)) / 100;
       assert.ok(at(pct) / 1000 * GiB <= marginBytes, `${pct} %`);
     }
+  });
+});
+
+describe('calmFullTickDue', () => {
+  test('every CALM_FULL_TICK_WATCHED_MS while MemAvailable moves by the band either way, every CALM_FULL_TICK_STEADY_MS while it holds', () => {
+    const band = CALM_STEADY_BAND_BYTES;
+    assert.equal(calmFullTickDue(CALM_FULL_TICK_WATCHED_MS - 1, 10 * band), false, 'never sooner than CALM_FULL_TICK_WATCHED_MS');
+    assert.equal(calmFullTickDue(CALM_FULL_TICK_WATCHED_MS, band), true);
+    assert.equal(calmFullTickDue(CALM_FULL_TICK_WATCHED_MS, -band), true, 'MemAvailable up: a unit may grow while another frees');
+    assert.equal(calmFullTickDue(CALM_FULL_TICK_WATCHED_MS, band - 1), false);
+    assert.equal(calmFullTickDue(CALM_FULL_TICK_WATCHED_MS, -(band - 1)), false);
+    assert.equal(calmFullTickDue(CALM_FULL_TICK_STEADY_MS - 1, 0), false);
+    assert.equal(calmFullTickDue(CALM_FULL_TICK_STEADY_MS, 0), true, 'steady, but not for longer than CALM_FULL_TICK_STEADY_MS');
+    assert.equal(calmFullTickDue(CALM_FULL_TICK_WATCHED_MS, NaN), true, 'no full tick seen yet is not steady');
+    assert.equal(calmFullTickDue(Infinity, NaN), true, 'the first');
+    assert.ok(CALM_FULL_TICK_WATCHED_MS * 2 <= GROWTH_MAX_INTERVAL_MS, 'while memory moves the trends are kept');
   });
 });
 
