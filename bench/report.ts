@@ -29,6 +29,8 @@ export interface IdleResult {
   steady?: { cpuSecondsPerMinute: number; wakeupsPerMinute: number; rssKiBEnd: number };
   /** RssAnon at the end of the last window: what the kernel cannot evict (absent in older results). */
   rssAnonKiBEnd?: number;
+  /** The agent build measured (git state, as RunResult.agentAt; absent in older results). */
+  agentAt?: string;
 }
 
 export interface ScaleResult {
@@ -328,16 +330,22 @@ export function renderReport(r: BenchResults): string {
   if (r.idle.length > 0) {
     L.push('## Idle cost (no pressure)');
     L.push('');
-    L.push('| guest RAM | killer | CPU s / min | wake-ups / min | CPU s / min, next minute | wake-ups / min, next minute | threads | RSS after start | RSS after the idle minute(s) | of it anonymous |');
-    L.push('|---|---|---|---|---|---|---|---|---|---|');
+    // Boots measured with windows of different lengths say each row's; a cost that comes every
+    // two minutes (the agent's steady full tick) shows whole only in a window that long.
+    const windows = [...new Set(r.idle.map((i) => i.seconds))];
+    const mixed = windows.length > 1;
+    L.push(`| guest RAM | killer |${mixed ? ' window |' : ''} CPU s / min | wake-ups / min | CPU s / min, next window | wake-ups / min, next window | threads | RSS after start | RSS after the idle windows | of it anonymous |`);
+    L.push(`|---|---|${mixed ? '---|' : ''}---|---|---|---|---|---|---|---|`);
     // By guest size, then as measured: the cost against RAM size reads down the table.
     const bySize = [...r.idle].sort((a, b) => (a.guestMiB ?? DEFAULT_GUEST_MIB) - (b.guestMiB ?? DEFAULT_GUEST_MIB));
     for (const i of bySize) {
-      L.push(`| ${((i.guestMiB ?? DEFAULT_GUEST_MIB) / 1024).toFixed(0)} GiB | ${killerLabel(i.killer)} | ${i.cpuSecondsPerMinute.toFixed(3)} | ${Math.round(i.wakeupsPerMinute)} | ${i.steady ? i.steady.cpuSecondsPerMinute.toFixed(3) : '–'} | ${i.steady ? Math.round(i.steady.wakeupsPerMinute) : '–'} | ${i.threads} | ${kib(i.rssKiBStart)} | ${kib(i.steady?.rssKiBEnd ?? i.rssKiBEnd)} | ${i.rssAnonKiBEnd !== undefined ? kib(i.rssAnonKiBEnd) : '–'} |`);
+      // Only Headroom's build changes between boots; the anchors and the Node floors are the same programs.
+      const build = i.agentAt !== undefined && i.killer.startsWith('headroom') ? ` (${i.agentAt})` : '';
+      L.push(`| ${((i.guestMiB ?? DEFAULT_GUEST_MIB) / 1024).toFixed(0)} GiB | ${killerLabel(i.killer)}${build} |${mixed ? ` ${i.seconds} s |` : ''} ${i.cpuSecondsPerMinute.toFixed(3)} | ${Math.round(i.wakeupsPerMinute)} | ${i.steady ? i.steady.cpuSecondsPerMinute.toFixed(3) : '–'} | ${i.steady ? Math.round(i.steady.wakeupsPerMinute) : '–'} | ${i.threads} | ${kib(i.rssKiBStart)} | ${kib(i.steady?.rssKiBEnd ?? i.rssKiBEnd)} | ${i.rssAnonKiBEnd !== undefined ? kib(i.rssAnonKiBEnd) : '–'} |`);
     }
     L.push('');
-    L.push('CPU from the unit\'s cgroup `cpu.stat` usage_usec; wake-ups = voluntary + involuntary context switches summed over all threads, over ' +
-      `${r.idle[0]!.seconds} s in the guest from 10 s after start, and the same length right after it ("next minute": the steady state, once a JIT's start-up work is done), nothing else running.`);
+    L.push('CPU from the unit\'s cgroup `cpu.stat` usage_usec, per minute; wake-ups = voluntary + involuntary context switches summed over all threads, over ' +
+      `${mixed ? 'the window' : `${windows[0]!} s`} in the guest from 10 s after start, and the same length right after it ("next window": the steady state, once a JIT's start-up work is done), nothing else running.`);
     L.push('');
   }
   if (r.leak !== null) {

@@ -249,7 +249,7 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
     if (!kv.has('cpu_usec')) continue;
     const secs = Number(kv.get('seconds'));
     const entry: IdleResult = {
-      killer: k, seconds: secs, threads: Number(kv.get('threads')), guestMiB,
+      killer: k, seconds: secs, threads: Number(kv.get('threads')), guestMiB, agentAt,
       cpuSecondsPerMinute: (Number(kv.get('cpu_usec')) / 1e6) * (60 / secs),
       wakeupsPerMinute: Number(kv.get('wakeups')) * (60 / secs),
       rssKiBStart: Number(kv.get('rss_kib_start')), rssKiBEnd: Number(kv.get('rss_kib_end')),
@@ -264,7 +264,7 @@ async function runBoot(items: PlanItem[], idle: string[], idleS: number, scale: 
     };
     r.idle = r.idle.filter((x) => x.killer !== k || (x.guestMiB ?? DEFAULT_GUEST_MIB) !== guestMiB);
     r.idle.push(entry);
-    log(`idle ${k}: ${entry.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${Math.round(entry.wakeupsPerMinute)} wake-ups/min${entry.steady ? ` (next minute ${entry.steady.cpuSecondsPerMinute.toFixed(3)}, ${Math.round(entry.steady.wakeupsPerMinute)})` : ''}, RSS ${entry.rssKiBStart} KiB${entry.rssAnonKiBEnd !== undefined ? `, anonymous ${entry.rssAnonKiBEnd} KiB at the end` : ''}`);
+    log(`idle ${k}: ${entry.cpuSecondsPerMinute.toFixed(3)} CPU s/min, ${Math.round(entry.wakeupsPerMinute)} wake-ups/min${entry.steady ? ` (next window ${entry.steady.cpuSecondsPerMinute.toFixed(3)}, ${Math.round(entry.steady.wakeupsPerMinute)})` : ''}, RSS ${entry.rssKiBStart} KiB${entry.rssAnonKiBEnd !== undefined ? `, anonymous ${entry.rssAnonKiBEnd} KiB at the end` : ''}`);
   }
   if (scale) {
     const kv = parseKv(readText(join(out, 'scale.kv')));

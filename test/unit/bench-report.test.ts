@@ -82,6 +82,14 @@ describe('bench report', () => {
     assert.match(md, /\| 2 GiB \| earlyoom defaults \| 0\.200 \| 230 \| – \| – \| 1 \| 0\.9 MiB \| 0\.9 MiB \| – \|/, 'older results without a second window or the anonymous part');
     const sized = renderReport({ ...results, idle: [{ ...results.idle[1]!, guestMiB: 8192, cpuSecondsPerMinute: 0.4 }, ...results.idle] });
     assert.match(sized, /\| 2 GiB \| Headroom defaults [^\n]*\n\| 2 GiB \| earlyoom defaults [^\n]*\n\| 8 GiB \| earlyoom defaults \| 0\.400 \|/, 'by guest size, the larger guest after');
+    assert.match(md, /over 60 s in the guest from 10 s after start/);
+    // Boots with windows of different lengths: each row says its own, and Headroom's rows their build.
+    const mixed = renderReport({ ...results, idle: [...results.idle, { ...results.idle[0]!, guestMiB: 8192, seconds: 120, agentAt: 'bd704f7' }] });
+    assert.match(mixed, /\| guest RAM \| killer \| window \| CPU s \/ min \|/);
+    assert.match(mixed, /\| 2 GiB \| earlyoom defaults \| 60 s \| 0\.200 \|/);
+    assert.match(mixed, /\| 8 GiB \| Headroom defaults \(bd704f7\) \| 120 s \| 0\.050 \|/);
+    assert.match(mixed, /over the window in the guest/);
+    assert.doesNotMatch(renderReport({ ...results, idle: [{ ...results.idle[1]!, agentAt: 'bd704f7' }] }), /earlyoom defaults \(bd704f7\)/, 'the anchors are the same programs whatever the build');
     assert.match(md, /1000 warn\/kill cycles in 900 s: RSS 58\.6 MiB after start → 59\.6 MiB/);
     assert.match(md, /Ranking 1,000 app scopes/);
     assert.match(md, /scope of 2000 processes .* 14\.0 s .* 2400 ms from SIGTERM to an empty scope, with up to 2000 ms of grace/);
